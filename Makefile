@@ -1,0 +1,49 @@
+# django-bolt developer entry points. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+CACHE := $(HOME)/.cache/django-bolt
+# One cargo target dir per tool (maturin vs plain cargo), so neither rebuilds pyo3 for the other.
+MATURIN_TARGET := $(CACHE)/target
+CARGO_TEST_TARGET := $(CACHE)/target-test
+DEMO := examples/demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv develop test test-rust test-python lint demo demo-setup clean
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+develop: venv
+	VIRTUAL_ENV=$(VENV) CARGO_TARGET_DIR=$(MATURIN_TARGET) $(VENV)/bin/maturin develop --quiet
+
+test-rust:
+	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo test --workspace
+
+lint: venv
+	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo clippy --workspace --all-targets -- -D warnings
+	cargo fmt --all --check
+	$(VENV)/bin/ruff check python tests examples
+
+test-python: develop
+	$(PY) -m pytest -q
+
+test: develop test-rust lint test-python
+
+demo-setup: develop
+	cd $(DEMO) && $(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo
+
+demo: demo-setup
+	@echo "django-bolt demo on http://$(HOST):$(PORT) -- try:"
+	@sed -n 's/^#   /  /p' $(DEMO)/library/api.py | sed "s#http://127.0.0.1:8000#http://$(HOST):$(PORT)#"
+	cd $(DEMO) && $(PY) manage.py runbolt --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) python/django_bolt/*.so

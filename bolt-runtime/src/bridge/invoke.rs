@@ -1,0 +1,114 @@
+//! Calling a handler: positional arguments from the coerced values, then either a direct call,
+//! an eager coroutine step (server) or a run to completion in the calling thread (TestClient).
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyCFunction, PyDict, PyTuple};
+use tokio::sync::oneshot;
+
+use super::pyrequest::Request;
+use super::AppInner;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::manifest::Source;
+use crate::table::Arg;
+
+/// A request that passed routing and validation and now needs its handler.
+pub struct PendingCall {
+    pub route: usize,
+    pub args: Vec<Arg>,
+    pub request: HttpRequest,
+    /// Answering HEAD with the GET handler: drop the body at the end.
+    pub head: bool,
+}
+
+pub enum Outcome {
+    Done(HttpResponse),
+    /// The coroutine awaited something that is not ready; it must continue on the event loop.
+    Suspended { coro: Py<PyAny>, yielded: Py<PyAny> },
+}
+
+impl AppInner {
+    fn build_args<'py>(&self, py: Python<'py>, call: PendingCall) -> PyResult<Bound<'py, PyTuple>> {
+        let route = &self.routes[call.route];
+        let cache = &self.cache;
+        let needs_request = call.args.iter().any(|a| matches!(a, Arg::Request));
+        let mut request = None;
+        if needs_request {
+            let params = PyDict::new(py);
+            for (arg, (alias, source)) in call.args.iter().zip(&route.params) {
+                if let (Arg::Value(v), Source::Path) = (arg, source) {
+                    params.set_item(alias, cache.to_py(py, v)?)?;
+                }
+            }
+            request = Some(Request::new(py, Arc::new(call.request.clone()), params));
+        }
+        let mut values = Vec::with_capacity(call.args.len());
+        for (index, arg) in call.args.into_iter().enumerate() {
+            values.push(match arg {
+                Arg::Value(v) => cache.to_py(py, &v)?,
+                Arg::Default => match &route.defaults[index] {
+                    Some(default) => default.bind(py).clone(),
+                    None => py.None().into_bound(py),
+                },
+                Arg::Request => Bound::new(py, request.take().expect("one request argument"))?.into_any(),
+                Arg::Body => {
+                    let body = PyBytes::new(py, &call.request.body);
+                    let ty = route.body_type.as_ref().map(|t| t.bind(py).clone());
+                    cache.decode_body.bind(py).call1((body, ty))?
+                }
+            });
+        }
+        PyTuple::new(py, values)
+    }
+
+    /// Server path: run a sync handler to completion, or step a coroutine once.
+    pub fn call_eager(&self, py: Python<'_>, call: PendingCall) -> Outcome {
+        let route = call.route;
+        let result = self.build_args(py, call).and_then(|args| self.routes[route].handler.bind(py).call1(args));
+        if !self.routes[route].is_async {
+            return Outcome::Done(self.respond(py, route, result));
+        }
+        let coro = match result {
+            Ok(coro) => coro,
+            Err(err) => return Outcome::Done(self.respond(py, route, Err(err))),
+        };
+        let step = self.cache.eager_step.bind(py).call1((&coro,));
+        match step.and_then(|s| s.extract::<(bool, Bound<'_, PyAny>)>()) {
+            Ok((true, value)) => Outcome::Done(self.respond(py, route, Ok(value))),
+            Ok((false, yielded)) => Outcome::Suspended { coro: coro.unbind(), yielded: yielded.unbind() },
+            Err(err) => Outcome::Done(self.respond(py, route, Err(err))),
+        }
+    }
+
+    /// TestClient path: everything runs in the calling thread, so the handler shares the
+    /// caller's database connection (and its test transaction).
+    pub fn call_blocking(&self, py: Python<'_>, call: PendingCall) -> HttpResponse {
+        let route = call.route;
+        let mut result = self.build_args(py, call).and_then(|args| self.routes[route].handler.bind(py).call1(args));
+        if self.routes[route].is_async {
+            result = result.and_then(|coro| self.cache.run_sync.bind(py).call1((coro,)));
+        }
+        self.respond(py, route, result)
+    }
+
+    /// Hand a suspended coroutine to the event loop; the receiver yields the finished task.
+    pub fn submit(&self, py: Python<'_>, coro: Py<PyAny>, yielded: Py<PyAny>) -> PyResult<oneshot::Receiver<Py<PyAny>>> {
+        let (sender, receiver) = oneshot::channel();
+        let sender = Mutex::new(Some(sender));
+        let on_done = PyCFunction::new_closure(py, None, None, move |args: &Bound<'_, PyTuple>, _kwargs| {
+            if let Some(sender) = sender.lock().ok().and_then(|mut s| s.take()) {
+                let _ = sender.send(args.get_item(0)?.unbind());
+            }
+            Ok::<(), PyErr>(())
+        })?;
+        self.cache.submit.bind(py).call1((coro, yielded, on_done))?;
+        Ok(receiver)
+    }
+
+    /// Response for a task finished on the event loop.
+    pub fn finish_task(&self, py: Python<'_>, route: usize, task: Py<PyAny>) -> HttpResponse {
+        let result = task.bind(py).call_method0("result");
+        self.respond(py, route, result)
+    }
+}

@@ -1,0 +1,147 @@
+//! The Python side of the runtime: the `App` object built from a manifest plus the handler
+//! callables, and the per-request steps that need the GIL.
+
+mod convert;
+mod invoke;
+mod pyrequest;
+mod respond;
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::manifest::{Manifest, Source};
+use crate::table::{DynamicTable, RouteTable};
+
+pub use invoke::{Outcome, PendingCall};
+pub use pyrequest::Request;
+
+/// What the runtime knows about one route besides its table entry.
+pub struct RouteInfo {
+    pub method: String,
+    pub path: String,
+    pub handler_name: String,
+    pub is_async: bool,
+    pub status_code: u16,
+    pub handler: Py<PyAny>,
+    /// Wire name and source of each parameter, in handler argument order.
+    pub params: Vec<(String, Source)>,
+    /// Python default per parameter (`None` where the parameter is required).
+    pub defaults: Vec<Option<Py<PyAny>>>,
+    /// Declared body type for the body parameter, if any.
+    pub body_type: Option<Py<PyAny>>,
+}
+
+/// Python objects looked up once when the app is built, so the hot path only calls them.
+pub struct PyCache {
+    pub bridge: Py<PyAny>,
+    pub encode_json: Py<PyAny>,
+    pub decode_body: Py<PyAny>,
+    pub render_response: Py<PyAny>,
+    pub render_exception: Py<PyAny>,
+    pub response_type: Py<PyAny>,
+    pub eager_step: Py<PyAny>,
+    pub submit: Py<PyAny>,
+    pub run_sync: Py<PyAny>,
+    pub uuid_type: Py<PyAny>,
+    pub date_type: Py<PyAny>,
+    pub time_type: Py<PyAny>,
+    pub datetime_type: Py<PyAny>,
+    pub timezone_type: Py<PyAny>,
+    pub timedelta_type: Py<PyAny>,
+    pub utc: Py<PyAny>,
+    pub decimal_type: Py<PyAny>,
+}
+
+impl PyCache {
+    fn new(bridge: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let py = bridge.py();
+        let get = |name: &str| bridge.getattr(name).map(Bound::unbind);
+        let datetime = py.import("datetime")?;
+        let dt = |name: &str| datetime.getattr(name).map(Bound::unbind);
+        Ok(Self {
+            bridge: bridge.clone().unbind(),
+            encode_json: get("encode_json")?,
+            decode_body: get("decode_body")?,
+            render_response: get("render_response")?,
+            render_exception: get("render_exception")?,
+            response_type: get("Response")?,
+            eager_step: get("eager_step")?,
+            submit: get("submit")?,
+            run_sync: get("run_sync")?,
+            uuid_type: py.import("uuid")?.getattr("UUID")?.unbind(),
+            date_type: dt("date")?,
+            time_type: dt("time")?,
+            datetime_type: dt("datetime")?,
+            timezone_type: dt("timezone")?,
+            timedelta_type: dt("timedelta")?,
+            utc: datetime.getattr("timezone")?.getattr("utc")?.unbind(),
+            decimal_type: py.import("decimal")?.getattr("Decimal")?.unbind(),
+        })
+    }
+}
+
+pub struct AppInner {
+    pub table: Box<dyn RouteTable>,
+    pub routes: Vec<RouteInfo>,
+    pub cache: PyCache,
+    pub debug: bool,
+    pub max_body_size: usize,
+}
+
+/// A servable application: route table + handlers. Immutable once built.
+#[pyclass(frozen, module = "django_bolt._core")]
+pub struct App {
+    pub inner: Arc<AppInner>,
+}
+
+#[pymethods]
+impl App {
+    /// `handlers[i]`, `defaults[i]` and `body_types[i]` belong to manifest route `i`.
+    #[new]
+    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, bridge, *, debug=false, max_body_size=10 * 1024 * 1024))]
+    fn new(
+        manifest_json: &str,
+        handlers: &Bound<'_, PyList>,
+        defaults: &Bound<'_, PyList>,
+        body_types: &Bound<'_, PyList>,
+        bridge: &Bound<'_, PyAny>,
+        debug: bool,
+        max_body_size: usize,
+    ) -> PyResult<Self> {
+        let manifest = Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let count = manifest.routes.len();
+        if handlers.len() != count || defaults.len() != count || body_types.len() != count {
+            return Err(PyValueError::new_err("handlers, defaults and body_types must have one entry per route"));
+        }
+        let table = DynamicTable::new(&manifest).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let mut routes = Vec::with_capacity(count);
+        for (i, route) in manifest.routes.iter().enumerate() {
+            let route_defaults: Vec<Option<Py<PyAny>>> = defaults.get_item(i)?.extract()?;
+            if route_defaults.len() != route.params.len() {
+                return Err(PyValueError::new_err(format!("{}: one default per parameter expected", route.handler)));
+            }
+            let body_type = body_types.get_item(i)?;
+            routes.push(RouteInfo {
+                method: route.method.clone(),
+                path: route.path.clone(),
+                handler_name: route.handler.clone(),
+                is_async: route.is_async,
+                status_code: route.status_code,
+                handler: handlers.get_item(i)?.unbind(),
+                params: route.params.iter().map(|p| (p.alias.clone(), p.source)).collect(),
+                defaults: route_defaults,
+                body_type: (!body_type.is_none()).then(|| body_type.unbind()),
+            });
+        }
+        let cache = PyCache::new(bridge)?;
+        Ok(Self { inner: Arc::new(AppInner { table: Box::new(table), routes, cache, debug, max_body_size }) })
+    }
+
+    #[getter]
+    fn route_count(&self) -> usize {
+        self.inner.table.route_count()
+    }
+}

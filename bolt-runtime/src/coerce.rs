@@ -1,0 +1,416 @@
+//! Lax (msgspec `strict=False`) conversion of path/query/header/cookie strings to typed values,
+//! with msgspec's error wording. Runs before the GIL is taken.
+
+use crate::manifest::{Constraints, TypeRef};
+use crate::temporal;
+use crate::value::Value;
+
+/// Conversion failure message, worded as msgspec words it.
+pub type CoerceError = String;
+
+/// A parameter type compiled once at table build time.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    pub ty: TypeRef,
+    pub constraints: Constraints,
+    pub pattern: Option<regex::Regex>,
+}
+
+impl ParamSpec {
+    pub fn new(ty: TypeRef, constraints: Constraints) -> Result<Self, String> {
+        check_param_type(&ty)?;
+        let pattern = match &constraints.pattern {
+            Some(p) => Some(regex::Regex::new(p).map_err(|e| format!("invalid pattern {p:?}: {e}"))?),
+            None => None,
+        };
+        Ok(Self { ty, constraints, pattern })
+    }
+
+    /// Convert every raw value of a parameter (several for repeated query keys).
+    pub fn coerce_all(&self, raw: &[&str]) -> Result<Value, CoerceError> {
+        match &self.ty {
+            TypeRef::List { item } => {
+                let mut out = Vec::with_capacity(raw.len());
+                for text in raw {
+                    out.push(self.coerce_checked(item, text)?);
+                }
+                Ok(Value::List(out))
+            }
+            TypeRef::Optional { inner } if matches!(**inner, TypeRef::List { .. }) => {
+                let inner_spec = ParamSpec { ty: (**inner).clone(), ..self.clone() };
+                inner_spec.coerce_all(raw)
+            }
+            ty => self.coerce_checked(ty, raw.last().copied().unwrap_or_default()),
+        }
+    }
+
+    fn coerce_checked(&self, ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
+        let value = coerce_scalar(ty, text)?;
+        self.check_constraints(ty, &value)?;
+        Ok(value)
+    }
+
+    fn check_constraints(&self, ty: &TypeRef, value: &Value) -> Result<(), CoerceError> {
+        let c = &self.constraints;
+        match value {
+            Value::Int(i) => check_int_bounds(c, *i as f64),
+            Value::BigInt(digits) => check_int_bounds(c, digits.parse::<f64>().unwrap_or(f64::NAN)),
+            Value::Float(f) => check_float_bounds(c, *f),
+            Value::Str(s) => {
+                let len = s.chars().count();
+                if let Some(min) = c.min_length.filter(|min| len < *min) {
+                    return Err(format!("Expected `str` of length >= {min}"));
+                }
+                if let Some(max) = c.max_length.filter(|max| len > *max) {
+                    return Err(format!("Expected `str` of length <= {max}"));
+                }
+                if let Some(re) = &self.pattern {
+                    if !re.is_match(s) {
+                        return Err(format!("Expected `str` matching regex '{}'", re.as_str()));
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                let _ = ty;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Types a parameter may have; anything else is a registration error naming the handler.
+fn check_param_type(ty: &TypeRef) -> Result<(), String> {
+    match ty {
+        TypeRef::Int
+        | TypeRef::Float
+        | TypeRef::Bool
+        | TypeRef::Str
+        | TypeRef::Uuid
+        | TypeRef::Date
+        | TypeRef::Datetime
+        | TypeRef::Time
+        | TypeRef::Decimal => Ok(()),
+        TypeRef::List { item } if !matches!(**item, TypeRef::List { .. } | TypeRef::Optional { .. }) => {
+            check_param_type(item)
+        }
+        TypeRef::Optional { inner } if !matches!(**inner, TypeRef::Optional { .. }) => check_param_type(inner),
+        other => Err(format!("unsupported parameter type {other:?}")),
+    }
+}
+
+fn check_int_bounds(c: &Constraints, value: f64) -> Result<(), CoerceError> {
+    // msgspec shows exclusive integer bounds as inclusive ones (gt=0 → ">= 1").
+    let ge = match (c.ge.map(|b| b.ceil()), c.gt.map(|b| b.floor() + 1.0)) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(ge) = ge {
+        if value < ge {
+            return Err(format!("Expected `int` >= {}", ge as i64));
+        }
+    }
+    let le = match (c.le.map(|b| b.floor()), c.lt.map(|b| b.ceil() - 1.0)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(le) = le {
+        if value > le {
+            return Err(format!("Expected `int` <= {}", le as i64));
+        }
+    }
+    Ok(())
+}
+
+fn check_float_bounds(c: &Constraints, value: f64) -> Result<(), CoerceError> {
+    let checks: [(Option<f64>, fn(f64, f64) -> bool, &str); 4] = [
+        (c.ge, |v, b| v >= b, ">="),
+        (c.gt, |v, b| v > b, ">"),
+        (c.le, |v, b| v <= b, "<="),
+        (c.lt, |v, b| v < b, "<"),
+    ];
+    for (bound, ok, op) in checks {
+        if let Some(b) = bound {
+            if !ok(value, b) {
+                return Err(format!("Expected `float` {op} {}", python_float_repr(b)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Python's `repr(float)` for the bounds shown in messages (`10.0`, `1e+16`, `0.5`).
+pub fn python_float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let exp = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+    if (-4..16).contains(&exp) {
+        let s = format!("{f}");
+        if s.contains('.') { s } else { format!("{s}.0") }
+    } else {
+        let s = format!("{f:e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let exponent: i32 = exponent.parse().unwrap_or(0);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    }
+}
+
+/// msgspec's name for a type in "Expected `X`, got `Y`" messages.
+fn type_name(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Int => "int".into(),
+        TypeRef::Float => "float".into(),
+        TypeRef::Bool => "bool".into(),
+        TypeRef::Str | TypeRef::Uuid | TypeRef::Date | TypeRef::Datetime | TypeRef::Time | TypeRef::Decimal => {
+            "str".into()
+        }
+        TypeRef::Optional { inner } => format!("{} | null", type_name(inner)),
+        TypeRef::List { .. } => "array".into(),
+        _ => "any".into(),
+    }
+}
+
+fn expected(ty: &TypeRef) -> CoerceError {
+    format!("Expected `{}`, got `str`", type_name(ty))
+}
+
+/// Convert one string to `ty` following msgspec's lax rules.
+pub fn coerce_scalar(ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
+    match ty {
+        TypeRef::Str => Ok(Value::Str(text.to_owned())),
+        TypeRef::Int => coerce_int(text),
+        TypeRef::Float => coerce_float(text),
+        TypeRef::Bool => coerce_bool(text).ok_or_else(|| expected(ty)),
+        TypeRef::Uuid => temporal::parse_uuid(text).map(Value::Uuid).ok_or_else(|| "Invalid UUID".to_owned()),
+        TypeRef::Date => temporal::parse_date(text)
+            .map(Value::Date)
+            .ok_or_else(|| "Invalid RFC3339 encoded date".to_owned()),
+        TypeRef::Time => temporal::parse_time(text)
+            .map(Value::Time)
+            .ok_or_else(|| "Invalid RFC3339 encoded time".to_owned()),
+        TypeRef::Datetime => temporal::parse_datetime(text)
+            .map(|(d, t)| Value::DateTime(d, t))
+            .ok_or_else(|| "Invalid RFC3339 encoded datetime".to_owned()),
+        TypeRef::Decimal => {
+            if is_python_decimal(text) {
+                Ok(Value::Decimal(text.to_owned()))
+            } else {
+                Err("Invalid decimal string".to_owned())
+            }
+        }
+        TypeRef::Optional { inner } => {
+            if text == "null" {
+                Ok(Value::None)
+            } else {
+                coerce_scalar(inner, text).map_err(|e| if e.starts_with("Expected `") { expected(ty) } else { e })
+            }
+        }
+        other => Err(expected(other)),
+    }
+}
+
+/// A complete strict JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+/// Returns whether it has a fraction or exponent.
+fn json_number_shape(text: &str) -> Option<bool> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int_start = i;
+    let n = digits(&mut i);
+    if n == 0 || (n > 1 && b[int_start] == b'0') {
+        return None;
+    }
+    let mut is_float = false;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return None;
+        }
+        is_float = true;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+        is_float = true;
+    }
+    (i == b.len()).then_some(is_float)
+}
+
+fn coerce_int(text: &str) -> Result<Value, CoerceError> {
+    let is_float = json_number_shape(text).ok_or_else(|| expected(&TypeRef::Int))?;
+    if !is_float {
+        return Ok(match text.parse::<i64>() {
+            Ok(i) => Value::Int(if i == 0 { 0 } else { i }),
+            Err(_) => Value::BigInt(text.trim_start_matches('-').trim_start_matches('0').to_owned())
+                .with_sign(text.starts_with('-')),
+        });
+    }
+    let f: f64 = text.parse().map_err(|_| expected(&TypeRef::Int))?;
+    if f.is_infinite() {
+        return Err("Number out of range".to_owned());
+    }
+    const MAX_EXACT: f64 = 9_007_199_254_740_992.0; // 2**53
+    if f.fract() == 0.0 && f.abs() <= MAX_EXACT {
+        Ok(Value::Int(f as i64))
+    } else {
+        Err(expected(&TypeRef::Int))
+    }
+}
+
+impl Value {
+    fn with_sign(self, negative: bool) -> Value {
+        match self {
+            Value::BigInt(d) if negative => Value::BigInt(format!("-{d}")),
+            other => other,
+        }
+    }
+}
+
+fn coerce_float(text: &str) -> Result<Value, CoerceError> {
+    let lower = text.to_ascii_lowercase();
+    let special = match lower.trim_start_matches(['-', '+']) {
+        "nan" => Some(f64::NAN),
+        "inf" | "infinity" => Some(f64::INFINITY),
+        _ => None,
+    };
+    if let Some(f) = special {
+        return Ok(Value::Float(if lower.starts_with('-') { -f } else { f }));
+    }
+    json_number_shape(text).ok_or_else(|| expected(&TypeRef::Float))?;
+    let f: f64 = text.parse().map_err(|_| expected(&TypeRef::Float))?;
+    if f.is_infinite() {
+        return Err("Number out of range".to_owned());
+    }
+    // msgspec reads an integer `-0` as +0.0.
+    Ok(Value::Float(if f == 0.0 && !text.contains(['.', 'e', 'E']) { 0.0 } else { f }))
+}
+
+fn coerce_bool(text: &str) -> Option<Value> {
+    if text.eq_ignore_ascii_case("true") || text == "1" {
+        Some(Value::Bool(true))
+    } else if text.eq_ignore_ascii_case("false") || text == "0" {
+        Some(Value::Bool(false))
+    } else {
+        None
+    }
+}
+
+/// The grammar of Python's `decimal.Decimal(str)`: surrounding whitespace, sign, digits with
+/// optional `.` and `_` separators, exponent, or inf/infinity/nan/snan (any case).
+fn is_python_decimal(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let lower = t.to_ascii_lowercase();
+    if matches!(lower.as_str(), "inf" | "infinity") {
+        return true;
+    }
+    if let Some(payload) = lower.strip_prefix("snan").or_else(|| lower.strip_prefix("nan")) {
+        return payload.bytes().all(|c| c.is_ascii_digit());
+    }
+    let (mantissa, exponent) = match lower.split_once('e') {
+        Some((m, e)) => (m, Some(e)),
+        None => (lower.as_str(), None),
+    };
+    let digit_run = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('_')
+            && !s.ends_with('_')
+            && !s.contains("__")
+            && s.bytes().all(|c| c.is_ascii_digit() || c == b'_')
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((a, b)) => (a.is_empty() || digit_run(a)) && (b.is_empty() || digit_run(b)) && !(a.is_empty() && b.is_empty()),
+        None => digit_run(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digit_run(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(text: &str) -> Result<Value, String> {
+        coerce_scalar(&TypeRef::Int, text)
+    }
+
+    #[test]
+    fn ints_follow_msgspec_lax_rules() {
+        assert_eq!(int("1"), Ok(Value::Int(1)));
+        assert_eq!(int("-0"), Ok(Value::Int(0)));
+        assert_eq!(int("1e3"), Ok(Value::Int(1000)));
+        assert_eq!(int("1.0"), Ok(Value::Int(1)));
+        assert_eq!(int("99999999999999999999999"), Ok(Value::BigInt("99999999999999999999999".into())));
+        for bad in ["01", "+5", "1.5", "abc", "", " 1", "1 ", "nan", "0x10", "1_000"] {
+            assert_eq!(int(bad), Err("Expected `int`, got `str`".into()), "{bad}");
+        }
+        assert_eq!(int("1e400"), Err("Number out of range".into()));
+    }
+
+    #[test]
+    fn floats_bools_and_optionals() {
+        assert_eq!(coerce_scalar(&TypeRef::Float, "1.5"), Ok(Value::Float(1.5)));
+        assert!(matches!(coerce_scalar(&TypeRef::Float, "-inf"), Ok(Value::Float(f)) if f == f64::NEG_INFINITY));
+        assert!(coerce_scalar(&TypeRef::Float, ".5").is_err());
+        assert_eq!(coerce_scalar(&TypeRef::Bool, "TRUE"), Ok(Value::Bool(true)));
+        assert_eq!(coerce_scalar(&TypeRef::Bool, "0"), Ok(Value::Bool(false)));
+        assert!(coerce_scalar(&TypeRef::Bool, "yes").is_err());
+        let opt = TypeRef::Optional { inner: Box::new(TypeRef::Int) };
+        assert_eq!(coerce_scalar(&opt, "null"), Ok(Value::None));
+        assert_eq!(coerce_scalar(&opt, ""), Err("Expected `int | null`, got `str`".into()));
+    }
+
+    #[test]
+    fn decimals_follow_python_grammar() {
+        for ok in ["1.50", "1e2", "NaN", "-0", " 1", "1_000", ".5", "5.", "-Infinity", "sNaN12"] {
+            assert!(is_python_decimal(ok), "{ok}");
+        }
+        for bad in ["abc", "", ".", "1e", "1__0", "_1", "1.2.3"] {
+            assert!(!is_python_decimal(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn constraints_use_msgspec_wording() {
+        let spec = |c: Constraints, ty| ParamSpec::new(ty, c).unwrap();
+        let gt = spec(Constraints { gt: Some(10.0), ..Default::default() }, TypeRef::Int);
+        assert_eq!(gt.coerce_all(&["5"]), Err("Expected `int` >= 11".into()));
+        let lt = spec(Constraints { lt: Some(10.0), ..Default::default() }, TypeRef::Int);
+        assert_eq!(lt.coerce_all(&["50"]), Err("Expected `int` <= 9".into()));
+        let fgt = spec(Constraints { gt: Some(10.0), ..Default::default() }, TypeRef::Float);
+        assert_eq!(fgt.coerce_all(&["5.5"]), Err("Expected `float` > 10.0".into()));
+        let min = spec(Constraints { min_length: Some(3), ..Default::default() }, TypeRef::Str);
+        assert_eq!(min.coerce_all(&["ab"]), Err("Expected `str` of length >= 3".into()));
+        let pat = spec(Constraints { pattern: Some("^x".into()), ..Default::default() }, TypeRef::Str);
+        assert_eq!(pat.coerce_all(&["abcd"]), Err("Expected `str` matching regex '^x'".into()));
+        let list = spec(Constraints::default(), TypeRef::List { item: Box::new(TypeRef::Int) });
+        assert_eq!(list.coerce_all(&["1", "2"]), Ok(Value::List(vec![Value::Int(1), Value::Int(2)])));
+    }
+
+    #[test]
+    fn float_repr_matches_python() {
+        assert_eq!(python_float_repr(10.0), "10.0");
+        assert_eq!(python_float_repr(1e16), "1e+16");
+        assert_eq!(python_float_repr(0.5), "0.5");
+        assert_eq!(python_float_repr(1e-5), "1e-05");
+    }
+}

@@ -1,0 +1,152 @@
+//! Serde model of `manifest.json`, the contract between Python introspection and both route tables.
+//! The format is documented in `docs/manifest.md`; bump `MANIFEST_VERSION` on incompatible changes.
+
+use serde::{Deserialize, Serialize};
+
+pub const MANIFEST_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub version: u32,
+    pub project: String,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub id: usize,
+    pub method: String,
+    pub path: String,
+    pub handler: String,
+    pub is_async: bool,
+    pub status_code: u16,
+    pub params: Vec<Param>,
+    /// Declared response type, for documentation and (later) the generated encoders.
+    #[serde(default)]
+    pub response: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Path,
+    Query,
+    Header,
+    Cookie,
+    Body,
+    /// The `Request` object itself.
+    Request,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// Python argument name.
+    pub name: String,
+    /// Name on the wire (query key, header name, cookie name, path segment name).
+    pub alias: String,
+    pub source: Source,
+    #[serde(rename = "type")]
+    pub ty: TypeRef,
+    pub required: bool,
+    /// JSON rendering of the default, documentation only: the real default object stays in Python.
+    #[serde(default)]
+    pub default: Option<serde_json::Value>,
+    #[serde(default)]
+    pub constraints: Constraints,
+}
+
+/// A type as the manifest spells it. Params use scalars, `list` and `optional`;
+/// body and response types use `struct`/`any` references resolved in Python.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum TypeRef {
+    Int,
+    Float,
+    Bool,
+    Str,
+    Bytes,
+    Uuid,
+    Date,
+    Datetime,
+    Time,
+    Decimal,
+    Any,
+    None,
+    List { item: Box<TypeRef> },
+    Optional { inner: Box<TypeRef> },
+    Dict { key: Box<TypeRef>, value: Box<TypeRef> },
+    /// A named Python type (msgspec Struct, dataclass, ...): `module:qualname`.
+    Named { name: String },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Constraints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gt: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ge: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lt: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub le: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+impl Manifest {
+    pub fn from_json(text: &str) -> Result<Self, ManifestError> {
+        let manifest: Manifest = serde_json::from_str(text)?;
+        if manifest.version != MANIFEST_VERSION {
+            return Err(ManifestError::Version(manifest.version));
+        }
+        for (index, route) in manifest.routes.iter().enumerate() {
+            if route.id != index {
+                return Err(ManifestError::RouteId { index, id: route.id });
+            }
+        }
+        Ok(manifest)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("invalid manifest JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("unsupported manifest version {0} (this runtime reads version {MANIFEST_VERSION})")]
+    Version(u32),
+    #[error("route at index {index} has id {id}; ids must be 0..n in order")]
+    RouteId { index: usize, id: usize },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_minimal_manifest() {
+        let text = r#"{"version":1,"project":"demo","routes":[{"id":0,"method":"GET","path":"/items/{id}",
+            "handler":"demo.api:get_item","is_async":false,"status_code":200,
+            "params":[{"name":"id","alias":"id","source":"path","type":{"kind":"int"},"required":true,
+            "constraints":{"ge":1}}]}]}"#;
+        let manifest = Manifest::from_json(text).unwrap();
+        assert_eq!(manifest.routes[0].params[0].ty, TypeRef::Int);
+        assert_eq!(manifest.routes[0].params[0].constraints.ge, Some(1.0));
+    }
+
+    #[test]
+    fn rejects_wrong_version_and_ids() {
+        let bad_version = r#"{"version":99,"project":"p","routes":[]}"#;
+        assert!(matches!(Manifest::from_json(bad_version), Err(ManifestError::Version(99))));
+        let bad_id = r#"{"version":1,"project":"p","routes":[{"id":3,"method":"GET","path":"/",
+            "handler":"m:f","is_async":false,"status_code":200,"params":[]}]}"#;
+        assert!(matches!(Manifest::from_json(bad_id), Err(ManifestError::RouteId { .. })));
+    }
+}

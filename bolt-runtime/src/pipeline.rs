@@ -1,0 +1,96 @@
+//! The request steps that run without the GIL: routing, automatic HEAD/OPTIONS, trailing-slash
+//! redirects and parameter validation. Only a request that survives them reaches Python.
+
+use crate::bridge::{AppInner, PendingCall};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::router::Lookup;
+use crate::table::RouteTable;
+use crate::validation::unprocessable;
+
+pub enum Prepared {
+    Respond(HttpResponse),
+    Call(PendingCall),
+}
+
+/// `Allow` header value: the routed methods plus the ones answered automatically.
+fn allow_header(mut methods: Vec<String>) -> String {
+    if methods.iter().any(|m| m == "GET") {
+        methods.push("HEAD".into());
+    }
+    methods.push("OPTIONS".into());
+    methods.sort();
+    methods.dedup();
+    methods.join(", ")
+}
+
+fn path_exists(table: &dyn RouteTable, method: &str, path: &str) -> bool {
+    !matches!(table.lookup(method, path), Lookup::NotFound)
+}
+
+/// The other trailing-slash form of `path`, when that form is routed.
+fn slash_variant(table: &dyn RouteTable, method: &str, path: &str) -> Option<String> {
+    if path == "/" {
+        return None;
+    }
+    let other = match path.strip_suffix('/') {
+        Some(stripped) => stripped.to_owned(),
+        None => format!("{path}/"),
+    };
+    path_exists(table, method, &other).then_some(other)
+}
+
+pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
+    let table = app.table.as_ref();
+    let mut head = false;
+    let mut lookup = table.lookup(&request.method, &request.path);
+    if request.method == "HEAD" && !matches!(lookup, Lookup::Found { .. }) {
+        if let found @ Lookup::Found { .. } = table.lookup("GET", &request.path) {
+            lookup = found;
+            head = true;
+        }
+    }
+    let (route, captures) = match lookup {
+        Lookup::Found { route, captures } => (route, captures),
+        Lookup::MethodNotAllowed(methods) if request.method == "OPTIONS" => {
+            let response = HttpResponse::new(204, None, "").with_header("allow", allow_header(methods));
+            return Prepared::Respond(response);
+        }
+        Lookup::MethodNotAllowed(methods) => {
+            let response = HttpResponse::detail(405, "Method Not Allowed").with_header("allow", allow_header(methods));
+            return Prepared::Respond(response);
+        }
+        Lookup::NotFound => {
+            let response = match slash_variant(table, &request.method, &request.path) {
+                Some(target) => {
+                    let location = if request.query.is_empty() { target } else { format!("{target}?{}", request.query) };
+                    HttpResponse::new(308, None, "").with_header("location", location)
+                }
+                None => HttpResponse::detail(404, "Not Found"),
+            };
+            return Prepared::Respond(response);
+        }
+    };
+    match table.extract(route, &captures, &request) {
+        Ok(args) => Prepared::Call(PendingCall { route, args, request, head }),
+        Err(issues) => Prepared::Respond(unprocessable(&issues)),
+    }
+}
+
+/// HEAD answers carry the GET headers and no body.
+pub fn finish_head(mut response: HttpResponse, head: bool) -> HttpResponse {
+    if head {
+        response.body = bytes::Bytes::new();
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_lists_automatic_methods() {
+        assert_eq!(allow_header(vec!["POST".into(), "GET".into()]), "GET, HEAD, OPTIONS, POST");
+        assert_eq!(allow_header(vec!["DELETE".into()]), "DELETE, OPTIONS");
+    }
+}

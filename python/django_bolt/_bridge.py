@@ -1,0 +1,189 @@
+"""Python helpers the Rust runtime calls: body decoding, rendering of responses and errors,
+and the asyncio event loop that suspended coroutines continue on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import threading
+import traceback
+from asyncio.events import _set_running_loop
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+
+from .exceptions import HTTPException, ValidationException
+from .responses import Response
+
+logger = logging.getLogger("django_bolt")
+encode_json = msgspec.json.encode
+_ANY = Any
+
+# ---------------------------------------------------------------------------------------------
+# request bodies
+
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
+_MISSING_FIELD = re.compile(r"^Object missing required field `([^`]*)`$")
+
+
+def _loc_from_msgspec(path: str) -> list[Any]:
+    """`$.items[3].price` → `["items", 3, "price"]`."""
+    loc: list[Any] = []
+    for name, index in _PATH_PART.findall(path[1:]):
+        loc.append(name if name else int(index) if index else "...")
+    return loc
+
+
+def validation_issue(message: str) -> dict[str, Any]:
+    msg, _, where = message.partition(" - at `")
+    loc = ["body", *_loc_from_msgspec(where.rstrip("`"))] if where else ["body"]
+    missing = _MISSING_FIELD.match(msg)
+    if missing:
+        return {"loc": [*loc, missing.group(1)], "msg": msg, "type": "missing_field"}
+    return {"loc": loc, "msg": msg, "type": "validation_error"}
+
+
+def decode_body(body: bytes, body_type: Any) -> Any:
+    from .exceptions import RequestValidationError
+
+    try:
+        return msgspec.json.decode(body, type=_ANY if body_type is None else body_type)
+    except msgspec.ValidationError as exc:
+        raise RequestValidationError([validation_issue(str(exc))]) from None
+    except msgspec.DecodeError as exc:
+        raise RequestValidationError([{"loc": ["body"], "msg": str(exc), "type": "json_invalid"}]) from None
+    except UnicodeDecodeError as exc:
+        raise RequestValidationError([{"loc": ["body"], "msg": f"Invalid UTF-8: {exc.reason}",
+                                       "type": "json_invalid"}]) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# responses and errors
+
+def render_response(response: Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    return response._render()
+
+
+def _json(status: int, payload: Any, headers: dict[str, str] | None = None):
+    pairs = [("content-type", "application/json")]
+    pairs.extend((k.lower(), str(v)) for k, v in (headers or {}).items())
+    return status, pairs, msgspec.json.encode(payload)
+
+
+def _django_exception_status(exc: BaseException) -> tuple[int, str] | None:
+    from django.core.exceptions import PermissionDenied, SuspiciousOperation
+    from django.http import Http404
+
+    if isinstance(exc, Http404):
+        return 404, "Not Found"
+    if isinstance(exc, PermissionDenied):
+        return 403, "Forbidden"
+    if isinstance(exc, SuspiciousOperation):
+        return 400, "Bad Request"
+    return None
+
+
+def render_exception(exc: BaseException, debug: bool) -> tuple[int, list[tuple[str, str]], bytes]:
+    if isinstance(exc, HTTPException):
+        if exc.body is not None:
+            return _json(exc.status_code, exc.body, exc.headers)
+        payload: dict[str, Any] = {"detail": exc.detail}
+        if exc.extra is not None:
+            payload["extra"] = exc.extra
+        try:
+            return _json(exc.status_code, payload, exc.headers)
+        except (TypeError, msgspec.EncodeError):
+            return _json(exc.status_code, {"detail": str(exc.detail)}, exc.headers)
+    if isinstance(exc, ValidationException):
+        return _json(422, {"detail": exc.errors})
+    mapped = _django_exception_status(exc)
+    if mapped is not None:
+        return _json(mapped[0], {"detail": mapped[1]})
+    logger.error("Unhandled exception in handler", exc_info=(type(exc), exc, exc.__traceback__))
+    if not debug:
+        return _json(500, {"detail": HTTPStatus.INTERNAL_SERVER_ERROR.phrase})
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return _json(500, {
+        "detail": f"{type(exc).__name__}: {exc}",
+        "extra": {"exception": str(exc), "exception_type": type(exc).__name__,
+                  "traceback": [line.rstrip("\n") for line in lines]},
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# coroutines
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+_loop_lock = threading.Lock()
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """The process's event loop, running in a daemon thread (started again after a fork)."""
+    global _loop, _loop_pid
+    if _loop is not None and _loop_pid == os.getpid():
+        return _loop
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="bolt-asyncio", daemon=True).start()
+            _loop, _loop_pid = loop, os.getpid()
+    return _loop
+
+
+def eager_step(coro: Any) -> tuple[bool, Any]:
+    """Run `coro` until it finishes or first suspends, on the calling thread.
+
+    The process loop is installed as the running loop for the step, so awaitables created
+    during it belong to that loop and can be waited on there.
+    """
+    _set_running_loop(event_loop())
+    try:
+        yielded = coro.send(None)
+    except StopIteration as stop:
+        return True, stop.value
+    finally:
+        _set_running_loop(None)
+    return False, yielded
+
+
+class _Resume:
+    """Awaitable that first waits for what the eager step yielded, then drives the coroutine."""
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro: Any, first: Any) -> None:
+        self.coro, self.first = coro, first
+
+    def __await__(self):
+        yield self.first
+        return (yield from self.coro.__await__())
+
+
+async def _continue(coro: Any, first: Any) -> Any:
+    return await _Resume(coro, first)
+
+
+def submit(coro: Any, first: Any, on_done: Any) -> None:
+    loop = event_loop()
+
+    def start() -> None:
+        loop.create_task(_continue(coro, first)).add_done_callback(on_done)
+
+    loop.call_soon_threadsafe(start)
+
+
+async def _await(coro: Any) -> Any:
+    return await coro
+
+
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine to completion from synchronous code (TestClient). Django's
+    thread-sensitive `sync_to_async` calls come back to this thread, so async ORM queries
+    share the caller's connection and transaction."""
+    from asgiref.sync import async_to_sync
+
+    return async_to_sync(_await)(coro)

@@ -1,0 +1,155 @@
+"""Compile a handler signature once, at registration: where each argument comes from, its type,
+constraints and default. The result feeds the manifest and the Rust extractors."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from ._types import SCALARS, SEQUENCES, describe, is_struct_like, optional_inner, strip_annotated
+from .params import MISSING, Depends, Param
+
+REQUEST_NAMES = ("request", "req")
+BODYLESS_METHODS = ("GET", "HEAD", "DELETE", "OPTIONS")
+PARAM_KINDS = set(SCALARS.values()) - {"bytes"}
+CONSTRAINT_KEYS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
+
+
+class RouteDefinitionError(TypeError):
+    """A handler that cannot be routed; the message names the handler."""
+
+
+@dataclass
+class ParamInfo:
+    name: str
+    alias: str
+    source: str
+    type: dict[str, Any]
+    required: bool
+    default: Any = None
+    constraints: dict[str, Any] = field(default_factory=dict)
+    annotation: Any = None
+
+    def manifest(self) -> dict[str, Any]:
+        entry = {"name": self.name, "alias": self.alias, "source": self.source, "type": self.type,
+                 "required": self.required, "constraints": self.constraints}
+        if not self.required and self.source != "request":
+            entry["default"] = _json_default(self.default)
+        return entry
+
+
+def _json_default(value: Any) -> Any:
+    try:
+        return msgspec.to_builtins(value)
+    except (TypeError, msgspec.EncodeError):
+        return repr(value)
+
+
+def _is_request_annotation(annotation: Any) -> bool:
+    from . import request as request_module
+
+    return isinstance(annotation, type) and issubclass(annotation, request_module.REQUEST_TYPES)
+
+
+def _is_simple(annotation: Any) -> bool:
+    annotation = optional_inner(annotation) or annotation
+    if annotation in SCALARS:
+        return True
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    return (annotation in SEQUENCES) or (origin in SEQUENCES and len(args) >= 1 and args[0] in SCALARS)
+
+
+def _constraints(marker: Param | None, metadata: list[Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for meta in metadata:
+        if isinstance(meta, msgspec.Meta):
+            for key in CONSTRAINT_KEYS:
+                if getattr(meta, key, None) is not None:
+                    found[key] = getattr(meta, key)
+    if marker is not None:
+        for key in CONSTRAINT_KEYS:
+            if getattr(marker, key) is not None:
+                found[key] = getattr(marker, key)
+    return found
+
+
+def compile_signature(fn: Any, method: str, path: str, path_names: list[str]) -> list[ParamInfo]:
+    handler = f"{fn.__module__}:{fn.__qualname__}"
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception as exc:  # unresolved forward references and the like
+        raise RouteDefinitionError(f"{handler}: cannot resolve type hints: {exc}") from exc
+    params: list[ParamInfo] = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise RouteDefinitionError(f"{handler}: *args/**kwargs are not supported ({p.name})")
+        annotation, metadata = strip_annotated(hints.get(p.name, str))
+        marker = next((m for m in metadata if isinstance(m, Param)), None)
+        if isinstance(p.default, Param):
+            marker = p.default
+        elif marker is not None and marker.has_default:
+            raise RouteDefinitionError(f"{handler}: put the default of {p.name!r} after '=', not in Annotated")
+        if isinstance(p.default, Depends) or any(isinstance(m, Depends) for m in metadata):
+            raise RouteDefinitionError(f"{handler}: Depends is not supported yet ({p.name})")
+        if isinstance(p.default, Param):
+            default = p.default.default
+        else:
+            default = MISSING if p.default is inspect.Parameter.empty else p.default
+        params.append(_classify(handler, method, p.name, annotation, metadata, marker, default, path_names))
+    bodies = [p for p in params if p.source == "body"]
+    if bodies and method in BODYLESS_METHODS:
+        raise RouteDefinitionError(f"{handler}: {method} handlers cannot take a request body ({bodies[0].name})")
+    if len(bodies) > 1:
+        raise RouteDefinitionError(f"{handler}: only one body parameter is supported, got "
+                                   f"{', '.join(b.name for b in bodies)}")
+    bound = {p.alias for p in params if p.source == "path"}
+    for name in path_names:
+        if name not in bound:
+            raise RouteDefinitionError(f"{handler}: path parameter {{{name}}} in {path!r} has no handler argument")
+    return params
+
+
+def _classify(handler: str, method: str, name: str, annotation: Any, metadata: list[Any],
+              marker: Param | None, default: Any, path_names: list[str]) -> ParamInfo:
+    if marker is not None:
+        source = marker.source
+    elif name in path_names:
+        source = "path"
+    elif name in REQUEST_NAMES or _is_request_annotation(annotation):
+        source = "request"
+    elif _is_simple(annotation):
+        source = "query"
+    else:
+        source = "body"
+    required = default is MISSING
+    if source == "request":
+        return ParamInfo(name, name, "request", {"kind": "any"}, True)
+    if source == "body":
+        return ParamInfo(name, name, "body", describe(annotation), required,
+                         None if required else default, annotation=annotation)
+    alias = (marker.alias if marker else None) or name
+    if source == "header":
+        alias = alias.lower().replace("_", "-")
+    type_desc = describe(annotation)
+    if not _param_type_ok(type_desc):
+        raise RouteDefinitionError(
+            f"{handler}: parameter {name!r} has unsupported type {annotation!r} for {source} "
+            f"(use int, float, bool, str, UUID, date, datetime, time, Decimal, Optional or list of them)")
+    if type_desc["kind"] == "optional" and required:
+        required, default = False, None
+    return ParamInfo(name, alias, source, type_desc, required, None if required else default,
+                     _constraints(marker, metadata), annotation)
+
+
+def _param_type_ok(desc: dict[str, Any]) -> bool:
+    kind = desc["kind"]
+    if kind == "optional":
+        return desc["inner"]["kind"] != "optional" and _param_type_ok(desc["inner"])
+    if kind == "list":
+        return desc["item"]["kind"] in PARAM_KINDS
+    return kind in PARAM_KINDS

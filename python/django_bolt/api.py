@@ -1,0 +1,162 @@
+"""`BoltAPI` and `Router`: route registration. Signatures are compiled here, once."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ._signature import ParamInfo, RouteDefinitionError, compile_signature
+from ._types import describe
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+TRAILING_SLASH_MODES = ("strip", "append", "keep")
+_PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+_UNSET: Any = object()
+_UNSUPPORTED_OPTIONS = ("guards", "auth", "validate_response", "response_class")
+
+
+@dataclass
+class RouteDef:
+    method: str
+    path: str
+    fn: Callable[..., Any]
+    status_code: int
+    params: list[ParamInfo]
+    response_type: Any
+    name: str
+    is_async: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def handler_name(self) -> str:
+        return f"{self.fn.__module__}:{self.fn.__qualname__}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def path_param_names(path: str) -> list[str]:
+    return _PATH_PARAM.findall(path)
+
+
+def normalize_path(path: str, mode: str) -> str:
+    if not path.startswith("/"):
+        path = "/" + path
+    if path == "/" or mode == "keep":
+        return path
+    if mode == "strip":
+        return path.rstrip("/") or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+class _Registrar:
+    """The `@x.get(...)`-style decorators shared by `BoltAPI` and `Router`."""
+
+    def _register(self, method: str, path: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _decorator(self, method: str, path: str, options: dict[str, Any]) -> Callable[[Callable], Callable]:
+        for key in _UNSUPPORTED_OPTIONS:
+            if options.get(key) is not None:
+                raise TypeError(f"@{method.lower()}({path!r}): {key}= is not supported yet")
+
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self._register(method, path, fn, options)
+            return fn
+
+        return decorate
+
+    def _route(method: str):  # noqa: N805 (builds the methods below)
+        def route(self, path: str = "/", *, name: str | None = None, response_model: Any = _UNSET,
+                  status_code: int | None = None, tags: list[str] | None = None, summary: str | None = None,
+                  description: str | None = None, include_in_schema: bool | None = None, **options: Any):
+            return self._decorator(method, path, {
+                "name": name, "response_model": response_model, "status_code": status_code, "tags": tags,
+                "summary": summary, "description": description, "include_in_schema": include_in_schema,
+                **options,
+            })
+
+        route.__name__ = method.lower()
+        return route
+
+    get = _route("GET")
+    post = _route("POST")
+    put = _route("PUT")
+    patch = _route("PATCH")
+    delete = _route("DELETE")
+    head = _route("HEAD")
+    options = _route("OPTIONS")
+    del _route
+
+
+class Router(_Registrar):
+    """A group of routes with a shared prefix, included into an API with `include_router`."""
+
+    def __init__(self, prefix: str = "", tags: list[str] | None = None) -> None:
+        self.prefix = prefix.rstrip("/")
+        self.tags = tags or []
+        self.routes: list[tuple[str, str, Callable[..., Any], dict[str, Any]]] = []
+
+    def _register(self, method: str, path: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
+        self.routes.append((method, self.prefix + path, fn, options))
+
+    def include_router(self, router: Router, prefix: str = "") -> None:
+        for method, path, fn, options in router.routes:
+            self.routes.append((method, self.prefix + prefix.rstrip("/") + path, fn, options))
+
+
+class BoltAPI(_Registrar):
+    def __init__(self, prefix: str = "", trailing_slash: str = "strip", namespace: str | None = None) -> None:
+        if trailing_slash not in TRAILING_SLASH_MODES:
+            raise ValueError(f"trailing_slash must be one of {TRAILING_SLASH_MODES}, got {trailing_slash!r}")
+        self.prefix = prefix.rstrip("/")
+        self.trailing_slash = trailing_slash
+        self.namespace = namespace
+        self.routes: list[RouteDef] = []
+        self._by_key: dict[str, RouteDef] = {}
+
+    def _register(self, method: str, path: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
+        full = normalize_path(self.prefix + (path or "/"), self.trailing_slash)
+        self.add_route(method, full, fn, options)
+
+    def add_route(self, method: str, full_path: str, fn: Callable[..., Any], options: dict[str, Any]) -> RouteDef:
+        if not callable(fn):
+            raise RouteDefinitionError(f"{method} {full_path}: handler {fn!r} is not callable")
+        params = compile_signature(fn, method, full_path, path_param_names(full_path))
+        response_model = options.get("response_model", _UNSET)
+        if response_model is _UNSET:
+            response_model = typing.get_type_hints(fn, include_extras=True).get("return", typing.Any)
+        route = RouteDef(
+            method=method, path=full_path, fn=fn, status_code=options.get("status_code") or 200,
+            params=params, response_type=response_model, name=options.get("name") or fn.__name__,
+            is_async=inspect.iscoroutinefunction(fn),
+            meta={k: v for k, v in options.items() if k in ("tags", "summary", "description") and v},
+        )
+        existing = self._by_key.get(route.key)
+        if existing is not None:
+            raise RouteDefinitionError(
+                f"duplicate route {route.key}: {existing.handler_name} and {route.handler_name}")
+        self._by_key[route.key] = route
+        self.routes.append(route)
+        return route
+
+    def include_router(self, router: Router, prefix: str = "") -> None:
+        for method, path, fn, options in router.routes:
+            self._register(method, prefix.rstrip("/") + path, fn, options)
+
+    def mount(self, path: str, api: BoltAPI) -> None:
+        if not isinstance(api, BoltAPI):
+            raise TypeError(f"mount() expects a BoltAPI, got {type(api).__name__}")
+        base = "/" + path.strip("/")
+        for route in api.routes:
+            full = normalize_path(base + route.path, self.trailing_slash)
+            self.add_route(route.method, full, route.fn, {"status_code": route.status_code,
+                                                          "response_model": route.response_type,
+                                                          "name": route.name})
+
+    def response_descriptor(self, route: RouteDef) -> dict[str, Any]:
+        return describe(route.response_type)

@@ -1,0 +1,69 @@
+"""`manage.py runbolt`: serve the project's BoltAPIs from the Rust runtime."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ...build import discover_apis
+from ...runtime import create_app
+from ...server import ServeOptions, Supervisor, serve_in_process
+
+
+class Command(BaseCommand):
+    help = "Run the django-bolt (Rust) HTTP server"
+    requires_system_checks: list = []  # run explicitly in handle() so --skip-checks works
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="0.0.0.0", help="Bind address (default 0.0.0.0)")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--processes", type=int, default=1,
+                            help="Worker processes sharing the port via SO_REUSEPORT")
+        parser.add_argument("--workers", type=int, default=1, help="Server threads per process")
+        parser.add_argument("--dev", action="store_true", help="Reload when code changes")
+        parser.add_argument("--backlog", type=int, default=1024)
+        parser.add_argument("--shutdown-timeout", "--workers-kill-timeout", dest="shutdown_timeout",
+                            type=int, default=30, help="Seconds in-flight requests get on shutdown")
+        parser.add_argument("--skip-checks", action="store_true")
+
+    def handle(self, *args, **options):
+        if options["processes"] < 1 or options["workers"] < 1:
+            raise CommandError("--processes and --workers must be at least 1")
+        if not options["skip_checks"]:
+            self.check(display_num_errors=True)
+        if options["dev"] and os.environ.get("RUN_MAIN") != "true":
+            self.stdout.write("Development mode: reloading on code changes")
+        if options["dev"]:
+            from django.utils import autoreload
+
+            autoreload.run_with_reloader(self._serve, **options)
+        else:
+            self._serve(**options)
+
+    def _serve(self, **options):
+        try:
+            apis = discover_apis()
+            app, manifest = create_app(apis)
+        except Exception as exc:
+            traceback.print_exc()
+            raise CommandError(f"could not load the BoltAPI routes: {exc}") from exc
+        serve_options = ServeOptions(
+            host=options["host"], port=options["port"], processes=options["processes"],
+            workers=options["workers"], backlog=options["backlog"],
+            shutdown_timeout=options["shutdown_timeout"])
+        self.stdout.write(
+            f"django-bolt: {len(manifest['routes'])} routes (interpreted table), "
+            f"DEBUG={settings.DEBUG}, serving on http://{serve_options.host}:{serve_options.port} "
+            f"with {serve_options.processes} process(es)")
+        self.stdout.flush()
+        if serve_options.processes == 1:
+            try:
+                serve_in_process(app, serve_options)
+            except OSError as exc:
+                raise CommandError(f"cannot serve on {serve_options.host}:{serve_options.port}: {exc}") from exc
+        else:
+            sys.exit(Supervisor(app, serve_options).run())

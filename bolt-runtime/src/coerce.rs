@@ -20,10 +20,16 @@ impl ParamSpec {
     pub fn new(ty: TypeRef, constraints: Constraints) -> Result<Self, String> {
         check_param_type(&ty)?;
         let pattern = match &constraints.pattern {
-            Some(p) => Some(regex::Regex::new(p).map_err(|e| format!("invalid pattern {p:?}: {e}"))?),
+            Some(p) => {
+                Some(regex::Regex::new(p).map_err(|e| format!("invalid pattern {p:?}: {e}"))?)
+            }
             None => None,
         };
-        Ok(Self { ty, constraints, pattern })
+        Ok(Self {
+            ty,
+            constraints,
+            pattern,
+        })
     }
 
     /// Convert every raw value of a parameter (several for repeated query keys).
@@ -37,7 +43,10 @@ impl ParamSpec {
                 Ok(Value::List(out))
             }
             TypeRef::Optional { inner } if matches!(**inner, TypeRef::List { .. }) => {
-                let inner_spec = ParamSpec { ty: (**inner).clone(), ..self.clone() };
+                let inner_spec = ParamSpec {
+                    ty: (**inner).clone(),
+                    ..self.clone()
+                };
                 inner_spec.coerce_all(raw)
             }
             ty => self.coerce_checked(ty, raw.last().copied().unwrap_or_default()),
@@ -91,10 +100,14 @@ fn check_param_type(ty: &TypeRef) -> Result<(), String> {
         | TypeRef::Datetime
         | TypeRef::Time
         | TypeRef::Decimal => Ok(()),
-        TypeRef::List { item } if !matches!(**item, TypeRef::List { .. } | TypeRef::Optional { .. }) => {
+        TypeRef::List { item }
+            if !matches!(**item, TypeRef::List { .. } | TypeRef::Optional { .. }) =>
+        {
             check_param_type(item)
         }
-        TypeRef::Optional { inner } if !matches!(**inner, TypeRef::Optional { .. }) => check_param_type(inner),
+        TypeRef::Optional { inner } if !matches!(**inner, TypeRef::Optional { .. }) => {
+            check_param_type(inner)
+        }
         other => Err(format!("unsupported parameter type {other:?}")),
     }
 }
@@ -123,7 +136,8 @@ fn check_int_bounds(c: &Constraints, value: f64) -> Result<(), CoerceError> {
 }
 
 fn check_float_bounds(c: &Constraints, value: f64) -> Result<(), CoerceError> {
-    let checks: [(Option<f64>, fn(f64, f64) -> bool, &str); 4] = [
+    type Check = (Option<f64>, fn(f64, f64) -> bool, &'static str);
+    let checks: [Check; 4] = [
         (c.ge, |v, b| v >= b, ">="),
         (c.gt, |v, b| v > b, ">"),
         (c.le, |v, b| v <= b, "<="),
@@ -147,10 +161,18 @@ pub fn python_float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    let exp = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+    let exp = if f == 0.0 {
+        0
+    } else {
+        f.abs().log10().floor() as i32
+    };
     if (-4..16).contains(&exp) {
         let s = format!("{f}");
-        if s.contains('.') { s } else { format!("{s}.0") }
+        if s.contains('.') {
+            s
+        } else {
+            format!("{s}.0")
+        }
     } else {
         let s = format!("{f:e}");
         let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
@@ -166,9 +188,12 @@ fn type_name(ty: &TypeRef) -> String {
         TypeRef::Int => "int".into(),
         TypeRef::Float => "float".into(),
         TypeRef::Bool => "bool".into(),
-        TypeRef::Str | TypeRef::Uuid | TypeRef::Date | TypeRef::Datetime | TypeRef::Time | TypeRef::Decimal => {
-            "str".into()
-        }
+        TypeRef::Str
+        | TypeRef::Uuid
+        | TypeRef::Date
+        | TypeRef::Datetime
+        | TypeRef::Time
+        | TypeRef::Decimal => "str".into(),
         TypeRef::Optional { inner } => format!("{} | null", type_name(inner)),
         TypeRef::List { .. } => "array".into(),
         _ => "any".into(),
@@ -186,7 +211,9 @@ pub fn coerce_scalar(ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
         TypeRef::Int => coerce_int(text),
         TypeRef::Float => coerce_float(text),
         TypeRef::Bool => coerce_bool(text).ok_or_else(|| expected(ty)),
-        TypeRef::Uuid => temporal::parse_uuid(text).map(Value::Uuid).ok_or_else(|| "Invalid UUID".to_owned()),
+        TypeRef::Uuid => temporal::parse_uuid(text)
+            .map(Value::Uuid)
+            .ok_or_else(|| "Invalid UUID".to_owned()),
         TypeRef::Date => temporal::parse_date(text)
             .map(Value::Date)
             .ok_or_else(|| "Invalid RFC3339 encoded date".to_owned()),
@@ -207,7 +234,13 @@ pub fn coerce_scalar(ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
             if text == "null" {
                 Ok(Value::None)
             } else {
-                coerce_scalar(inner, text).map_err(|e| if e.starts_with("Expected `") { expected(ty) } else { e })
+                coerce_scalar(inner, text).map_err(|e| {
+                    if e.starts_with("Expected `") {
+                        expected(ty)
+                    } else {
+                        e
+                    }
+                })
             }
         }
         other => Err(expected(other)),
@@ -260,8 +293,12 @@ fn coerce_int(text: &str) -> Result<Value, CoerceError> {
     if !is_float {
         return Ok(match text.parse::<i64>() {
             Ok(i) => Value::Int(if i == 0 { 0 } else { i }),
-            Err(_) => Value::BigInt(text.trim_start_matches('-').trim_start_matches('0').to_owned())
-                .with_sign(text.starts_with('-')),
+            Err(_) => Value::BigInt(
+                text.trim_start_matches('-')
+                    .trim_start_matches('0')
+                    .to_owned(),
+            )
+            .with_sign(text.starts_with('-')),
         });
     }
     let f: f64 = text.parse().map_err(|_| expected(&TypeRef::Int))?;
@@ -301,7 +338,13 @@ fn coerce_float(text: &str) -> Result<Value, CoerceError> {
         return Err("Number out of range".to_owned());
     }
     // msgspec reads an integer `-0` as +0.0.
-    Ok(Value::Float(if f == 0.0 && !text.contains(['.', 'e', 'E']) { 0.0 } else { f }))
+    Ok(Value::Float(
+        if f == 0.0 && !text.contains(['.', 'e', 'E']) {
+            0.0
+        } else {
+            f
+        },
+    ))
 }
 
 fn coerce_bool(text: &str) -> Option<Value> {
@@ -323,7 +366,10 @@ fn is_python_decimal(text: &str) -> bool {
     if matches!(lower.as_str(), "inf" | "infinity") {
         return true;
     }
-    if let Some(payload) = lower.strip_prefix("snan").or_else(|| lower.strip_prefix("nan")) {
+    if let Some(payload) = lower
+        .strip_prefix("snan")
+        .or_else(|| lower.strip_prefix("nan"))
+    {
         return payload.bytes().all(|c| c.is_ascii_digit());
     }
     let (mantissa, exponent) = match lower.split_once('e') {
@@ -338,7 +384,11 @@ fn is_python_decimal(text: &str) -> bool {
             && s.bytes().all(|c| c.is_ascii_digit() || c == b'_')
     };
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((a, b)) => (a.is_empty() || digit_run(a)) && (b.is_empty() || digit_run(b)) && !(a.is_empty() && b.is_empty()),
+        Some((a, b)) => {
+            (a.is_empty() || digit_run(a))
+                && (b.is_empty() || digit_run(b))
+                && !(a.is_empty() && b.is_empty())
+        }
         None => digit_run(mantissa),
     };
     let exponent_ok = exponent.is_none_or(|e| digit_run(e.strip_prefix(['+', '-']).unwrap_or(e)));
@@ -359,8 +409,13 @@ mod tests {
         assert_eq!(int("-0"), Ok(Value::Int(0)));
         assert_eq!(int("1e3"), Ok(Value::Int(1000)));
         assert_eq!(int("1.0"), Ok(Value::Int(1)));
-        assert_eq!(int("99999999999999999999999"), Ok(Value::BigInt("99999999999999999999999".into())));
-        for bad in ["01", "+5", "1.5", "abc", "", " 1", "1 ", "nan", "0x10", "1_000"] {
+        assert_eq!(
+            int("99999999999999999999999"),
+            Ok(Value::BigInt("99999999999999999999999".into()))
+        );
+        for bad in [
+            "01", "+5", "1.5", "abc", "", " 1", "1 ", "nan", "0x10", "1_000",
+        ] {
             assert_eq!(int(bad), Err("Expected `int`, got `str`".into()), "{bad}");
         }
         assert_eq!(int("1e400"), Err("Number out of range".into()));
@@ -369,19 +424,37 @@ mod tests {
     #[test]
     fn floats_bools_and_optionals() {
         assert_eq!(coerce_scalar(&TypeRef::Float, "1.5"), Ok(Value::Float(1.5)));
-        assert!(matches!(coerce_scalar(&TypeRef::Float, "-inf"), Ok(Value::Float(f)) if f == f64::NEG_INFINITY));
+        assert!(
+            matches!(coerce_scalar(&TypeRef::Float, "-inf"), Ok(Value::Float(f)) if f == f64::NEG_INFINITY)
+        );
         assert!(coerce_scalar(&TypeRef::Float, ".5").is_err());
         assert_eq!(coerce_scalar(&TypeRef::Bool, "TRUE"), Ok(Value::Bool(true)));
         assert_eq!(coerce_scalar(&TypeRef::Bool, "0"), Ok(Value::Bool(false)));
         assert!(coerce_scalar(&TypeRef::Bool, "yes").is_err());
-        let opt = TypeRef::Optional { inner: Box::new(TypeRef::Int) };
+        let opt = TypeRef::Optional {
+            inner: Box::new(TypeRef::Int),
+        };
         assert_eq!(coerce_scalar(&opt, "null"), Ok(Value::None));
-        assert_eq!(coerce_scalar(&opt, ""), Err("Expected `int | null`, got `str`".into()));
+        assert_eq!(
+            coerce_scalar(&opt, ""),
+            Err("Expected `int | null`, got `str`".into())
+        );
     }
 
     #[test]
     fn decimals_follow_python_grammar() {
-        for ok in ["1.50", "1e2", "NaN", "-0", " 1", "1_000", ".5", "5.", "-Infinity", "sNaN12"] {
+        for ok in [
+            "1.50",
+            "1e2",
+            "NaN",
+            "-0",
+            " 1",
+            "1_000",
+            ".5",
+            "5.",
+            "-Infinity",
+            "sNaN12",
+        ] {
             assert!(is_python_decimal(ok), "{ok}");
         }
         for bad in ["abc", "", ".", "1e", "1__0", "_1", "1.2.3"] {
@@ -392,18 +465,65 @@ mod tests {
     #[test]
     fn constraints_use_msgspec_wording() {
         let spec = |c: Constraints, ty| ParamSpec::new(ty, c).unwrap();
-        let gt = spec(Constraints { gt: Some(10.0), ..Default::default() }, TypeRef::Int);
+        let gt = spec(
+            Constraints {
+                gt: Some(10.0),
+                ..Default::default()
+            },
+            TypeRef::Int,
+        );
         assert_eq!(gt.coerce_all(&["5"]), Err("Expected `int` >= 11".into()));
-        let lt = spec(Constraints { lt: Some(10.0), ..Default::default() }, TypeRef::Int);
+        let lt = spec(
+            Constraints {
+                lt: Some(10.0),
+                ..Default::default()
+            },
+            TypeRef::Int,
+        );
         assert_eq!(lt.coerce_all(&["50"]), Err("Expected `int` <= 9".into()));
-        let fgt = spec(Constraints { gt: Some(10.0), ..Default::default() }, TypeRef::Float);
-        assert_eq!(fgt.coerce_all(&["5.5"]), Err("Expected `float` > 10.0".into()));
-        let min = spec(Constraints { min_length: Some(3), ..Default::default() }, TypeRef::Str);
-        assert_eq!(min.coerce_all(&["ab"]), Err("Expected `str` of length >= 3".into()));
-        let pat = spec(Constraints { pattern: Some("^x".into()), ..Default::default() }, TypeRef::Str);
-        assert_eq!(pat.coerce_all(&["abcd"]), Err("Expected `str` matching regex '^x'".into()));
-        let list = spec(Constraints::default(), TypeRef::List { item: Box::new(TypeRef::Int) });
-        assert_eq!(list.coerce_all(&["1", "2"]), Ok(Value::List(vec![Value::Int(1), Value::Int(2)])));
+        let fgt = spec(
+            Constraints {
+                gt: Some(10.0),
+                ..Default::default()
+            },
+            TypeRef::Float,
+        );
+        assert_eq!(
+            fgt.coerce_all(&["5.5"]),
+            Err("Expected `float` > 10.0".into())
+        );
+        let min = spec(
+            Constraints {
+                min_length: Some(3),
+                ..Default::default()
+            },
+            TypeRef::Str,
+        );
+        assert_eq!(
+            min.coerce_all(&["ab"]),
+            Err("Expected `str` of length >= 3".into())
+        );
+        let pat = spec(
+            Constraints {
+                pattern: Some("^x".into()),
+                ..Default::default()
+            },
+            TypeRef::Str,
+        );
+        assert_eq!(
+            pat.coerce_all(&["abcd"]),
+            Err("Expected `str` matching regex '^x'".into())
+        );
+        let list = spec(
+            Constraints::default(),
+            TypeRef::List {
+                item: Box::new(TypeRef::Int),
+            },
+        );
+        assert_eq!(
+            list.coerce_all(&["1", "2"]),
+            Ok(Value::List(vec![Value::Int(1), Value::Int(2)]))
+        );
     }
 
     #[test]

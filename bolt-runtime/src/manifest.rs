@@ -75,11 +75,20 @@ pub enum TypeRef {
     Decimal,
     Any,
     None,
-    List { item: Box<TypeRef> },
-    Optional { inner: Box<TypeRef> },
-    Dict { key: Box<TypeRef>, value: Box<TypeRef> },
+    List {
+        item: Box<TypeRef>,
+    },
+    Optional {
+        inner: Box<TypeRef>,
+    },
+    Dict {
+        key: Box<TypeRef>,
+        value: Box<TypeRef>,
+    },
     /// A named Python type (msgspec Struct, dataclass, ...): `module:qualname`.
-    Named { name: String },
+    Named {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -109,7 +118,10 @@ impl Manifest {
         }
         for (index, route) in manifest.routes.iter().enumerate() {
             if route.id != index {
-                return Err(ManifestError::RouteId { index, id: route.id });
+                return Err(ManifestError::RouteId {
+                    index,
+                    id: route.id,
+                });
             }
         }
         Ok(manifest)
@@ -144,9 +156,15 @@ mod tests {
     #[test]
     fn rejects_wrong_version_and_ids() {
         let bad_version = r#"{"version":99,"project":"p","routes":[]}"#;
-        assert!(matches!(Manifest::from_json(bad_version), Err(ManifestError::Version(99))));
+        assert!(matches!(
+            Manifest::from_json(bad_version),
+            Err(ManifestError::Version(99))
+        ));
         let bad_id = r#"{"version":1,"project":"p","routes":[{"id":3,"method":"GET","path":"/",
             "handler":"m:f","is_async":false,"status_code":200,"params":[]}]}"#;
-        assert!(matches!(Manifest::from_json(bad_id), Err(ManifestError::RouteId { .. })));
+        assert!(matches!(
+            Manifest::from_json(bad_id),
+            Err(ManifestError::RouteId { .. })
+        ));
     }
 }

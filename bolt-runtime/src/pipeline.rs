@@ -52,17 +52,23 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
     let (route, captures) = match lookup {
         Lookup::Found { route, captures } => (route, captures),
         Lookup::MethodNotAllowed(methods) if request.method == "OPTIONS" => {
-            let response = HttpResponse::new(204, None, "").with_header("allow", allow_header(methods));
+            let response =
+                HttpResponse::new(204, None, "").with_header("allow", allow_header(methods));
             return Prepared::Respond(response);
         }
         Lookup::MethodNotAllowed(methods) => {
-            let response = HttpResponse::detail(405, "Method Not Allowed").with_header("allow", allow_header(methods));
+            let response = HttpResponse::detail(405, "Method Not Allowed")
+                .with_header("allow", allow_header(methods));
             return Prepared::Respond(response);
         }
         Lookup::NotFound => {
             let response = match slash_variant(table, &request.method, &request.path) {
                 Some(target) => {
-                    let location = if request.query.is_empty() { target } else { format!("{target}?{}", request.query) };
+                    let location = if request.query.is_empty() {
+                        target
+                    } else {
+                        format!("{target}?{}", request.query)
+                    };
                     HttpResponse::new(308, None, "").with_header("location", location)
                 }
                 None => HttpResponse::detail(404, "Not Found"),
@@ -71,7 +77,12 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
         }
     };
     match table.extract(route, &captures, &request) {
-        Ok(args) => Prepared::Call(PendingCall { route, args, request, head }),
+        Ok(args) => Prepared::Call(PendingCall {
+            route,
+            args,
+            request,
+            head,
+        }),
         Err(issues) => Prepared::Respond(unprocessable(&issues)),
     }
 }
@@ -90,7 +101,10 @@ mod tests {
 
     #[test]
     fn allow_lists_automatic_methods() {
-        assert_eq!(allow_header(vec!["POST".into(), "GET".into()]), "GET, HEAD, OPTIONS, POST");
+        assert_eq!(
+            allow_header(vec!["POST".into(), "GET".into()]),
+            "GET, HEAD, OPTIONS, POST"
+        );
         assert_eq!(allow_header(vec!["DELETE".into()]), "DELETE, OPTIONS");
     }
 }

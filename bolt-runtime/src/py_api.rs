@@ -12,10 +12,25 @@ use crate::server::{run, ServeConfig};
 /// Serve `app` until SIGTERM/SIGINT, then let in-flight requests finish.
 #[pyfunction]
 #[pyo3(signature = (app, host, port, *, workers=1, backlog=1024, shutdown_timeout=30))]
-pub fn serve(py: Python<'_>, app: &Bound<'_, App>, host: String, port: u16, workers: usize, backlog: u32, shutdown_timeout: u64) -> PyResult<()> {
+pub fn serve(
+    py: Python<'_>,
+    app: &Bound<'_, App>,
+    host: String,
+    port: u16,
+    workers: usize,
+    backlog: u32,
+    shutdown_timeout: u64,
+) -> PyResult<()> {
     let inner = app.get().inner.clone();
-    let config = ServeConfig { host, port, workers, backlog, shutdown_timeout };
-    py.detach(move || run(inner, config)).map_err(|e| PyOSError::new_err(e.to_string()))
+    let config = ServeConfig {
+        host,
+        port,
+        workers,
+        backlog,
+        shutdown_timeout,
+    };
+    py.detach(move || run(inner, config))
+        .map_err(|e| PyOSError::new_err(e.to_string()))
 }
 
 /// In-process request through the same pipeline as the server, run in the calling thread.
@@ -31,8 +46,17 @@ pub fn test_request<'py>(
     body: Vec<u8>,
 ) -> (u16, Vec<(String, String)>, Bound<'py, PyBytes>) {
     let inner = &app.get().inner;
-    let headers = headers.into_iter().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
-    let request = HttpRequest { method: method.to_ascii_uppercase(), path, query, headers, body: body.into() };
+    let headers = headers
+        .into_iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v))
+        .collect();
+    let request = HttpRequest {
+        method: method.to_ascii_uppercase(),
+        path,
+        query,
+        headers,
+        body: body.into(),
+    };
     let response = match prepare(inner, request) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => {
@@ -40,7 +64,11 @@ pub fn test_request<'py>(
             finish_head(inner.call_blocking(py, call), head)
         }
     };
-    (response.status, response.headers, PyBytes::new(py, &response.body))
+    (
+        response.status,
+        response.headers,
+        PyBytes::new(py, &response.body),
+    )
 }
 
 /// Register the runtime's classes and functions on the extension module.

@@ -26,7 +26,9 @@ pub enum PatternError {
 
 /// Split a pattern like `/items/{id}/files/{rest:path}` into segments.
 pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment>, PatternError> {
-    let body = pattern.strip_prefix('/').ok_or_else(|| PatternError::NoLeadingSlash(pattern.into()))?;
+    let body = pattern
+        .strip_prefix('/')
+        .ok_or_else(|| PatternError::NoLeadingSlash(pattern.into()))?;
     if body.is_empty() {
         return Ok(Vec::new());
     }
@@ -40,7 +42,8 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment>, PatternError> {
                 Some((n, c)) => (n, Some(c)),
                 None => (inner, None),
             };
-            let valid_name = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            let valid_name =
+                !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
             match converter {
                 _ if !valid_name => return Err(bad()),
                 None => segments.push(Segment::Param(name.into())),
@@ -82,7 +85,10 @@ struct Node {
 /// Outcome of a lookup; captures are raw (still percent-encoded) slices of the path.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Lookup<'p> {
-    Found { route: usize, captures: Vec<&'p str> },
+    Found {
+        route: usize,
+        captures: Vec<&'p str>,
+    },
     /// The path exists for other methods.
     MethodNotAllowed(Vec<String>),
     NotFound,
@@ -95,7 +101,12 @@ pub struct Router {
 
 impl Router {
     /// Insert a route; returns the id of an existing route with the same method and shape.
-    pub fn insert(&mut self, method: &str, segments: &[Segment], route: usize) -> Result<(), usize> {
+    pub fn insert(
+        &mut self,
+        method: &str,
+        segments: &[Segment],
+        route: usize,
+    ) -> Result<(), usize> {
         let mut node = &mut self.root;
         for seg in segments {
             match seg {
@@ -121,7 +132,12 @@ impl Router {
                 offset += seg.len() + 1;
             }
         }
-        let walk = Walk { method, path, segments: &segments, starts: &seg_starts };
+        let walk = Walk {
+            method,
+            path,
+            segments: &segments,
+            starts: &seg_starts,
+        };
         let mut captures = Vec::new();
         let mut allowed = Vec::new();
         match walk.visit(&self.root, 0, &mut captures, &mut allowed) {
@@ -152,7 +168,13 @@ struct Walk<'a, 'p> {
 }
 
 impl<'p> Walk<'_, 'p> {
-    fn visit(&self, node: &Node, i: usize, caps: &mut Vec<&'p str>, allowed: &mut Vec<String>) -> Option<usize> {
+    fn visit(
+        &self,
+        node: &Node,
+        i: usize,
+        caps: &mut Vec<&'p str>,
+        allowed: &mut Vec<String>,
+    ) -> Option<usize> {
         if i == self.segments.len() {
             return self.pick(&node.endpoints, allowed);
         }
@@ -206,38 +228,101 @@ mod tests {
     fn parses_patterns() {
         assert_eq!(
             parse_pattern("/a/{id}/{rest:path}").unwrap(),
-            vec![Segment::Literal("a".into()), Segment::Param("id".into()), Segment::Rest("rest".into())]
+            vec![
+                Segment::Literal("a".into()),
+                Segment::Param("id".into()),
+                Segment::Rest("rest".into())
+            ]
         );
         assert_eq!(parse_pattern("/").unwrap(), vec![]);
-        assert_eq!(parse_pattern("/a/").unwrap(), vec![Segment::Literal("a".into()), Segment::Literal("".into())]);
-        assert!(matches!(parse_pattern("a"), Err(PatternError::NoLeadingSlash(_))));
-        assert!(matches!(parse_pattern("/{x:int}"), Err(PatternError::BadParam(..))));
-        assert!(matches!(parse_pattern("/{x:path}/a"), Err(PatternError::RestNotLast(_))));
-        assert!(matches!(parse_pattern("/a{x}"), Err(PatternError::BadParam(..))));
+        assert_eq!(
+            parse_pattern("/a/").unwrap(),
+            vec![Segment::Literal("a".into()), Segment::Literal("".into())]
+        );
+        assert!(matches!(
+            parse_pattern("a"),
+            Err(PatternError::NoLeadingSlash(_))
+        ));
+        assert!(matches!(
+            parse_pattern("/{x:int}"),
+            Err(PatternError::BadParam(..))
+        ));
+        assert!(matches!(
+            parse_pattern("/{x:path}/a"),
+            Err(PatternError::RestNotLast(_))
+        ));
+        assert!(matches!(
+            parse_pattern("/a{x}"),
+            Err(PatternError::BadParam(..))
+        ));
     }
 
     #[test]
     fn literal_beats_param_and_backtracks() {
-        let r = router(&[("GET", "/users/me"), ("GET", "/users/{id}"), ("POST", "/users/{id}/x"), ("GET", "/users/me/y")]);
-        assert_eq!(r.lookup("GET", "/users/me"), Lookup::Found { route: 0, captures: vec![] });
-        assert_eq!(r.lookup("GET", "/users/7"), Lookup::Found { route: 1, captures: vec!["7"] });
-        assert_eq!(r.lookup("POST", "/users/me/x"), Lookup::Found { route: 2, captures: vec!["me"] });
+        let r = router(&[
+            ("GET", "/users/me"),
+            ("GET", "/users/{id}"),
+            ("POST", "/users/{id}/x"),
+            ("GET", "/users/me/y"),
+        ]);
+        assert_eq!(
+            r.lookup("GET", "/users/me"),
+            Lookup::Found {
+                route: 0,
+                captures: vec![]
+            }
+        );
+        assert_eq!(
+            r.lookup("GET", "/users/7"),
+            Lookup::Found {
+                route: 1,
+                captures: vec!["7"]
+            }
+        );
+        assert_eq!(
+            r.lookup("POST", "/users/me/x"),
+            Lookup::Found {
+                route: 2,
+                captures: vec!["me"]
+            }
+        );
         assert_eq!(r.lookup("GET", "/users/"), Lookup::NotFound);
-        assert_eq!(r.lookup("DELETE", "/users/7"), Lookup::MethodNotAllowed(vec!["GET".into()]));
+        assert_eq!(
+            r.lookup("DELETE", "/users/7"),
+            Lookup::MethodNotAllowed(vec!["GET".into()])
+        );
     }
 
     #[test]
     fn rest_params_capture_slashes() {
         let r = router(&[("GET", "/files/{p:path}"), ("GET", "/")]);
-        assert_eq!(r.lookup("GET", "/files/a/b.txt"), Lookup::Found { route: 0, captures: vec!["a/b.txt"] });
+        assert_eq!(
+            r.lookup("GET", "/files/a/b.txt"),
+            Lookup::Found {
+                route: 0,
+                captures: vec!["a/b.txt"]
+            }
+        );
         assert_eq!(r.lookup("GET", "/files/"), Lookup::NotFound);
-        assert_eq!(r.lookup("GET", "/"), Lookup::Found { route: 1, captures: vec![] });
+        assert_eq!(
+            r.lookup("GET", "/"),
+            Lookup::Found {
+                route: 1,
+                captures: vec![]
+            }
+        );
     }
 
     #[test]
     fn duplicates_are_reported() {
         let mut r = router(&[("GET", "/a/{x}")]);
-        assert_eq!(r.insert("GET", &parse_pattern("/a/{y}").unwrap(), 1), Err(0));
-        assert_eq!(r.insert("POST", &parse_pattern("/a/{y}").unwrap(), 1), Ok(()));
+        assert_eq!(
+            r.insert("GET", &parse_pattern("/a/{y}").unwrap(), 1),
+            Err(0)
+        );
+        assert_eq!(
+            r.insert("POST", &parse_pattern("/a/{y}").unwrap(), 1),
+            Ok(())
+        );
     }
 }

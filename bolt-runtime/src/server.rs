@@ -43,18 +43,26 @@ pub fn run(app: Arc<AppInner>, config: ServeConfig) -> std::io::Result<()> {
     let listener = bind(&config)?;
     actix_rt::System::new().block_on(async move {
         let data = web::Data::from(app);
-        HttpServer::new(move || actix_web::App::new().app_data(data.clone()).default_service(web::to(handle)))
-            .workers(config.workers.max(1))
-            .backlog(config.backlog)
-            .shutdown_timeout(config.shutdown_timeout)
-            .client_request_timeout(Duration::from_secs(30))
-            .listen(listener)?
-            .run()
-            .await
+        HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(data.clone())
+                .default_service(web::to(handle))
+        })
+        .workers(config.workers.max(1))
+        .backlog(config.backlog)
+        .shutdown_timeout(config.shutdown_timeout)
+        .client_request_timeout(Duration::from_secs(30))
+        .listen(listener)?
+        .run()
+        .await
     })
 }
 
-async fn handle(req: actix_web::HttpRequest, payload: web::Payload, app: web::Data<AppInner>) -> actix_web::HttpResponse {
+async fn handle(
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+    app: web::Data<AppInner>,
+) -> actix_web::HttpResponse {
     let body = match payload.to_bytes_limited(app.max_body_size).await {
         Ok(Ok(body)) => body,
         Ok(Err(_)) => return to_actix(HttpResponse::detail(400, "Invalid request body")),
@@ -63,7 +71,12 @@ async fn handle(req: actix_web::HttpRequest, payload: web::Payload, app: web::Da
     let headers = req
         .headers()
         .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let request = HttpRequest {
         method: req.method().as_str().to_owned(),
@@ -90,7 +103,10 @@ async fn dispatch(app: Arc<AppInner>, call: PendingCall) -> HttpResponse {
     } else {
         // Sync handlers may block (ORM, I/O): keep them off the connection-serving thread.
         let worker_app = app.clone();
-        let joined = tokio::task::spawn_blocking(move || Python::attach(|py| worker_app.call_eager(py, call))).await;
+        let joined = tokio::task::spawn_blocking(move || {
+            Python::attach(|py| worker_app.call_eager(py, call))
+        })
+        .await;
         match joined {
             Ok(Outcome::Done(response)) => response,
             _ => HttpResponse::detail(500, "Internal Server Error"),
@@ -99,7 +115,12 @@ async fn dispatch(app: Arc<AppInner>, call: PendingCall) -> HttpResponse {
     finish_head(response, head)
 }
 
-async fn await_on_loop(app: &AppInner, route: usize, coro: Py<PyAny>, yielded: Py<PyAny>) -> HttpResponse {
+async fn await_on_loop(
+    app: &AppInner,
+    route: usize,
+    coro: Py<PyAny>,
+    yielded: Py<PyAny>,
+) -> HttpResponse {
     match Python::attach(|py| app.submit(py, coro, yielded)) {
         Ok(receiver) => match receiver.await {
             Ok(task) => Python::attach(|py| app.finish_task(py, route, task)),

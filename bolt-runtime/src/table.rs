@@ -23,7 +23,12 @@ pub enum Arg {
 pub trait RouteTable: Send + Sync {
     fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p>;
     /// Coerce every parameter of `route`; all failures are reported together.
-    fn extract(&self, route: usize, captures: &[&str], request: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>>;
+    fn extract(
+        &self,
+        route: usize,
+        captures: &[&str],
+        request: &HttpRequest,
+    ) -> Result<Vec<Arg>, Vec<Issue>>;
     fn route_count(&self) -> usize;
 }
 
@@ -32,7 +37,12 @@ pub enum TableError {
     #[error("{handler}: {message}")]
     Route { handler: String, message: String },
     #[error("duplicate route {method} {path}: {first} and {second}")]
-    Duplicate { method: String, path: String, first: String, second: String },
+    Duplicate {
+        method: String,
+        path: String,
+        first: String,
+        second: String,
+    },
 }
 
 /// How one parameter is read, decided when the table is built.
@@ -72,16 +82,23 @@ impl DynamicTable {
         let mut router = Router::default();
         let mut routes = Vec::with_capacity(manifest.routes.len());
         for route in &manifest.routes {
-            let err = |message: String| TableError::Route { handler: route.handler.clone(), message };
+            let err = |message: String| TableError::Route {
+                handler: route.handler.clone(),
+                message,
+            };
             let segments = parse_pattern(&route.path).map_err(|e| err(e.to_string()))?;
             let captures = param_names(&segments);
             let mut params = Vec::with_capacity(route.params.len());
             for p in &route.params {
                 let reader = match p.source {
                     Source::Path => {
-                        let index = captures.iter().position(|c| *c == p.alias).ok_or_else(|| {
-                            err(format!("path parameter {:?} does not appear in path {:?}", p.alias, route.path))
-                        })?;
+                        let index =
+                            captures.iter().position(|c| *c == p.alias).ok_or_else(|| {
+                                err(format!(
+                                    "path parameter {:?} does not appear in path {:?}",
+                                    p.alias, route.path
+                                ))
+                            })?;
                         Reader::Capture(index)
                     }
                     Source::Query => Reader::Query,
@@ -97,22 +114,41 @@ impl DynamicTable {
                             .map_err(|e| err(format!("parameter {:?}: {e}", p.name)))?,
                     ),
                 };
-                params.push(ParamPlan { alias: p.alias.clone(), source: p.source, reader, spec, required: p.required });
+                params.push(ParamPlan {
+                    alias: p.alias.clone(),
+                    source: p.source,
+                    reader,
+                    spec,
+                    required: p.required,
+                });
             }
             for name in &captures {
-                if !route.params.iter().any(|p| p.source == Source::Path && p.alias == *name) {
-                    return Err(err(format!("path parameter {{{name}}} in {:?} has no handler argument", route.path)));
+                if !route
+                    .params
+                    .iter()
+                    .any(|p| p.source == Source::Path && p.alias == *name)
+                {
+                    return Err(err(format!(
+                        "path parameter {{{name}}} in {:?} has no handler argument",
+                        route.path
+                    )));
                 }
             }
-            router.insert(&route.method, &segments, route.id).map_err(|first| TableError::Duplicate {
-                method: route.method.clone(),
-                path: route.path.clone(),
-                first: manifest.routes[first].handler.clone(),
-                second: route.handler.clone(),
-            })?;
+            router
+                .insert(&route.method, &segments, route.id)
+                .map_err(|first| TableError::Duplicate {
+                    method: route.method.clone(),
+                    path: route.path.clone(),
+                    first: manifest.routes[first].handler.clone(),
+                    second: route.handler.clone(),
+                })?;
             let needs_query = params.iter().any(|p| matches!(p.reader, Reader::Query));
             let needs_cookies = params.iter().any(|p| matches!(p.reader, Reader::Cookie));
-            routes.push(RoutePlan { params, needs_query, needs_cookies });
+            routes.push(RoutePlan {
+                params,
+                needs_query,
+                needs_cookies,
+            });
         }
         Ok(Self { router, routes })
     }
@@ -134,10 +170,23 @@ impl RouteTable for DynamicTable {
         self.router.lookup(method, path)
     }
 
-    fn extract(&self, route: usize, captures: &[&str], request: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>> {
+    fn extract(
+        &self,
+        route: usize,
+        captures: &[&str],
+        request: &HttpRequest,
+    ) -> Result<Vec<Arg>, Vec<Issue>> {
         let plan = &self.routes[route];
-        let query = if plan.needs_query { request.query_pairs() } else { Vec::new() };
-        let cookies = if plan.needs_cookies { request.cookies() } else { Vec::new() };
+        let query = if plan.needs_query {
+            request.query_pairs()
+        } else {
+            Vec::new()
+        };
+        let cookies = if plan.needs_cookies {
+            request.cookies()
+        } else {
+            Vec::new()
+        };
         let mut args = Vec::with_capacity(plan.params.len());
         let mut issues = Vec::new();
         for p in &plan.params {
@@ -155,9 +204,17 @@ impl RouteTable for DynamicTable {
                     decoded = percent_decode(captures[*i]);
                     vec![decoded.as_str()]
                 }
-                Reader::Query => query.iter().filter(|(k, _)| *k == p.alias).map(|(_, v)| v.as_str()).collect(),
+                Reader::Query => query
+                    .iter()
+                    .filter(|(k, _)| *k == p.alias)
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
                 Reader::Header => request.header_values(&p.alias).collect(),
-                Reader::Cookie => cookies.iter().filter(|(k, _)| *k == p.alias).map(|(_, v)| v.as_str()).collect(),
+                Reader::Cookie => cookies
+                    .iter()
+                    .filter(|(k, _)| *k == p.alias)
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
             };
             if raw.is_empty() {
                 if p.required {
@@ -189,7 +246,10 @@ mod tests {
     use super::*;
 
     fn manifest(routes: &str) -> Manifest {
-        Manifest::from_json(&format!(r#"{{"version":1,"project":"t","routes":[{routes}]}}"#)).unwrap()
+        Manifest::from_json(&format!(
+            r#"{{"version":1,"project":"t","routes":[{routes}]}}"#
+        ))
+        .unwrap()
     }
 
     const ITEM: &str = r#"{"id":0,"method":"GET","path":"/items/{id}","handler":"m:get_item","is_async":false,
@@ -201,8 +261,13 @@ mod tests {
     #[test]
     fn extracts_and_reports_every_issue() {
         let table = DynamicTable::new(&manifest(ITEM)).unwrap();
-        let Lookup::Found { route, captures } = table.lookup("GET", "/items/abc") else { panic!() };
-        let request = HttpRequest { query: "q=1&q=x".into(), ..Default::default() };
+        let Lookup::Found { route, captures } = table.lookup("GET", "/items/abc") else {
+            panic!()
+        };
+        let request = HttpRequest {
+            query: "q=1&q=x".into(),
+            ..Default::default()
+        };
         let issues = table.extract(route, &captures, &request).unwrap_err();
         assert_eq!(issues.len(), 3);
         assert_eq!(issues[2].msg, "Missing required header: x-token");
@@ -212,19 +277,40 @@ mod tests {
             headers: vec![("x-token".into(), "t".into())],
             ..Default::default()
         };
-        let Lookup::Found { route, captures } = table.lookup("GET", "/items/5") else { panic!() };
+        let Lookup::Found { route, captures } = table.lookup("GET", "/items/5") else {
+            panic!()
+        };
         let args = table.extract(route, &captures, &request).unwrap();
         assert_eq!(args[0], Arg::Value(Value::Int(5)));
-        assert_eq!(args[1], Arg::Value(Value::List(vec![Value::Int(1), Value::Int(2)])));
+        assert_eq!(
+            args[1],
+            Arg::Value(Value::List(vec![Value::Int(1), Value::Int(2)]))
+        );
     }
 
     #[test]
     fn build_errors_name_the_handler() {
-        let dup = format!("{ITEM},{}", ITEM.replace(r#""id":0"#, r#""id":1"#).replace("m:get_item", "m:other"));
-        let err = DynamicTable::new(&manifest(&dup)).err().unwrap().to_string();
-        assert_eq!(err, "duplicate route GET /items/{id}: m:get_item and m:other");
-        let unbound = ITEM.replace(r#""name":"id","alias":"id","source":"path""#, r#""name":"id","alias":"id","source":"query""#);
-        let err = DynamicTable::new(&manifest(&unbound)).err().unwrap().to_string();
+        let dup = format!(
+            "{ITEM},{}",
+            ITEM.replace(r#""id":0"#, r#""id":1"#)
+                .replace("m:get_item", "m:other")
+        );
+        let err = DynamicTable::new(&manifest(&dup))
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            err,
+            "duplicate route GET /items/{id}: m:get_item and m:other"
+        );
+        let unbound = ITEM.replace(
+            r#""name":"id","alias":"id","source":"path""#,
+            r#""name":"id","alias":"id","source":"query""#,
+        );
+        let err = DynamicTable::new(&manifest(&unbound))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.starts_with("m:get_item: path parameter {id}"), "{err}");
     }
 }

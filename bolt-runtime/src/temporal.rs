@@ -6,9 +6,12 @@ pub fn parse_uuid(text: &str) -> Option<u128> {
     let b = text.as_bytes();
     let hex: Vec<u8> = match b.len() {
         32 => b.to_vec(),
-        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => {
-            b.iter().enumerate().filter(|(i, _)| ![8, 13, 18, 23].contains(i)).map(|(_, c)| *c).collect()
-        }
+        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => b
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ![8, 13, 18, 23].contains(i))
+            .map(|(_, c)| *c)
+            .collect(),
         _ => return None,
     };
     let mut value: u128 = 0;
@@ -26,7 +29,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 }
 
 fn is_leap(year: u32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -47,7 +50,11 @@ pub fn parse_date(text: &str) -> Option<Date> {
     if year == 0 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    Some(Date { year: year as u16, month: month as u8, day: day as u8 })
+    Some(Date {
+        year: year as u16,
+        month: month as u8,
+        day: day as u8,
+    })
 }
 
 /// Parses `HH:MM:SS[.fraction][Z|±HH:MM|±HHMM]`. The bool is true when rounding the fraction
@@ -84,7 +91,9 @@ fn parse_time_carry(text: &str) -> Option<(Time, bool)> {
         [b'Z' | b'z'] => Some(0),
         [sign @ (b'+' | b'-'), tail @ ..] => {
             let (h, m) = match tail {
-                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?),
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => {
+                    (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)
+                }
                 _ => return None,
             };
             if h > 23 || m > 59 {
@@ -125,7 +134,11 @@ fn next_day(date: Date) -> Option<Date> {
             y += 1;
         }
     }
-    (y <= 9999).then_some(Date { year: y as u16, month: m as u8, day: d as u8 })
+    (y <= 9999).then_some(Date {
+        year: y as u16,
+        month: m as u8,
+        day: d as u8,
+    })
 }
 
 pub fn parse_datetime(text: &str) -> Option<(Date, Time)> {
@@ -140,7 +153,10 @@ pub fn parse_datetime(text: &str) -> Option<(Date, Time)> {
 
 /// msgspec's lax mode reads a numeric string as seconds since the epoch (UTC).
 fn parse_unix_timestamp(text: &str) -> Option<(Date, Time)> {
-    let seconds: f64 = text.parse().ok().filter(|_| text.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-'))?;
+    let seconds: f64 = text.parse().ok().filter(|_| {
+        text.bytes()
+            .all(|c| c.is_ascii_digit() || c == b'.' || c == b'-')
+    })?;
     let micros = (seconds * 1_000_000.0).round() as i64;
     let days = micros.div_euclid(86_400_000_000);
     let in_day = micros.rem_euclid(86_400_000_000);
@@ -148,7 +164,11 @@ fn parse_unix_timestamp(text: &str) -> Option<(Date, Time)> {
     if !(1..=9999).contains(&year) {
         return None;
     }
-    let date = Date { year: year as u16, month, day };
+    let date = Date {
+        year: year as u16,
+        month,
+        day,
+    };
     let time = Time {
         hour: (in_day / 3_600_000_000) as u8,
         minute: (in_day / 60_000_000 % 60) as u8,
@@ -188,7 +208,14 @@ mod tests {
 
     #[test]
     fn dates_and_times() {
-        assert_eq!(parse_date("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Some(Date {
+                year: 2024,
+                month: 2,
+                day: 29
+            })
+        );
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2024-1-5"), None);
         let t = parse_time("10:11:12.1234567+01:00").unwrap();
@@ -201,9 +228,15 @@ mod tests {
     #[test]
     fn datetimes_round_and_carry() {
         let (d, t) = parse_datetime("2024-12-31T23:59:59.9999996Z").unwrap();
-        assert_eq!((d.year, d.month, d.day, t.hour, t.microsecond), (2025, 1, 1, 0, 0));
+        assert_eq!(
+            (d.year, d.month, d.day, t.hour, t.microsecond),
+            (2025, 1, 1, 0, 0)
+        );
         assert_eq!(parse_datetime("2024-01-05T10:11"), None);
         let (d, t) = parse_datetime("1700000000").unwrap();
-        assert_eq!((d.year, d.month, d.day, t.hour, t.minute, t.offset), (2023, 11, 14, 22, 13, Some(0)));
+        assert_eq!(
+            (d.year, d.month, d.day, t.hour, t.minute, t.offset),
+            (2023, 11, 14, 22, 13, Some(0))
+        );
     }
 }

@@ -21,7 +21,11 @@ pub struct Issue {
 
 impl Issue {
     pub fn invalid(source: &str, name: &str, msg: String) -> Self {
-        Self { loc: vec![LocPart::Key(source.into()), LocPart::Key(name.into())], msg, kind: "validation_error" }
+        Self {
+            loc: vec![LocPart::Key(source.into()), LocPart::Key(name.into())],
+            msg,
+            kind: "validation_error",
+        }
     }
 
     pub fn missing(source: &str, name: &str) -> Self {
@@ -46,7 +50,10 @@ struct Body<'a> {
 }
 
 pub fn unprocessable(issues: &[Issue]) -> HttpResponse {
-    HttpResponse::json(422, serde_json::to_vec(&Body { detail: issues }).unwrap_or_default())
+    HttpResponse::json(
+        422,
+        serde_json::to_vec(&Body { detail: issues }).unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]

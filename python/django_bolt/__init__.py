@@ -2,7 +2,13 @@
 
 from .api import BoltAPI, Router
 from .exceptions import (
-    BadRequest, Conflict, Forbidden, HTTPException, NotFound, RequestValidationError, Unauthorized,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    HTTPException,
+    NotFound,
+    RequestValidationError,
+    Unauthorized,
     UnprocessableEntity,
 )
 from .param_functions import Body, Cookie, Depends, Header, Path, Query

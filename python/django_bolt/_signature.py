@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from ._types import SCALARS, SEQUENCES, describe, is_struct_like, optional_inner, strip_annotated
+from ._types import SCALARS, SEQUENCES, describe, optional_inner, strip_annotated
 from .params import MISSING, Depends, Param
 
 REQUEST_NAMES = ("request", "req")

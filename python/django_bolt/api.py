@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ._signature import ParamInfo, RouteDefinitionError, compile_signature
 from ._types import describe

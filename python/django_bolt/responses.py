@@ -41,7 +41,8 @@ class Response:
         self._cookies[name] = value
         morsel = self._cookies[name]
         morsel["path"] = path
-        for key, val in (("max-age", max_age), ("expires", expires), ("domain", domain), ("samesite", samesite)):
+        attributes = (("max-age", max_age), ("expires", expires), ("domain", domain), ("samesite", samesite))
+        for key, val in attributes:
             if val is not None:
                 morsel[key] = val
         morsel["secure"] = secure

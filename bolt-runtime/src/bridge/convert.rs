@@ -21,8 +21,18 @@ impl PyCache {
         }
     }
 
-    fn time_parts<'py>(&self, py: Python<'py>, t: &Time) -> PyResult<(u8, u8, u8, u32, Bound<'py, PyAny>)> {
-        Ok((t.hour, t.minute, t.second, t.microsecond, self.tzinfo(py, t.offset)?))
+    fn time_parts<'py>(
+        &self,
+        py: Python<'py>,
+        t: &Time,
+    ) -> PyResult<(u8, u8, u8, u32, Bound<'py, PyAny>)> {
+        Ok((
+            t.hour,
+            t.minute,
+            t.second,
+            t.microsecond,
+            self.tzinfo(py, t.offset)?,
+        ))
     }
 
     pub fn to_py<'py>(&self, py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -42,7 +52,9 @@ impl PyCache {
             Value::Time(t) => self.time_type.bind(py).call1(self.time_parts(py, t)?)?,
             Value::DateTime(d, t) => {
                 let (h, mi, s, us, tz) = self.time_parts(py, t)?;
-                self.datetime_type.bind(py).call1((d.year, d.month, d.day, h, mi, s, us, tz))?
+                self.datetime_type
+                    .bind(py)
+                    .call1((d.year, d.month, d.day, h, mi, s, us, tz))?
             }
             Value::Decimal(text) => self.decimal_type.bind(py).call1((text.as_str(),))?,
             Value::List(items) => {

@@ -25,7 +25,10 @@ pub struct PendingCall {
 pub enum Outcome {
     Done(HttpResponse),
     /// The coroutine awaited something that is not ready; it must continue on the event loop.
-    Suspended { coro: Py<PyAny>, yielded: Py<PyAny> },
+    Suspended {
+        coro: Py<PyAny>,
+        yielded: Py<PyAny>,
+    },
 }
 
 impl AppInner {
@@ -51,7 +54,9 @@ impl AppInner {
                     Some(default) => default.bind(py).clone(),
                     None => py.None().into_bound(py),
                 },
-                Arg::Request => Bound::new(py, request.take().expect("one request argument"))?.into_any(),
+                Arg::Request => {
+                    Bound::new(py, request.take().expect("one request argument"))?.into_any()
+                }
                 Arg::Body => {
                     let body = PyBytes::new(py, &call.request.body);
                     let ty = route.body_type.as_ref().map(|t| t.bind(py).clone());
@@ -65,7 +70,9 @@ impl AppInner {
     /// Server path: run a sync handler to completion, or step a coroutine once.
     pub fn call_eager(&self, py: Python<'_>, call: PendingCall) -> Outcome {
         let route = call.route;
-        let result = self.build_args(py, call).and_then(|args| self.routes[route].handler.bind(py).call1(args));
+        let result = self
+            .build_args(py, call)
+            .and_then(|args| self.routes[route].handler.bind(py).call1(args));
         if !self.routes[route].is_async {
             return Outcome::Done(self.respond(py, route, result));
         }
@@ -76,7 +83,10 @@ impl AppInner {
         let step = self.cache.eager_step.bind(py).call1((&coro,));
         match step.and_then(|s| s.extract::<(bool, Bound<'_, PyAny>)>()) {
             Ok((true, value)) => Outcome::Done(self.respond(py, route, Ok(value))),
-            Ok((false, yielded)) => Outcome::Suspended { coro: coro.unbind(), yielded: yielded.unbind() },
+            Ok((false, yielded)) => Outcome::Suspended {
+                coro: coro.unbind(),
+                yielded: yielded.unbind(),
+            },
             Err(err) => Outcome::Done(self.respond(py, route, Err(err))),
         }
     }
@@ -85,7 +95,9 @@ impl AppInner {
     /// caller's database connection (and its test transaction).
     pub fn call_blocking(&self, py: Python<'_>, call: PendingCall) -> HttpResponse {
         let route = call.route;
-        let mut result = self.build_args(py, call).and_then(|args| self.routes[route].handler.bind(py).call1(args));
+        let mut result = self
+            .build_args(py, call)
+            .and_then(|args| self.routes[route].handler.bind(py).call1(args));
         if self.routes[route].is_async {
             result = result.and_then(|coro| self.cache.run_sync.bind(py).call1((coro,)));
         }
@@ -93,15 +105,21 @@ impl AppInner {
     }
 
     /// Hand a suspended coroutine to the event loop; the receiver yields the finished task.
-    pub fn submit(&self, py: Python<'_>, coro: Py<PyAny>, yielded: Py<PyAny>) -> PyResult<oneshot::Receiver<Py<PyAny>>> {
+    pub fn submit(
+        &self,
+        py: Python<'_>,
+        coro: Py<PyAny>,
+        yielded: Py<PyAny>,
+    ) -> PyResult<oneshot::Receiver<Py<PyAny>>> {
         let (sender, receiver) = oneshot::channel();
         let sender = Mutex::new(Some(sender));
-        let on_done = PyCFunction::new_closure(py, None, None, move |args: &Bound<'_, PyTuple>, _kwargs| {
-            if let Some(sender) = sender.lock().ok().and_then(|mut s| s.take()) {
-                let _ = sender.send(args.get_item(0)?.unbind());
-            }
-            Ok::<(), PyErr>(())
-        })?;
+        let on_done =
+            PyCFunction::new_closure(py, None, None, move |args: &Bound<'_, PyTuple>, _kwargs| {
+                if let Some(sender) = sender.lock().ok().and_then(|mut s| s.take()) {
+                    let _ = sender.send(args.get_item(0)?.unbind());
+                }
+                Ok::<(), PyErr>(())
+            })?;
         self.cache.submit.bind(py).call1((coro, yielded, on_done))?;
         Ok(receiver)
     }

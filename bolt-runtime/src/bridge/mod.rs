@@ -111,17 +111,24 @@ impl App {
         debug: bool,
         max_body_size: usize,
     ) -> PyResult<Self> {
-        let manifest = Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let manifest =
+            Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let count = manifest.routes.len();
         if handlers.len() != count || defaults.len() != count || body_types.len() != count {
-            return Err(PyValueError::new_err("handlers, defaults and body_types must have one entry per route"));
+            return Err(PyValueError::new_err(
+                "handlers, defaults and body_types must have one entry per route",
+            ));
         }
-        let table = DynamicTable::new(&manifest).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let table =
+            DynamicTable::new(&manifest).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let mut routes = Vec::with_capacity(count);
         for (i, route) in manifest.routes.iter().enumerate() {
             let route_defaults: Vec<Option<Py<PyAny>>> = defaults.get_item(i)?.extract()?;
             if route_defaults.len() != route.params.len() {
-                return Err(PyValueError::new_err(format!("{}: one default per parameter expected", route.handler)));
+                return Err(PyValueError::new_err(format!(
+                    "{}: one default per parameter expected",
+                    route.handler
+                )));
             }
             let body_type = body_types.get_item(i)?;
             routes.push(RouteInfo {
@@ -131,13 +138,25 @@ impl App {
                 is_async: route.is_async,
                 status_code: route.status_code,
                 handler: handlers.get_item(i)?.unbind(),
-                params: route.params.iter().map(|p| (p.alias.clone(), p.source)).collect(),
+                params: route
+                    .params
+                    .iter()
+                    .map(|p| (p.alias.clone(), p.source))
+                    .collect(),
                 defaults: route_defaults,
                 body_type: (!body_type.is_none()).then(|| body_type.unbind()),
             });
         }
         let cache = PyCache::new(bridge)?;
-        Ok(Self { inner: Arc::new(AppInner { table: Box::new(table), routes, cache, debug, max_body_size }) })
+        Ok(Self {
+            inner: Arc::new(AppInner {
+                table: Box::new(table),
+                routes,
+                cache,
+                debug,
+                max_body_size,
+            }),
+        })
     }
 
     #[getter]

@@ -123,10 +123,17 @@ impl Request {
     }
 
     #[pyo3(signature = (key, default=None))]
-    fn get<'py>(&self, py: Python<'py>, key: &str, default: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        default: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         match self.__getitem__(py, key) {
             Ok(value) => Ok(value),
-            Err(err) if err.is_instance_of::<PyKeyError>(py) => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
+            Err(err) if err.is_instance_of::<PyKeyError>(py) => {
+                Ok(default.unwrap_or_else(|| py.None().into_bound(py)))
+            }
             Err(err) => Err(err),
         }
     }

@@ -12,7 +12,12 @@ const OCTETS: &str = "application/octet-stream";
 type Rendered = (u16, Vec<(String, String)>, Vec<u8>);
 
 impl AppInner {
-    pub fn respond(&self, py: Python<'_>, route: usize, result: PyResult<Bound<'_, PyAny>>) -> HttpResponse {
+    pub fn respond(
+        &self,
+        py: Python<'_>,
+        route: usize,
+        result: PyResult<Bound<'_, PyAny>>,
+    ) -> HttpResponse {
         match result.and_then(|value| self.render_value(route, &value)) {
             Ok(response) => response,
             Err(err) => self.render_error(py, err),
@@ -27,15 +32,28 @@ impl AppInner {
         } else if let Ok(raw) = value.cast_exact::<PyBytes>() {
             HttpResponse::new(status, Some(OCTETS), raw.as_bytes().to_vec())
         } else if value.is_instance(self.cache.response_type.bind(py))? {
-            let (status, headers, body): Rendered = self.cache.render_response.bind(py).call1((value,))?.extract()?;
-            return Ok(HttpResponse { status, headers, body: body.into() });
+            let (status, headers, body): Rendered = self
+                .cache
+                .render_response
+                .bind(py)
+                .call1((value,))?
+                .extract()?;
+            return Ok(HttpResponse {
+                status,
+                headers,
+                body: body.into(),
+            });
         } else if value.is_none() && status == 204 {
             HttpResponse::new(204, None, "")
         } else {
             let encoded = self.cache.encode_json.bind(py).call1((value,))?;
             HttpResponse::json(status, encoded.cast::<PyBytes>()?.as_bytes().to_vec())
         };
-        Ok(if status == 204 { HttpResponse::new(204, None, "") } else { response })
+        Ok(if status == 204 {
+            HttpResponse::new(204, None, "")
+        } else {
+            response
+        })
     }
 
     /// Exceptions become responses in Python (`HTTPException` shapes, validation errors, 500s);
@@ -48,7 +66,11 @@ impl AppInner {
             .call1((err.value(py), self.debug))
             .and_then(|r| r.extract::<Rendered>());
         match rendered {
-            Ok((status, headers, body)) => HttpResponse { status, headers, body: body.into() },
+            Ok((status, headers, body)) => HttpResponse {
+                status,
+                headers,
+                body: body.into(),
+            },
             Err(inner) => {
                 inner.print(py);
                 HttpResponse::detail(500, "Internal Server Error")

@@ -26,9 +26,18 @@ from decimal import Decimal
 from typing import Annotated
 
 import msgspec
-
 from django_bolt import (
-    HTML, JSON, BoltAPI, Cookie, Header, HTTPException, NotFound, PlainText, Query, Redirect, Request,
+    HTML,
+    JSON,
+    BoltAPI,
+    Cookie,
+    Header,
+    HTTPException,
+    NotFound,
+    PlainText,
+    Query,
+    Redirect,
+    Request,
     Router,
 )
 

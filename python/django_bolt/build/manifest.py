@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..api import BoltAPI, RouteDef
 from .._signature import RouteDefinitionError
+from ..api import BoltAPI, RouteDef
 
 MANIFEST_VERSION = 1
 

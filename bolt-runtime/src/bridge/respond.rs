@@ -63,7 +63,7 @@ impl AppInner {
             .cache
             .render_exception
             .bind(py)
-            .call1((err.value(py), self.debug))
+            .call1((err.into_value(py), self.debug))
             .and_then(|r| r.extract::<Rendered>());
         match rendered {
             Ok((status, headers, body)) => HttpResponse {

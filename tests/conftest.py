@@ -1,0 +1,29 @@
+"""Shared fixtures. `client_for(api)` builds a TestClient in every table mode; HTTP-level tests
+use it so each behaviour is checked against each route table with the same expected bytes."""
+
+from __future__ import annotations
+
+import pytest
+from django_bolt.testing import TestClient
+
+# The compiled table (generated crate) joins this list when code generation lands.
+TABLE_MODES = ["interpreted"]
+
+
+@pytest.fixture(params=TABLE_MODES)
+def table_mode(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def client_for(table_mode):
+    clients: list[TestClient] = []
+
+    def make(api, **kwargs) -> TestClient:
+        client = TestClient(api, **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

@@ -1,0 +1,69 @@
+"""JSON request bodies decoded against the declared type."""
+
+from __future__ import annotations
+
+import msgspec
+from django_bolt import BoltAPI
+
+api = BoltAPI()
+calls: list[object] = []
+
+
+class Line(msgspec.Struct):
+    sku: str
+    price: float
+
+
+class Order(msgspec.Struct):
+    customer: str
+    lines: list[Line]
+    note: str | None = None
+
+
+@api.post("/orders")
+def create_order(order: Order) -> dict:
+    calls.append(order)
+    return {"customer": order.customer, "total": sum(line.price for line in order.lines),
+            "type": type(order).__name__}
+
+
+@api.put("/raw/{key}")
+def put_raw(key: str, payload: dict, v: int = 0) -> dict:
+    return {"key": key, "payload": payload, "v": v}
+
+
+def test_struct_body(client_for):
+    r = client_for(api).post("/orders", json={"customer": "c", "lines": [{"sku": "a", "price": 2.5}]})
+    assert r.json() == {"customer": "c", "total": 2.5, "type": "Order"}
+
+
+def test_body_type_error_has_location(client_for):
+    calls.clear()
+    body = {"customer": "c", "lines": [{"sku": "a", "price": 1}, {"sku": "b", "price": "x"}]}
+    r = client_for(api).post("/orders", json=body)
+    assert r.status_code == 422
+    assert r.json() == {"detail": [{"loc": ["body", "lines", 1, "price"], "msg": "Expected `float`, got `str`",
+                                    "type": "validation_error"}]}
+    assert calls == []
+
+
+def test_missing_field(client_for):
+    r = client_for(api).post("/orders", json={"customer": "c"})
+    assert r.json() == {"detail": [{"loc": ["body", "lines"], "msg": "Object missing required field `lines`",
+                                    "type": "missing_field"}]}
+
+
+def test_malformed_and_empty_json(client_for):
+    client = client_for(api)
+    r = client.post("/orders", content=b"{bad")
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["type"] == "json_invalid"
+    r = client.post("/orders", content=b"")
+    assert r.json() == {"detail": [{"loc": ["body"], "msg": "Input data was truncated", "type": "json_invalid"}]}
+    r = client.post("/orders", content=b'{"customer":"\xff"}')
+    assert r.status_code == 422
+
+
+def test_dict_body_with_path_and_query(client_for):
+    r = client_for(api).put("/raw/k?v=3", json={"a": [1, 2]})
+    assert r.json() == {"key": "k", "payload": {"a": [1, 2]}, "v": 3}

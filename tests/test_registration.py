@@ -1,0 +1,122 @@
+"""Registration-time checks, discovery of APIs, merging and the manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+from django_bolt import BoltAPI, Query
+from django_bolt._signature import RouteDefinitionError
+from django_bolt.build import build_manifest, discover_apis, manifest_json, merge_apis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Custom:
+    pass
+
+
+class In(msgspec.Struct):
+    a: int
+
+
+def test_duplicate_route_in_one_api_names_both_handlers():
+    api = BoltAPI()
+
+    @api.get("/x")
+    def first() -> dict:
+        return {}
+
+    with pytest.raises(RouteDefinitionError, match=r"duplicate route GET /x: .*first and .*second"):
+        @api.get("/x")
+        def second() -> dict:
+            return {}
+
+
+def test_duplicate_route_across_apis_names_both_handlers():
+    a, b = BoltAPI(), BoltAPI()
+
+    @a.get("/same")
+    def from_a() -> dict:
+        return {}
+
+    @b.get("/same")
+    def from_b() -> dict:
+        return {}
+
+    with pytest.raises(RouteDefinitionError, match=r"duplicate route GET /same: .*from_a and .*from_b"):
+        merge_apis([a, b])
+
+
+def test_path_param_without_argument_is_an_error():
+    api = BoltAPI()
+    with pytest.raises(RouteDefinitionError, match=r"test_registration:.*missing.*\{item_id\}"):
+        @api.get("/items/{item_id}")
+        def missing() -> dict:
+            return {}
+
+
+def test_unsupported_param_type_is_an_error():
+    api = BoltAPI()
+
+    with pytest.raises(RouteDefinitionError, match="parameter 'c' has unsupported type"):
+        @api.get("/c")
+        def custom(c: Custom = Query()) -> dict:
+            return {}
+
+
+def test_body_on_get_is_an_error():
+    api = BoltAPI()
+
+    with pytest.raises(RouteDefinitionError, match="GET handlers cannot take a request body"):
+        @api.get("/b")
+        def body_on_get(data: In) -> dict:
+            return {}
+
+
+def test_discovery_finds_project_and_app_apis():
+    apis = discover_apis()
+    paths = {route.path for api in apis for route in api.routes}
+    assert "/health" in paths and "/api/books" in paths
+
+
+def test_bolt_api_setting_overrides_discovery(settings):
+    settings.BOLT_API = ["demo.api:api"]
+    paths = [route.path for api in discover_apis() for route in api.routes]
+    assert paths == ["/health"]
+    settings.BOLT_API = ["demo.api:nothing"]
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="has no attribute 'nothing'"):
+        discover_apis()
+
+
+def test_manifest_describes_routes():
+    manifest = build_manifest(merge_apis(discover_apis()), "demo")
+    assert manifest["version"] == 1
+    routes = {(r["method"], r["path"]): r for r in manifest["routes"]}
+    search = routes[("GET", "/api/search")]
+    assert search["handler"] == "library.api:search"
+    assert search["params"][1] == {"name": "limit", "alias": "limit", "source": "query", "type": {"kind": "int"},
+                                   "required": False, "default": 10, "constraints": {"gt": 0, "le": 50}}
+    assert routes[("POST", "/api/books")]["status_code"] == 201
+    assert [r["id"] for r in manifest["routes"]] == list(range(len(manifest["routes"])))
+
+
+def _manifest_in_subprocess(hash_seed: str) -> str:
+    code = ("import django; django.setup(); from django_bolt.build import *; "
+            "print(manifest_json(build_manifest(merge_apis(discover_apis()), 'demo')), end='')")
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "DJANGO_SETTINGS_MODULE": "demo.settings"}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT / "examples" / "demo", env=env,
+                          check=True, capture_output=True, text=True).stdout
+
+
+def test_manifest_is_deterministic_across_processes():
+    first, second = _manifest_in_subprocess("1"), _manifest_in_subprocess("12345")
+    assert first == second
+    assert first == manifest_json(json.loads(first))

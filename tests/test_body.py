@@ -67,3 +67,17 @@ def test_malformed_and_empty_json(client_for):
 def test_dict_body_with_path_and_query(client_for):
     r = client_for(api).put("/raw/k?v=3", json={"a": [1, 2]})
     assert r.json() == {"key": "k", "payload": {"a": [1, 2]}, "v": 3}
+
+
+def test_body_over_the_size_limit_is_413(client_for, settings):
+    settings.BOLT_MAX_BODY_SIZE = 64
+    r = client_for(api).post("/orders", content=b"x" * 65)
+    assert (r.status_code, r.content) == (413, b'{"detail":"Request body too large"}')
+
+
+def test_body_alias_is_rejected_until_supported():
+    import pytest
+    from django_bolt import Body
+
+    with pytest.raises(TypeError, match="not supported yet"):
+        Body(alias="data")

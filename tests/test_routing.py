@@ -157,3 +157,13 @@ def test_mount_copies_routes(client_for):
     parent = BoltAPI()
     parent.mount("/sub", sub)
     assert client_for(parent).get("/sub/ping").text == "pong"
+
+
+def test_append_mode_keeps_catch_all_paths_as_written(client_for):
+    local = BoltAPI(trailing_slash="append")
+
+    @local.get("/y/{rest:path}")
+    def rest(rest: str) -> dict:
+        return {"rest": rest}
+
+    assert client_for(local).get("/y/a/b").json() == {"rest": "a/b"}

@@ -1,6 +1,7 @@
 //! Lax (msgspec `strict=False`) conversion of path/query/header/cookie strings to typed values,
 //! with msgspec's error wording. Runs before the GIL is taken.
 
+use crate::constraints;
 use crate::manifest::{Constraints, TypeRef};
 use crate::temporal;
 use crate::value::Value;
@@ -55,35 +56,42 @@ impl ParamSpec {
 
     fn coerce_checked(&self, ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
         let value = coerce_scalar(ty, text)?;
-        self.check_constraints(ty, &value)?;
+        self.check_constraints(&value)?;
         Ok(value)
     }
 
-    fn check_constraints(&self, ty: &TypeRef, value: &Value) -> Result<(), CoerceError> {
+    fn check_constraints(&self, value: &Value) -> Result<(), CoerceError> {
         let c = &self.constraints;
         match value {
-            Value::Int(i) => check_int_bounds(c, *i as f64),
-            Value::BigInt(digits) => check_int_bounds(c, digits.parse::<f64>().unwrap_or(f64::NAN)),
-            Value::Float(f) => check_float_bounds(c, *f),
+            Value::Int(_) | Value::BigInt(_) => {
+                let (min, max) = constraints::int_range(c);
+                if let Some(min) = min {
+                    constraints::int_min(value, min)?;
+                }
+                if let Some(max) = max {
+                    constraints::int_max(value, max)?;
+                }
+                Ok(())
+            }
+            Value::Float(f) => {
+                for (op, bound) in constraints::float_bounds(c) {
+                    constraints::float_bound(*f, op, bound)?;
+                }
+                Ok(())
+            }
             Value::Str(s) => {
-                let len = s.chars().count();
-                if let Some(min) = c.min_length.filter(|min| len < *min) {
-                    return Err(format!("Expected `str` of length >= {min}"));
+                if let Some(min) = c.min_length {
+                    constraints::min_length(s, min)?;
                 }
-                if let Some(max) = c.max_length.filter(|max| len > *max) {
-                    return Err(format!("Expected `str` of length <= {max}"));
+                if let Some(max) = c.max_length {
+                    constraints::max_length(s, max)?;
                 }
-                if let Some(re) = &self.pattern {
-                    if !re.is_match(s) {
-                        return Err(format!("Expected `str` matching regex '{}'", re.as_str()));
-                    }
+                match &self.pattern {
+                    Some(re) => constraints::pattern(s, re),
+                    None => Ok(()),
                 }
-                Ok(())
             }
-            _ => {
-                let _ = ty;
-                Ok(())
-            }
+            _ => Ok(()),
         }
     }
 }
@@ -112,78 +120,8 @@ fn check_param_type(ty: &TypeRef) -> Result<(), String> {
     }
 }
 
-fn check_int_bounds(c: &Constraints, value: f64) -> Result<(), CoerceError> {
-    // msgspec shows exclusive integer bounds as inclusive ones (gt=0 → ">= 1").
-    let ge = match (c.ge.map(|b| b.ceil()), c.gt.map(|b| b.floor() + 1.0)) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    if let Some(ge) = ge {
-        if value < ge {
-            return Err(format!("Expected `int` >= {}", ge as i64));
-        }
-    }
-    let le = match (c.le.map(|b| b.floor()), c.lt.map(|b| b.ceil() - 1.0)) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    if let Some(le) = le {
-        if value > le {
-            return Err(format!("Expected `int` <= {}", le as i64));
-        }
-    }
-    Ok(())
-}
-
-fn check_float_bounds(c: &Constraints, value: f64) -> Result<(), CoerceError> {
-    type Check = (Option<f64>, fn(f64, f64) -> bool, &'static str);
-    let checks: [Check; 4] = [
-        (c.ge, |v, b| v >= b, ">="),
-        (c.gt, |v, b| v > b, ">"),
-        (c.le, |v, b| v <= b, "<="),
-        (c.lt, |v, b| v < b, "<"),
-    ];
-    for (bound, ok, op) in checks {
-        if let Some(b) = bound {
-            if !ok(value, b) {
-                return Err(format!("Expected `float` {op} {}", python_float_repr(b)));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Python's `repr(float)` for the bounds shown in messages (`10.0`, `1e+16`, `0.5`).
-pub fn python_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let exp = if f == 0.0 {
-        0
-    } else {
-        f.abs().log10().floor() as i32
-    };
-    if (-4..16).contains(&exp) {
-        let s = format!("{f}");
-        if s.contains('.') {
-            s
-        } else {
-            format!("{s}.0")
-        }
-    } else {
-        let s = format!("{f:e}");
-        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-        let exponent: i32 = exponent.parse().unwrap_or(0);
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    }
-}
-
 /// msgspec's name for a type in "Expected `X`, got `Y`" messages.
-fn type_name(ty: &TypeRef) -> String {
+pub fn type_name(ty: &TypeRef) -> String {
     match ty {
         TypeRef::Int => "int".into(),
         TypeRef::Float => "float".into(),
@@ -288,7 +226,7 @@ fn json_number_shape(text: &str) -> Option<bool> {
     (i == b.len()).then_some(is_float)
 }
 
-fn coerce_int(text: &str) -> Result<Value, CoerceError> {
+pub fn coerce_int(text: &str) -> Result<Value, CoerceError> {
     let is_float = json_number_shape(text).ok_or_else(|| expected(&TypeRef::Int))?;
     if !is_float {
         return Ok(match text.parse::<i64>() {
@@ -322,7 +260,7 @@ impl Value {
     }
 }
 
-fn coerce_float(text: &str) -> Result<Value, CoerceError> {
+pub fn coerce_float(text: &str) -> Result<Value, CoerceError> {
     let lower = text.to_ascii_lowercase();
     let special = match lower.trim_start_matches(['-', '+']) {
         "nan" => Some(f64::NAN),
@@ -347,7 +285,7 @@ fn coerce_float(text: &str) -> Result<Value, CoerceError> {
     ))
 }
 
-fn coerce_bool(text: &str) -> Option<Value> {
+pub fn coerce_bool(text: &str) -> Option<Value> {
     if text.eq_ignore_ascii_case("true") || text == "1" {
         Some(Value::Bool(true))
     } else if text.eq_ignore_ascii_case("false") || text == "0" {
@@ -359,7 +297,7 @@ fn coerce_bool(text: &str) -> Option<Value> {
 
 /// The grammar of Python's `decimal.Decimal(str)`: surrounding whitespace, sign, digits with
 /// optional `.` and `_` separators, exponent, or inf/infinity/nan/snan (any case).
-fn is_python_decimal(text: &str) -> bool {
+pub fn is_python_decimal(text: &str) -> bool {
     let t = text.trim();
     let t = t.strip_prefix(['+', '-']).unwrap_or(t);
     let lower = t.to_ascii_lowercase();
@@ -524,13 +462,5 @@ mod tests {
             list.coerce_all(&["1", "2"]),
             Ok(Value::List(vec![Value::Int(1), Value::Int(2)]))
         );
-    }
-
-    #[test]
-    fn float_repr_matches_python() {
-        assert_eq!(python_float_repr(10.0), "10.0");
-        assert_eq!(python_float_repr(1e16), "1e+16");
-        assert_eq!(python_float_repr(0.5), "0.5");
-        assert_eq!(python_float_repr(1e-5), "1e-05");
     }
 }

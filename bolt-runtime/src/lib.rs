@@ -1,7 +1,12 @@
 //! bolt-runtime: the HTTP server, the Python bridge and the route tables of django-bolt.
 
+#[doc(hidden)]
+#[path = "codegen_api.rs"]
+pub mod __codegen;
 pub mod bridge;
 pub mod coerce;
+pub mod compiled;
+pub mod constraints;
 pub mod http;
 pub mod manifest;
 pub mod pipeline;

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::bridge::App;
-use crate::http::HttpRequest;
+use crate::http::{HttpRequest, HttpResponse};
 use crate::pipeline::{finish_head, prepare, Prepared};
 use crate::server::{run, ServeConfig};
 
@@ -46,6 +46,14 @@ pub fn test_request<'py>(
     body: Vec<u8>,
 ) -> (u16, Vec<(String, String)>, Bound<'py, PyBytes>) {
     let inner = &app.get().inner;
+    if body.len() > inner.max_body_size {
+        let response = HttpResponse::detail(413, "Request body too large");
+        return (
+            response.status,
+            response.headers,
+            PyBytes::new(py, &response.body),
+        );
+    }
     let headers = headers
         .into_iter()
         .map(|(n, v)| (n.to_ascii_lowercase(), v))
@@ -69,6 +77,17 @@ pub fn test_request<'py>(
         response.headers,
         PyBytes::new(py, &response.body),
     )
+}
+
+/// Module init of a generated project extension: the runtime plus its compiled table.
+pub fn register_compiled(
+    module: &Bound<'_, PyModule>,
+    table: &'static crate::compiled::CompiledTable,
+) -> PyResult<()> {
+    let stored = *crate::bridge::COMPILED_TABLE.get_or_init(|| table);
+    module.add("FINGERPRINT", stored.fingerprint)?;
+    module.add("ROUTE_COUNT", stored.extractors.len())?;
+    register(module)
 }
 
 /// Register the runtime's classes and functions on the extension module.

@@ -47,7 +47,7 @@ def path_param_names(path: str) -> list[str]:
 def normalize_path(path: str, mode: str) -> str:
     if not path.startswith("/"):
         path = "/" + path
-    if path == "/" or mode == "keep":
+    if path == "/" or mode == "keep" or path.endswith(":path}"):
         return path
     if mode == "strip":
         return path.rstrip("/") or "/"

@@ -31,6 +31,8 @@ Cookie = _constrained("cookie")
 
 def Body(default: Any = MISSING, *, alias: str | None = None, embed: bool = False,  # noqa: N802
          description: str | None = None, example: Any = None) -> Any:
+    if alias is not None or embed:
+        raise TypeError("Body(alias=..., embed=True) is not supported yet: the body is the whole JSON document")
     return Param("body", default, alias, description=description, example=example, embed=embed)
 
 

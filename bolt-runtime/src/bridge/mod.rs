@@ -12,10 +12,34 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
+use crate::compiled::CompiledTable;
 use crate::manifest::{Manifest, Source};
 use crate::table::{DynamicTable, RouteTable};
 
 pub use invoke::{Outcome, PendingCall};
+
+/// The generated table of this extension module, set by `register_compiled`.
+pub static COMPILED_TABLE: std::sync::OnceLock<&'static CompiledTable> = std::sync::OnceLock::new();
+
+fn compiled_table(expected: &str, route_count: usize) -> PyResult<&'static CompiledTable> {
+    let table = COMPILED_TABLE.get().ok_or_else(|| {
+        PyValueError::new_err(
+            "this extension has no compiled route table (use the project's <project>_bolt module)",
+        )
+    })?;
+    if table.fingerprint != expected {
+        return Err(PyValueError::new_err(format!(
+            "compiled route table is stale: built from manifest {}, project manifest is {expected}; run `python manage.py boltgen`",
+            table.fingerprint
+        )));
+    }
+    if table.extractors.len() != route_count {
+        return Err(PyValueError::new_err(
+            "compiled route table and manifest disagree on the route count",
+        ));
+    }
+    Ok(table)
+}
 pub use pyrequest::Request;
 
 /// What the runtime knows about one route besides its table entry.
@@ -83,8 +107,27 @@ impl PyCache {
     }
 }
 
+/// The route table an app dispatches through: interpreted from the manifest, or generated.
+pub enum Table {
+    Dynamic(Box<DynamicTable>),
+    Compiled(&'static CompiledTable),
+}
+
+impl Table {
+    pub fn as_dyn(&self) -> &dyn RouteTable {
+        match self {
+            Table::Dynamic(table) => table.as_ref(),
+            Table::Compiled(table) => *table,
+        }
+    }
+
+    pub fn is_compiled(&self) -> bool {
+        matches!(self, Table::Compiled(_))
+    }
+}
+
 pub struct AppInner {
-    pub table: Box<dyn RouteTable>,
+    pub table: Table,
     pub routes: Vec<RouteInfo>,
     pub cache: PyCache,
     pub debug: bool,
@@ -101,7 +144,10 @@ pub struct App {
 impl App {
     /// `handlers[i]`, `defaults[i]` and `body_types[i]` belong to manifest route `i`.
     #[new]
-    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, bridge, *, debug=false, max_body_size=10 * 1024 * 1024))]
+    /// With `fingerprint`, the app uses this extension's generated table, which must have been
+    /// generated from a manifest with that fingerprint.
+    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, fingerprint=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
         handlers: &Bound<'_, PyList>,
@@ -110,6 +156,7 @@ impl App {
         bridge: &Bound<'_, PyAny>,
         debug: bool,
         max_body_size: usize,
+        fingerprint: Option<&str>,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -119,8 +166,12 @@ impl App {
                 "handlers, defaults and body_types must have one entry per route",
             ));
         }
-        let table =
-            DynamicTable::new(&manifest).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let table = match fingerprint {
+            None => Table::Dynamic(Box::new(
+                DynamicTable::new(&manifest).map_err(|e| PyValueError::new_err(e.to_string()))?,
+            )),
+            Some(expected) => Table::Compiled(compiled_table(expected, count)?),
+        };
         let mut routes = Vec::with_capacity(count);
         for (i, route) in manifest.routes.iter().enumerate() {
             let route_defaults: Vec<Option<Py<PyAny>>> = defaults.get_item(i)?.extract()?;
@@ -150,7 +201,7 @@ impl App {
         let cache = PyCache::new(bridge)?;
         Ok(Self {
             inner: Arc::new(AppInner {
-                table: Box::new(table),
+                table,
                 routes,
                 cache,
                 debug,
@@ -161,6 +212,11 @@ impl App {
 
     #[getter]
     fn route_count(&self) -> usize {
-        self.inner.table.route_count()
+        self.inner.table.as_dyn().route_count()
+    }
+
+    #[getter]
+    fn compiled(&self) -> bool {
+        self.inner.table.is_compiled()
     }
 }

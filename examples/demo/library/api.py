@@ -1,19 +1,19 @@
 """The demo API. Each endpoint shows one capability (see the README's table).
 
 Try:
-#   curl http://127.0.0.1:8000/health
-#   curl http://127.0.0.1:8000/api/books
-#   curl http://127.0.0.1:8000/api/books/1
-#   curl -X POST http://127.0.0.1:8000/api/books -d '{"title":"New","author_id":1,"price":"5.00"}'
-#   curl http://127.0.0.1:8000/api/items/42?q=hello
-#   curl http://127.0.0.1:8000/api/items/abc          (422, handler not called)
-#   curl http://127.0.0.1:8000/api/search?tag=a&tag=b&limit=5
-#   curl http://127.0.0.1:8000/api/types/0b5d1c1e-9c3a-4d5e-8f00-1234567890ab/2024-01-05?at=2024-01-05T10:00:00Z&amount=1.50
-#   curl http://127.0.0.1:8000/api/files/docs/readme.txt
-#   curl -H 'x-token: secret' -b 'session=abc' http://127.0.0.1:8000/api/whoami
-#   curl http://127.0.0.1:8000/api/v1/ping
-#   curl -i http://127.0.0.1:8000/api/books/ (308 to /api/books)
-#   curl -i -X PATCH http://127.0.0.1:8000/api/books   (405 with Allow)
+#   curl 'http://127.0.0.1:8000/health'
+#   curl 'http://127.0.0.1:8000/api/books'
+#   curl 'http://127.0.0.1:8000/api/books/1'
+#   curl -X POST 'http://127.0.0.1:8000/api/books' -d '{"title":"New","author_id":1,"price":"5.00"}'
+#   curl 'http://127.0.0.1:8000/api/items/42?q=hello'
+#   curl 'http://127.0.0.1:8000/api/items/abc'          (422, handler not called)
+#   curl 'http://127.0.0.1:8000/api/search?tag=a&tag=b&limit=5'
+#   curl 'http://127.0.0.1:8000/api/types/0b5d1c1e-9c3a-4d5e-8f00-1234567890ab/2024-01-05?at=2024-01-05T10:00:00Z&amount=1.50'
+#   curl 'http://127.0.0.1:8000/api/files/docs/readme.txt'
+#   curl -H 'x-token: secret' -b 'session=abc' 'http://127.0.0.1:8000/api/whoami'
+#   curl 'http://127.0.0.1:8000/api/v1/ping'
+#   curl -i 'http://127.0.0.1:8000/api/books/' (308 to /api/books)
+#   curl -i -X PATCH 'http://127.0.0.1:8000/api/books'   (405 with Allow)
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ class TestClient(httpx.Client):
     def __init__(self, api: BoltAPI | list[BoltAPI], base_url: str = "http://testserver",
                  raise_server_exceptions: bool = True, *, debug: bool | None = None, **kwargs: Any) -> None:
         self.app, self.manifest = create_app(api, debug=debug)
-        self.raise_server_exceptions = raise_server_exceptions
+        # Accepted for django-bolt compatibility: as there, handler exceptions always come back
+        # as 500 responses (logged with their traceback), never as raised exceptions.
+        del raise_server_exceptions
         kwargs.setdefault("follow_redirects", True)
         super().__init__(base_url=base_url, transport=BoltTransport(self.app), **kwargs)

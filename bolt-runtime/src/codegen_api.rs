@@ -1,0 +1,28 @@
+//! Everything generated crates use, in one place (`bolt_runtime::__codegen`), so they depend on
+//! bolt-runtime alone and instantiate none of its generics themselves.
+
+pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
+pub use crate::compiled::{CompiledTable, Endpoints, ExtractFn, Walk};
+pub use crate::constraints::{self, FloatOp};
+pub use crate::http::{percent_decode, HttpRequest};
+pub use crate::manifest::TypeRef;
+pub use crate::py_api::register_compiled;
+pub use crate::router::Lookup;
+pub use crate::table::Arg;
+pub use crate::validation::Issue;
+pub use crate::value::Value;
+pub use {phf, pyo3, regex};
+
+use std::sync::LazyLock;
+
+/// A `pattern=` constraint compiled on first use.
+pub type Pattern = LazyLock<regex::Regex>;
+
+/// Raw values of a parameter in the query string / headers / cookies, in order.
+pub fn values_of<'r>(pairs: &'r [(String, String)], key: &str) -> Vec<&'r str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}

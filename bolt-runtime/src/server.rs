@@ -38,12 +38,14 @@ fn bind(config: &ServeConfig) -> std::io::Result<TcpListener> {
     Ok(socket.into())
 }
 
-/// Serve until a shutdown signal; blocks the calling thread (call it without the GIL).
+/// Serve until SIGTERM or SIGINT, then stop accepting and let in-flight requests finish
+/// (actix treats SIGINT as a forced stop; Ctrl-C here is graceful too). Blocks the calling
+/// thread: call it without the GIL.
 pub fn run(app: Arc<AppInner>, config: ServeConfig) -> std::io::Result<()> {
     let listener = bind(&config)?;
     actix_rt::System::new().block_on(async move {
         let data = web::Data::from(app);
-        HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             actix_web::App::new()
                 .app_data(data.clone())
                 .default_service(web::to(handle))
@@ -52,10 +54,30 @@ pub fn run(app: Arc<AppInner>, config: ServeConfig) -> std::io::Result<()> {
         .backlog(config.backlog)
         .shutdown_timeout(config.shutdown_timeout)
         .client_request_timeout(Duration::from_secs(30))
+        .disable_signals()
         .listen(listener)?
-        .run()
-        .await
+        .run();
+        let handle = server.handle();
+        actix_rt::spawn(async move {
+            wait_for_shutdown_signal().await;
+            handle.stop(true).await;
+        });
+        server.await
     })
+}
+
+async fn wait_for_shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
 }
 
 async fn handle(

@@ -151,7 +151,12 @@ def eager_step(coro: Any) -> tuple[bool, Any]:
 
 
 class _Resume:
-    """Awaitable that first waits for what the eager step yielded, then drives the coroutine."""
+    """Awaitable that continues a coroutine after its eager step on the event loop.
+
+    It drives the coroutine the way a Task would: whatever the awaited object produces, a
+    value or an exception, is delivered into the coroutine, so the handler's own
+    `try/except` around its first `await` sees it.
+    """
 
     __slots__ = ("coro", "first")
 
@@ -159,8 +164,18 @@ class _Resume:
         self.coro, self.first = coro, first
 
     def __await__(self):
-        yield self.first
-        return (yield from self.coro.__await__())
+        coro, pending = self.coro, self.first
+        while True:
+            try:
+                message = yield pending
+            except BaseException as exc:  # noqa: BLE001 (delivered to the handler)
+                step = coro.throw, exc
+            else:
+                step = coro.send, message
+            try:
+                pending = step[0](step[1])
+            except StopIteration as stop:
+                return stop.value
 
 
 async def _continue(coro: Any, first: Any) -> Any:

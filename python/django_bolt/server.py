@@ -26,8 +26,12 @@ class ServeOptions:
 
 
 def serve_in_process(app: _core.App, options: ServeOptions) -> None:
-    _core.serve(app, options.host, options.port, workers=options.workers, backlog=options.backlog,
-                shutdown_timeout=options.shutdown_timeout)
+    try:
+        _core.serve(app, options.host, options.port, workers=options.workers, backlog=options.backlog,
+                    shutdown_timeout=options.shutdown_timeout)
+    except KeyboardInterrupt:
+        # The server already stopped gracefully on this SIGINT; Python only noticed it now.
+        pass
 
 
 def _log(message: str) -> None:

@@ -1,0 +1,333 @@
+//! `src/extract.rs`: one extractor per route, with each parameter's coercion and constraint
+//! checks written out for its exact type. Same results, in the same order, as the interpreted
+//! table's `ParamSpec`.
+
+use bolt_runtime::coerce::type_name;
+use bolt_runtime::constraints::{float_bounds, int_range, FloatOp};
+use bolt_runtime::manifest::{Source, TypeRef};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{Ir, ParamIr, RouteIr};
+
+fn source_name(source: Source) -> &'static str {
+    match source {
+        Source::Path => "path",
+        Source::Query => "query",
+        Source::Header => "header",
+        Source::Cookie => "cookie",
+        Source::Body => "body",
+        Source::Request => "request",
+    }
+}
+
+fn type_ref_tokens(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::Uuid => quote!(TypeRef::Uuid),
+        TypeRef::Date => quote!(TypeRef::Date),
+        TypeRef::Datetime => quote!(TypeRef::Datetime),
+        TypeRef::Time => quote!(TypeRef::Time),
+        TypeRef::Decimal => quote!(TypeRef::Decimal),
+        other => unreachable!("no lax converter for {other:?}"),
+    }
+}
+
+/// Expression converting `text` to a `Value` of the scalar `ty`: a `Result<Value, String>` when
+/// the conversion can fail, a plain `Value` when it cannot (strings).
+fn convert(ty: &TypeRef) -> (TokenStream, bool) {
+    match ty {
+        TypeRef::Int => (quote!(coerce_int(text)), true),
+        TypeRef::Float => (quote!(coerce_float(text)), true),
+        TypeRef::Bool => {
+            let msg = format!("Expected `{}`, got `str`", type_name(ty));
+            (
+                quote!(coerce_bool(text).ok_or_else(|| #msg.to_owned())),
+                true,
+            )
+        }
+        TypeRef::Str => (quote!(Value::Str(text.to_owned())), false),
+        other => {
+            let ty = type_ref_tokens(other);
+            (quote!(coerce_scalar(&#ty, text)), true)
+        }
+    }
+}
+
+/// Statements checking `value` against the parameter's constraints.
+fn checks(param: &ParamIr, scalar: &TypeRef, pattern: Option<&syn::Ident>) -> Vec<TokenStream> {
+    let c = &param.constraints;
+    let mut out = Vec::new();
+    match scalar {
+        TypeRef::Int => {
+            let (min, max) = int_range(c);
+            if let Some(min) = min.map(proc_macro2::Literal::i64_unsuffixed) {
+                out.push(quote!(constraints::int_min(&value, #min)?;));
+            }
+            if let Some(max) = max.map(proc_macro2::Literal::i64_unsuffixed) {
+                out.push(quote!(constraints::int_max(&value, #max)?;));
+            }
+        }
+        TypeRef::Float => {
+            for (op, bound) in float_bounds(c) {
+                let op = match op {
+                    FloatOp::Ge => quote!(FloatOp::Ge),
+                    FloatOp::Gt => quote!(FloatOp::Gt),
+                    FloatOp::Le => quote!(FloatOp::Le),
+                    FloatOp::Lt => quote!(FloatOp::Lt),
+                };
+                out.push(quote! {
+                    if let Value::Float(number) = value {
+                        constraints::float_bound(number, #op, #bound)?;
+                    }
+                });
+            }
+        }
+        TypeRef::Str => {
+            let mut string_checks = Vec::new();
+            if let Some(min) = c.min_length.map(unsuffixed) {
+                string_checks.push(quote!(constraints::min_length(string, #min)?;));
+            }
+            if let Some(max) = c.max_length.map(unsuffixed) {
+                string_checks.push(quote!(constraints::max_length(string, #max)?;));
+            }
+            if let Some(pattern) = pattern {
+                string_checks.push(quote!(constraints::pattern(string, &#pattern)?;));
+            }
+            if !string_checks.is_empty() {
+                out.push(quote! {
+                    if let Value::Str(string) = &value {
+                        #(#string_checks)*
+                    }
+                });
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The scalar type, whether `null` is accepted, and whether several values make a list.
+fn shape(ty: &TypeRef) -> (&TypeRef, bool, bool) {
+    match ty {
+        TypeRef::List { item } => (item, false, true),
+        TypeRef::Optional { inner } => match inner.as_ref() {
+            TypeRef::List { item } => (item, false, true),
+            scalar => (scalar, true, false),
+        },
+        scalar => (scalar, false, false),
+    }
+}
+
+/// `fn coerce_<route>_<index>(raw: &[&str]) -> Result<Value, String>` for one parameter.
+fn coerce_fn(
+    route: &RouteIr,
+    index: usize,
+    param: &ParamIr,
+    out: &mut Vec<TokenStream>,
+) -> syn::Ident {
+    let name = format_ident!("coerce_{}_{}", route.id, index);
+    let pattern = param.constraints.pattern.as_ref().map(|p| {
+        let ident = format_ident!("PATTERN_{}_{}", route.id, index);
+        out.push(quote! {
+            static #ident: Pattern = Pattern::new(|| regex::Regex::new(#p).expect("validated at build time"));
+        });
+        ident
+    });
+    let (scalar, nullable, list) = shape(&param.ty);
+    let (conversion, fallible) = convert(scalar);
+    let checks = checks(param, scalar, pattern.as_ref());
+    let null_check = if nullable {
+        quote! {
+            if text == "null" {
+                return Ok(Value::None);
+            }
+        }
+    } else {
+        quote!()
+    };
+    let one = match (fallible, nullable) {
+        (false, _) => quote!(#null_check let value = #conversion;),
+        (true, false) => quote!(let value = #conversion?;),
+        (true, true) => {
+            // A failed conversion names the optional type, as msgspec does.
+            let msg = format!("Expected `{}`, got `str`", type_name(&param.ty));
+            quote! {
+                #null_check
+                let value = #conversion.map_err(|e| if e.starts_with("Expected `") { #msg.to_owned() } else { e })?;
+            }
+        }
+    };
+    let body = if list {
+        quote! {
+            let mut items = Vec::with_capacity(raw.len());
+            for &text in raw {
+                #one
+                #(#checks)*
+                items.push(value);
+            }
+            Ok(Value::List(items))
+        }
+    } else {
+        quote! {
+            let text = raw[raw.len() - 1];
+            #one
+            #(#checks)*
+            Ok(value)
+        }
+    };
+    out.push(quote! {
+        fn #name(raw: &[&str]) -> Result<Value, String> {
+            #body
+        }
+    });
+    name
+}
+
+fn unsuffixed(n: usize) -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(n)
+}
+
+fn is_value_param(param: &ParamIr) -> bool {
+    !matches!(param.source, Source::Request | Source::Body)
+}
+
+/// Statements reading, coercing and checking one value parameter into `args`/`issues`.
+fn value_step(
+    route: &RouteIr,
+    index: usize,
+    param: &ParamIr,
+    helpers: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let alias = &param.alias;
+    let source = source_name(param.source);
+    let coerce = coerce_fn(route, index, param, helpers);
+    let push_result = quote! {
+        match #coerce(&raw) {
+            Ok(value) => args.push(Arg::Value(value)),
+            Err(msg) => issues.push(Issue::invalid(#source, #alias, msg)),
+        }
+    };
+    if param.source == Source::Path {
+        // A matched route always has its captures.
+        let capture = unsuffixed(param.capture.expect("path parameters have a capture"));
+        return quote! {
+            {
+                let decoded = percent_decode(captures[#capture]);
+                let raw = [decoded.as_str()];
+                #push_result
+            }
+        };
+    }
+    let raw = match param.source {
+        Source::Query => quote!(let raw = values_of(&query, #alias);),
+        Source::Header => quote!(let raw: Vec<&str> = request.header_values(#alias).collect();),
+        _ => quote!(let raw = values_of(&cookies, #alias);),
+    };
+    let on_missing = if param.required {
+        quote!(issues.push(Issue::missing(#source, #alias));)
+    } else {
+        quote!()
+    };
+    quote! {
+        {
+            #raw
+            if raw.is_empty() {
+                #on_missing
+                args.push(Arg::Default);
+            } else {
+                #push_result
+            }
+        }
+    }
+}
+
+fn fixed_arg(param: &ParamIr) -> TokenStream {
+    match param.source {
+        Source::Request => quote!(Arg::Request),
+        _ => quote!(Arg::Body),
+    }
+}
+
+fn extractor(route: &RouteIr, helpers: &mut Vec<TokenStream>) -> TokenStream {
+    let name = format_ident!("extract_{}", route.id);
+    let doc = format!(" Arguments of `{}`.", route.handler);
+    let has = |source: Source| route.params.iter().any(|p| p.source == source);
+    if !route.params.iter().any(is_value_param) {
+        let fixed = route.params.iter().map(fixed_arg);
+        return quote! {
+            #[doc = #doc]
+            fn #name(_captures: &[&str], _request: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>> {
+                Ok(vec![#(#fixed),*])
+            }
+        };
+    }
+    let steps = route.params.iter().enumerate().map(|(index, param)| {
+        if is_value_param(param) {
+            value_step(route, index, param, helpers)
+        } else {
+            let arg = fixed_arg(param);
+            quote!(args.push(#arg);)
+        }
+    });
+    let steps: Vec<TokenStream> = steps.collect();
+    let query = if has(Source::Query) {
+        quote!(let query = request.query_pairs();)
+    } else {
+        quote!()
+    };
+    let cookies = if has(Source::Cookie) {
+        quote!(let cookies = request.cookies();)
+    } else {
+        quote!()
+    };
+    let captures_arg = if has(Source::Path) {
+        quote!(captures)
+    } else {
+        quote!(_captures)
+    };
+    let uses_request = has(Source::Query) || has(Source::Cookie) || has(Source::Header);
+    let request_arg = if uses_request {
+        quote!(request)
+    } else {
+        quote!(_request)
+    };
+    let count = unsuffixed(route.params.len());
+    quote! {
+        #[doc = #doc]
+        fn #name(#captures_arg: &[&str], #request_arg: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>> {
+            #query
+            #cookies
+            let mut issues = Vec::new();
+            let mut args = Vec::with_capacity(#count);
+            #(#steps)*
+            if issues.is_empty() {
+                Ok(args)
+            } else {
+                Err(issues)
+            }
+        }
+    }
+}
+
+pub fn emit(ir: &Ir) -> TokenStream {
+    let mut helpers = Vec::new();
+    let extractors: Vec<TokenStream> = ir
+        .routes
+        .iter()
+        .map(|r| extractor(r, &mut helpers))
+        .collect();
+    let names = ir.routes.iter().map(|r| format_ident!("extract_{}", r.id));
+    let count = unsuffixed(ir.routes.len());
+    quote! {
+        //! Per-route parameter extraction for this project.
+
+        use bolt_runtime::__codegen::*;
+
+        /// Indexed by route id.
+        pub static EXTRACTORS: [ExtractFn; #count] = [#(#names),*];
+
+        #(#extractors)*
+
+        #(#helpers)*
+    }
+}

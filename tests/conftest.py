@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django_bolt.testing import TestClient
 
-# The compiled table (generated crate) joins this list when code generation lands.
-TABLE_MODES = ["interpreted"]
+TABLE_MODES = ["interpreted", "compiled"]
 
 
 @pytest.fixture(params=TABLE_MODES)
@@ -20,7 +19,8 @@ def client_for(table_mode):
     clients: list[TestClient] = []
 
     def make(api, **kwargs) -> TestClient:
-        client = TestClient(api, **kwargs)
+        client = TestClient(api, compiled=table_mode == "compiled", **kwargs)
+        assert client.runtime.compiled == (table_mode == "compiled")
         clients.append(client)
         return client
 

@@ -1,38 +1,85 @@
-"""Build the Rust `App` (interpreted route table) from BoltAPIs."""
+"""Build the Rust `App` from BoltAPIs: with the interpreted table (`_core`), or with a
+project's compiled table (its `<project>_bolt` extension)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from . import _bridge, _core
 from .api import BoltAPI, RouteDef
+from .build.compile import fingerprint
 from .build.manifest import build_manifest, manifest_json, merge_apis
 
 
-def _project_name() -> str:
+def project_name() -> str:
     from django.conf import settings
 
+    configured = getattr(settings, "BOLT_PROJECT_NAME", None)
+    if configured:
+        return configured
     root = getattr(settings, "ROOT_URLCONF", "") or "project"
     return root.split(".")[0]
 
 
-def create_app(apis: BoltAPI | list[BoltAPI], *, debug: bool | None = None,
-               max_body_size: int | None = None) -> tuple[_core.App, dict[str, Any]]:
+@dataclass
+class ProjectRoutes:
+    """Merged routes of some APIs and their manifest."""
+
+    routes: list[RouteDef]
+    manifest: dict[str, Any]
+    text: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.text)
+
+    @property
+    def project(self) -> str:
+        return self.manifest["project"]
+
+
+def collect_routes(apis: BoltAPI | list[BoltAPI], project: str | None = None) -> ProjectRoutes:
+    routes = merge_apis([apis] if isinstance(apis, BoltAPI) else list(apis))
+    manifest = build_manifest(routes, project or project_name())
+    return ProjectRoutes(routes, manifest, manifest_json(manifest))
+
+
+@dataclass
+class RuntimeApp:
+    app: Any
+    module: ModuleType
+    project: ProjectRoutes
+
+    @property
+    def compiled(self) -> bool:
+        return self.module is not _core
+
+    def serve(self, host: str, port: int, **options: Any) -> None:
+        self.module.serve(self.app, host, port, **options)
+
+    def test_request(self, *args: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+        return self.module.test_request(self.app, *args)
+
+
+def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, debug: bool | None = None,
+               max_body_size: int | None = None) -> RuntimeApp:
     from django.conf import settings
 
-    api_list = [apis] if isinstance(apis, BoltAPI) else list(apis)
-    routes = merge_apis(api_list)
-    manifest = build_manifest(routes, _project_name())
-    app = _core.App(
-        manifest_json(manifest),
+    routes = project.routes
+    module = compiled or _core
+    app = module.App(
+        project.text,
         [r.fn for r in routes],
         [_defaults(r) for r in routes],
         [_body_type(r) for r in routes],
         _bridge,
         debug=bool(settings.DEBUG if debug is None else debug),
         max_body_size=int(max_body_size or getattr(settings, "BOLT_MAX_BODY_SIZE", 10 * 1024 * 1024)),
+        fingerprint=project.fingerprint if compiled is not None else None,
     )
-    return app, manifest
+    return RuntimeApp(app, module, project)
 
 
 def _defaults(route: RouteDef) -> list[Any]:

@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import _core
+from .runtime import RuntimeApp
 
 FAST_FAILURE_SECONDS = 2.0
 MAX_FAST_FAILURES = 5
@@ -25,10 +25,10 @@ class ServeOptions:
     shutdown_timeout: int = 30
 
 
-def serve_in_process(app: _core.App, options: ServeOptions) -> None:
+def serve_in_process(runtime: RuntimeApp, options: ServeOptions) -> None:
     try:
-        _core.serve(app, options.host, options.port, workers=options.workers, backlog=options.backlog,
-                    shutdown_timeout=options.shutdown_timeout)
+        runtime.serve(options.host, options.port, workers=options.workers, backlog=options.backlog,
+                      shutdown_timeout=options.shutdown_timeout)
     except KeyboardInterrupt:
         # The server already stopped gracefully on this SIGINT; Python only noticed it now.
         pass
@@ -41,8 +41,8 @@ def _log(message: str) -> None:
 class Supervisor:
     """Forks `processes` workers and keeps that many alive until told to stop."""
 
-    def __init__(self, app: _core.App, options: ServeOptions) -> None:
-        self.app = app
+    def __init__(self, runtime: RuntimeApp, options: ServeOptions) -> None:
+        self.runtime = runtime
         self.options = options
         self.children: dict[int, float] = {}  # pid -> start time
         self.stopping = False
@@ -55,7 +55,7 @@ class Supervisor:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 0
             try:
-                serve_in_process(self.app, self.options)
+                serve_in_process(self.runtime, self.options)
             except BaseException as exc:  # report and leave; the parent decides what to do
                 _log(f"worker failed: {exc!r}")
                 code = 3

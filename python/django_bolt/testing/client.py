@@ -1,6 +1,8 @@
 """`TestClient(api)`: an `httpx.Client` whose transport calls the Rust pipeline directly.
 
-Handlers run in the calling thread, so they see rows the test wrote in its transaction."""
+Handlers run in the calling thread, so they see rows the test wrote in its transaction.
+`compiled=True` dispatches through a generated, compiled route table instead of the
+interpreted one."""
 
 from __future__ import annotations
 
@@ -8,21 +10,20 @@ from typing import Any
 
 import httpx
 
-from .. import _core
 from ..api import BoltAPI
-from ..runtime import create_app
+from ..runtime import RuntimeApp, collect_routes, create_app
 
 
 class BoltTransport(httpx.BaseTransport):
-    def __init__(self, app: _core.App) -> None:
-        self.app = app
+    def __init__(self, runtime: RuntimeApp) -> None:
+        self.runtime = runtime
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         raw_path = request.url.raw_path.decode("ascii")
         path, _, query = raw_path.partition("?")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        status, response_headers, body = _core.test_request(
-            self.app, request.method, path, query, headers, request.read())
+        status, response_headers, body = self.runtime.test_request(request.method, path, query, headers,
+                                                                   request.read())
         return httpx.Response(status, headers=response_headers, content=body, request=request)
 
 
@@ -30,10 +31,19 @@ class TestClient(httpx.Client):
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: BoltAPI | list[BoltAPI], base_url: str = "http://testserver",
-                 raise_server_exceptions: bool = True, *, debug: bool | None = None, **kwargs: Any) -> None:
-        self.app, self.manifest = create_app(api, debug=debug)
+                 raise_server_exceptions: bool = True, *, compiled: bool = False, debug: bool | None = None,
+                 **kwargs: Any) -> None:
         # Accepted for django-bolt compatibility: as there, handler exceptions always come back
         # as 500 responses (logged with their traceback), never as raised exceptions.
         del raise_server_exceptions
+        if compiled:
+            from .compiled import compiled_project
+
+            project, module = compiled_project(api)
+            self.runtime = create_app(project, compiled=module, debug=debug)
+        else:
+            self.runtime = create_app(collect_routes(api), debug=debug)
+        self.app = self.runtime.app
+        self.manifest = self.runtime.project.manifest
         kwargs.setdefault("follow_redirects", True)
-        super().__init__(base_url=base_url, transport=BoltTransport(self.app), **kwargs)
+        super().__init__(base_url=base_url, transport=BoltTransport(self.runtime), **kwargs)

@@ -9,8 +9,7 @@ import traceback
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ...build import discover_apis
-from ...runtime import create_app
+from ...build.project import CompiledUnavailable, select_runtime
 from ...server import ServeOptions, Supervisor, serve_in_process
 
 
@@ -29,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--shutdown-timeout", "--workers-kill-timeout", dest="shutdown_timeout",
                             type=int, default=30, help="Seconds in-flight requests get on shutdown")
         parser.add_argument("--skip-checks", action="store_true")
+        parser.add_argument("--compiled", action="store_true",
+                            help="Refuse to start unless the compiled route table is fresh "
+                                 "(also settings.BOLT_REQUIRE_COMPILED = True)")
 
     def handle(self, *args, **options):
         if options["processes"] < 1 or options["workers"] < 1:
@@ -45,25 +47,27 @@ class Command(BaseCommand):
             self._serve(**options)
 
     def _serve(self, **options):
+        require = options["compiled"] or bool(getattr(settings, "BOLT_REQUIRE_COMPILED", False))
         try:
-            apis = discover_apis()
-            app, manifest = create_app(apis)
+            selection = select_runtime(require_compiled=require)
+        except CompiledUnavailable as exc:
+            raise CommandError(f"{exc} (--compiled / BOLT_REQUIRE_COMPILED refuses the interpreted table)") from None
         except Exception as exc:
             traceback.print_exc()
             raise CommandError(f"could not load the BoltAPI routes: {exc}") from exc
+        runtime = selection.runtime
         serve_options = ServeOptions(
             host=options["host"], port=options["port"], processes=options["processes"],
             workers=options["workers"], backlog=options["backlog"],
             shutdown_timeout=options["shutdown_timeout"])
         self.stdout.write(
-            f"django-bolt: {len(manifest['routes'])} routes (interpreted table), "
-            f"DEBUG={settings.DEBUG}, serving on http://{serve_options.host}:{serve_options.port} "
-            f"with {serve_options.processes} process(es)")
+            f"django-bolt: {selection.note}; DEBUG={settings.DEBUG}; serving on "
+            f"http://{serve_options.host}:{serve_options.port} with {serve_options.processes} process(es)")
         self.stdout.flush()
         if serve_options.processes == 1:
             try:
-                serve_in_process(app, serve_options)
+                serve_in_process(runtime, serve_options)
             except OSError as exc:
                 raise CommandError(f"cannot serve on {serve_options.host}:{serve_options.port}: {exc}") from exc
         else:
-            sys.exit(Supervisor(app, serve_options).run())
+            sys.exit(Supervisor(runtime, serve_options).run())

@@ -1,0 +1,70 @@
+"""The project-level build: where generated code lives, `boltgen`, `bolt check`, and choosing
+the compiled or the interpreted table when serving."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from ..runtime import ProjectRoutes, RuntimeApp, collect_routes, create_app
+from . import compile as driver
+from .discovery import discover_apis
+
+logger = logging.getLogger("django_bolt")
+
+
+def build_dir() -> Path:
+    """`settings.BOLT_BUILD_DIR`, else `<BASE_DIR>/.bolt`, else `./.bolt`."""
+    configured = getattr(settings, "BOLT_BUILD_DIR", None)
+    if configured:
+        return Path(configured)
+    base = getattr(settings, "BASE_DIR", None)
+    return Path(base or ".") / ".bolt"
+
+
+def project_routes() -> ProjectRoutes:
+    return collect_routes(discover_apis())
+
+
+def boltgen(out_dir: Path | None = None, profile: str = "release") -> tuple[ProjectRoutes, driver.BuildResult]:
+    project = project_routes()
+    result = driver.build(project.text, out_dir or build_dir(), project.project, profile)
+    return project, result
+
+
+def check(out_dir: Path | None = None) -> tuple[bool, str]:
+    """(fresh, one-line summary) for the generated code against the live project."""
+    project = project_routes()
+    stale = driver.check(project.text, out_dir or build_dir(), project.project)
+    return not stale, driver.stale_summary(stale)
+
+
+class CompiledUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class Selection:
+    runtime: RuntimeApp
+    note: str
+
+
+def select_runtime(require_compiled: bool = False, out_dir: Path | None = None) -> Selection:
+    """Serve from the compiled table when its fingerprint matches the live manifest; otherwise
+    from the interpreted one, or refuse when compiled is required."""
+    project = project_routes()
+    name = driver.crate_name(project.project)
+    module = driver.find_extension(out_dir or build_dir(), name)
+    if module is not None and getattr(module, "FINGERPRINT", None) == project.fingerprint:
+        runtime = create_app(project, compiled=module)
+        return Selection(runtime, f"compiled routes: {runtime.app.route_count}")
+    reason = "missing" if module is None else "stale (the routes changed since the last build)"
+    message = (f"compiled route table {name} is {reason}; run `python manage.py boltgen` "
+               f"(or `bolt build`) to compile it")
+    if require_compiled:
+        raise CompiledUnavailable(message)
+    logger.warning("%s; serving from the interpreted table", message)
+    return Selection(create_app(project), f"interpreted routes: {len(project.routes)} ({message})")

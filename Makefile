@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test test-rust test-python lint demo demo-setup clean
+.PHONY: venv develop test test-rust test-python lint demo demo-setup golden clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ demo: demo-setup
 	@echo "django-bolt demo on http://$(HOST):$(PORT) -- try:"
 	@sed -n 's/^#   /  /p' $(DEMO)/library/api.py | sed "s#http://127.0.0.1:8000#http://$(HOST):$(PORT)#"
 	cd $(DEMO) && $(PY) manage.py runbolt --host $(HOST) --port $(PORT)
+
+# Refresh tests/golden/expected from tests/golden/manifest.json after an intended codegen change.
+golden:
+	BOLT_UPDATE_GOLDEN=1 CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo test -p bolt-codegen --test golden
 
 clean:
 	rm -rf $(VENV) python/django_bolt/*.so

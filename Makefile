@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test test-rust test-python lint demo demo-setup golden clean
+.PHONY: venv develop test test-rust test-python lint demo demo-setup golden bench bench-build clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,12 +38,20 @@ test-python: develop
 test: develop test-rust lint test-python
 
 demo-setup: develop
-	cd $(DEMO) && $(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo
+	cd $(DEMO) && $(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo && $(PY) manage.py boltgen
 
 demo: demo-setup
 	@echo "django-bolt demo on http://$(HOST):$(PORT) -- try:"
 	@sed -n 's/^#   /  /p' $(DEMO)/library/api.py | sed "s#http://127.0.0.1:8000#http://$(HOST):$(PORT)#"
-	cd $(DEMO) && $(PY) manage.py runbolt --host $(HOST) --port $(PORT)
+	cd $(DEMO) && $(PY) manage.py runbolt --compiled --host $(HOST) --port $(PORT)
+
+# Criterion micro-benchmarks (route lookup: compiled vs interpreted), release profile.
+bench:
+	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo bench -p bolt-benches --bench lookup -- --warm-up-time 1 --measurement-time 3
+
+# Cold build and warm "change one route -> served" time of the demo's compiled table.
+bench-build: develop
+	$(PY) benches/build_time.py
 
 # Refresh tests/golden/expected from tests/golden/manifest.json after an intended codegen change.
 golden:

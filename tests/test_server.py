@@ -132,13 +132,13 @@ class BoltServer:
     """A `manage.py runbolt` child process; output goes to files so pipes can never fill up."""
 
     def __init__(self, tmp_path: Path, env: dict[str, str], *args: str, port: int | None = None,
-                 name: str = "server", cwd: Path = DEMO_DIR) -> None:
+                 name: str = "server", cwd: Path = DEMO_DIR, python: str = sys.executable) -> None:
         self.port = port if port is not None else free_port()
         self.out_path = tmp_path / f"{name}-{self.port}.stdout"
         self.err_path = tmp_path / f"{name}-{self.port}.stderr"
         self._out = open(self.out_path, "wb")  # noqa: SIM115 - closed in stop()
         self._err = open(self.err_path, "wb")  # noqa: SIM115
-        self.argv = [sys.executable, "manage.py", "runbolt", "--host", HOST, "--port", str(self.port),
+        self.argv = [python, "manage.py", "runbolt", "--host", HOST, "--port", str(self.port),
                      "--skip-checks", *args]
         self.proc = subprocess.Popen(self.argv, cwd=cwd, env=env, stdout=self._out, stderr=self._err,
                                      stdin=subprocess.DEVNULL, start_new_session=True)

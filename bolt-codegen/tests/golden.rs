@@ -13,9 +13,13 @@ fn golden_dir() -> PathBuf {
 }
 
 fn generated() -> BTreeMap<PathBuf, String> {
-    let manifest = fs::read_to_string(golden_dir().join("manifest.json")).expect("fixture manifest");
+    let manifest =
+        fs::read_to_string(golden_dir().join("manifest.json")).expect("fixture manifest");
     // Relative to tests/golden/expected, so the golden crate itself builds from the checkout.
-    let options = Options { manifest_name: "manifest.json".into(), runtime_path: "../../../bolt-runtime".into() };
+    let options = Options {
+        manifest_name: "manifest.json".into(),
+        runtime_path: "../../../bolt-runtime".into(),
+    };
     generate(&manifest, &options).expect("fixture manifest generates")
 }
 
@@ -46,15 +50,23 @@ fn generated_code_matches_golden_files() {
         return;
     }
     for (path, content) in &files {
-        let golden = fs::read_to_string(expected_dir.join(path))
-            .unwrap_or_else(|_| panic!("missing golden file {}; run `make golden`", path.display()));
-        assert!(golden == *content, "{} differs from its golden file; review and run `make golden`", path.display());
+        let golden = fs::read_to_string(expected_dir.join(path)).unwrap_or_else(|_| {
+            panic!("missing golden file {}; run `make golden`", path.display())
+        });
+        assert!(
+            golden == *content,
+            "{} differs from its golden file; review and run `make golden`",
+            path.display()
+        );
     }
     let extra: Vec<_> = files_under(&expected_dir)
         .into_iter()
         .filter(|p| !files.contains_key(p.strip_prefix(&expected_dir).unwrap()))
         .collect();
-    assert!(extra.is_empty(), "golden files no longer generated: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "golden files no longer generated: {extra:?}"
+    );
 }
 
 #[test]

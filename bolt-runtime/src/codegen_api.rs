@@ -2,7 +2,7 @@
 //! bolt-runtime alone and instantiate none of its generics themselves.
 
 pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
-pub use crate::compiled::{CompiledTable, Endpoints, ExtractFn, Walk};
+pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, Walk};
 pub use crate::constraints::{self, FloatOp};
 pub use crate::http::{percent_decode, HttpRequest};
 pub use crate::manifest::TypeRef;

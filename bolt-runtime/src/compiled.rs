@@ -39,6 +39,14 @@ impl RouteTable for CompiledTable {
     }
 }
 
+/// The route for `method` among `endpoints` (a static path's hit, before any `Walk`).
+pub fn pick(endpoints: Endpoints, method: &str) -> Option<usize> {
+    endpoints
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, route)| *route)
+}
+
 /// Matching state for generated lookups: the path split once into segments, the captures so
 /// far and the methods seen on matching shapes (for 405).
 pub struct Walk<'a, 'p> {
@@ -90,13 +98,16 @@ impl<'a, 'p> Walk<'a, 'p> {
 
     /// The route for this request's method among `endpoints`, remembering the others for 405.
     pub fn pick(&mut self, endpoints: Endpoints) -> Option<usize> {
-        match endpoints.iter().find(|(m, _)| *m == self.method) {
-            Some((_, route)) => Some(*route),
-            None => {
-                self.allowed.extend(endpoints.iter().map(|(m, _)| *m));
-                None
-            }
+        let found = pick(endpoints, self.method);
+        if found.is_none() {
+            self.note_allowed(endpoints);
         }
+        found
+    }
+
+    /// Remember the methods of a matching shape that has none for this request (for 405).
+    pub fn note_allowed(&mut self, endpoints: Endpoints) {
+        self.allowed.extend(endpoints.iter().map(|(m, _)| *m));
     }
 
     /// A `{name:path}` parameter at segment `index`: the non-empty rest of the path.

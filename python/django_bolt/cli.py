@@ -25,11 +25,12 @@ def _setup(settings_module: str | None) -> None:
     django.setup()
 
 
-def _wheel(crate_dir: Path, out: Path) -> Path:
+def _wheel(crate_dir: Path, out: Path, profile: str) -> Path:
+    """A wheel of the project extension (maturin; `wheel` profile = release + fat LTO)."""
     from .build import compile as driver
 
     maturin = shutil.which("maturin") or str(Path(sys.executable).with_name("maturin"))
-    cmd = [maturin, "build", "--release", "--quiet", "--manifest-path", str(crate_dir / "Cargo.toml"),
+    cmd = [maturin, "build", "--profile", profile, "--quiet", "--manifest-path", str(crate_dir / "Cargo.toml"),
            "--out", str(out), "--interpreter", sys.executable]
     proc = subprocess.run(cmd, env=driver.cargo_env("wheel"), capture_output=True, text=True)
     if proc.returncode != 0:
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--out", type=Path, default=None, help="build directory (default <BASE_DIR>/.bolt)")
         if name == "build":
             cmd.add_argument("--wheel", action="store_true", help="also build a wheel of the extension (LTO)")
-            cmd.add_argument("--debug", action="store_true", help="compile the dev profile")
+            cmd.add_argument("--debug", action="store_true",
+                             help="compile the dev profile (also for the wheel: for tests, not for shipping)")
     args = parser.parse_args(argv)
     _setup(args.settings)
     from .build import compile as driver
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         project, result = project_build.boltgen(args.out, "dev" if args.debug else "release")
         print(f"bolt build: {len(project.routes)} routes -> {result.extension} in {result.seconds:.1f}s")
         if args.wheel:
-            wheel = _wheel(result.generated.crate_dir, (args.out or project_build.build_dir()) / "wheels")
+            wheels_dir = (args.out or project_build.build_dir()) / "wheels"
+            wheel = _wheel(result.generated.crate_dir, wheels_dir, "dev" if args.debug else "wheel")
             print(f"bolt build: wheel {wheel}")
     except driver.BuildError as exc:
         print(f"bolt: error: {exc}", file=sys.stderr)

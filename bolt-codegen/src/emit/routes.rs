@@ -98,24 +98,41 @@ fn node_fn(node: &Node, out: &mut Vec<TokenStream>) {
     }
 }
 
+/// `matches!(path.len(), ...)` over the static paths' lengths: most dynamic paths and misses
+/// skip the phf hash entirely (measured in `benches/benches/lookup.rs`).
+fn length_gate(ir: &Ir) -> TokenStream {
+    let lengths: std::collections::BTreeSet<usize> =
+        ir.static_paths.keys().map(String::len).collect();
+    if lengths.is_empty() {
+        return quote!(false);
+    }
+    let lengths = lengths
+        .into_iter()
+        .map(proc_macro2::Literal::usize_unsuffixed);
+    quote!(matches!(path.len(), #(#lengths)|*))
+}
+
 pub fn emit(ir: &Ir) -> TokenStream {
     let map = static_map(ir);
+    let gate = length_gate(ir);
     let mut nodes = Vec::new();
     node_fn(&ir.trie, &mut nodes);
     quote! {
         //! Route lookup for this project.
 
-        use bolt_runtime::__codegen::{phf, Endpoints, Lookup, Walk};
+        use bolt_runtime::__codegen::{phf, pick, Endpoints, Lookup, Walk};
 
         /// Paths without parameters: one hash probe.
         static STATIC_PATHS: phf::Map<&'static str, Endpoints> = #map;
 
         pub fn lookup<'p>(method: &str, path: &'p str) -> Lookup<'p> {
+            let endpoints = if #gate { STATIC_PATHS.get(path) } else { None };
+            if let Some(route) = endpoints.and_then(|e| pick(e, method)) {
+                return Lookup::Found { route, captures: Vec::new() };
+            }
             let mut walk = Walk::new(method, path);
-            if let Some(endpoints) = STATIC_PATHS.get(path) {
-                if let Some(route) = walk.pick(endpoints) {
-                    return walk.found(route);
-                }
+            if let Some(endpoints) = endpoints {
+                walk.note_allowed(endpoints);
             }
             match node_0(&mut walk, 0) {
                 Some(route) => walk.found(route),

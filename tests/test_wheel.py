@@ -1,0 +1,74 @@
+"""`bolt build --wheel`: the project extension wheel installs into a fresh venv (next to a
+django-bolt wheel) and serves the demo with no Rust toolchain on PATH.
+
+Built with `--debug` here to keep CI fast; `--wheel` without it runs the same steps with the
+LTO `wheel` profile."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from test_server import BoltServer, http_client
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "examples" / "demo"
+TIMEOUT = 1200
+
+
+def run(args, **kwargs) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT, **kwargs)
+    assert proc.returncode == 0, f"{args}\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory) -> tuple[Path, Path]:
+    work = tmp_path_factory.mktemp("wheels")
+    dist = work / "dist"
+    maturin = shutil.which("maturin") or str(Path(sys.executable).with_name("maturin"))
+    env = {**os.environ, "CARGO_TARGET_DIR": str(Path.home() / ".cache" / "django-bolt" / "target")}
+    run([maturin, "build", "--profile", "dev", "--quiet", "--out", str(dist), "--interpreter", sys.executable],
+        cwd=ROOT, env=env)
+    copy = work / "demo"
+    shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns(".bolt", "db.sqlite3", "__pycache__"))
+    run([sys.executable, "-m", "django_bolt.cli", "build", "--settings", "demo.settings", "--wheel", "--debug",
+         "--out", str(work / "build")], cwd=copy)
+    for wheel in (work / "build" / "wheels").glob("*.whl"):
+        shutil.copy(wheel, dist)
+    return dist, copy
+
+
+def test_wheel_installs_and_serves_without_rust(wheels, tmp_path):
+    dist, copy = wheels
+    names = sorted(p.name for p in dist.glob("*.whl"))
+    assert any(n.startswith("django_bolt-") for n in names) and any(n.startswith("demo_bolt-") for n in names)
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    # The wheel files themselves (PyPI has an unrelated newer "django-bolt"); deps from the index.
+    run([str(python), "-m", "pip", "install", "--quiet", *map(str, sorted(dist.glob("*.whl")))])
+
+    path = os.pathsep.join([str(env_dir / "bin"), "/usr/bin", "/bin"])
+    assert shutil.which("cargo", path=path) is None and shutil.which("rustc", path=path) is None
+    env = {"PATH": path, "HOME": str(tmp_path), "DEMO_DB": str(tmp_path / "db.sqlite3"),
+           "BOLT_BUILD_DIR": str(tmp_path / "no-build-dir"), "LANG": "C.UTF-8"}
+    run([str(python), "manage.py", "migrate", "--noinput", "-v0"], cwd=copy, env=env)
+    run([str(python), "manage.py", "seed_demo"], cwd=copy, env=env)
+
+    # runbolt under the fresh venv's interpreter, refusing anything but the compiled table.
+    server = BoltServer(tmp_path, env, "--compiled", name="wheel", cwd=copy, python=str(python))
+    try:
+        server.wait_ready()
+        assert "compiled routes: 21" in server.stdout()
+        with http_client() as client:
+            books = client.get(server.url("/api/books"))
+            assert books.status_code == 200 and len(books.json()) == 4
+            assert client.get(server.url("/api/items/abc")).status_code == 422
+    finally:
+        server.stop()

@@ -150,3 +150,25 @@ def test_codegen_errors_name_the_handler():
     route["params"] = [p for p in original if p["name"] == "q"]
     with pytest.raises(ValueError, match=r"library\.api:get_item: path parameter \{item_id\}.*no handler argument"):
         _core.codegen_generate(json.dumps(broken), "manifest.json", str(driver.runtime_source_dir()))
+
+
+def test_missing_compiled_table_warns_or_refuses(settings, tmp_path, caplog):
+    from django_bolt.build.project import CompiledUnavailable, select_runtime
+
+    settings.BOLT_BUILD_DIR = str(tmp_path / "empty")
+    selection = select_runtime()
+    assert not selection.runtime.compiled
+    assert "missing" in selection.note and "boltgen" in selection.note
+    assert any("boltgen" in r.getMessage() for r in caplog.records)
+    with pytest.raises(CompiledUnavailable, match="boltgen"):
+        select_runtime(require_compiled=True)
+
+
+def test_require_compiled_setting_makes_runbolt_refuse(settings, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.BOLT_BUILD_DIR = str(tmp_path / "empty")
+    settings.BOLT_REQUIRE_COMPILED = True
+    with pytest.raises(CommandError, match="BOLT_REQUIRE_COMPILED"):
+        call_command("runbolt", "--skip-checks", "--port", "1")

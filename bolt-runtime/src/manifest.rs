@@ -11,6 +11,48 @@ pub struct Manifest {
     pub version: u32,
     pub project: String,
     pub routes: Vec<Route>,
+    /// Named types (Structs, dataclasses, TypedDicts, NamedTuples, Enums) that body and
+    /// response types refer to, keyed by `module:qualname`.
+    #[serde(default)]
+    pub schemas: std::collections::BTreeMap<String, Schema>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Schema {
+    Struct {
+        fields: Vec<Field>,
+        tag_field: Option<String>,
+        tag: Option<serde_json::Value>,
+        array_like: bool,
+        forbid_unknown_fields: bool,
+        omit_defaults: bool,
+    },
+    Dataclass {
+        fields: Vec<Field>,
+    },
+    Typeddict {
+        fields: Vec<Field>,
+    },
+    Namedtuple {
+        fields: Vec<Field>,
+    },
+    Enum {
+        values: Vec<serde_json::Value>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub name: String,
+    pub encode_name: String,
+    #[serde(rename = "type")]
+    pub ty: TypeRef,
+    pub required: bool,
+    /// JSON rendering of the default, documentation only.
+    #[serde(default)]
+    pub default: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -60,7 +102,7 @@ pub struct Param {
 
 /// A type as the manifest spells it. Params use scalars, `list` and `optional`;
 /// body and response types use `struct`/`any` references resolved in Python.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum TypeRef {
     Int,
@@ -73,10 +115,32 @@ pub enum TypeRef {
     Datetime,
     Time,
     Decimal,
+    Timedelta,
+    Raw,
     Any,
     None,
     List {
         item: Box<TypeRef>,
+    },
+    Set {
+        item: Box<TypeRef>,
+    },
+    Frozenset {
+        item: Box<TypeRef>,
+    },
+    /// `tuple[T, ...]`.
+    Vartuple {
+        item: Box<TypeRef>,
+    },
+    /// `tuple[A, B]`.
+    Tuple {
+        items: Vec<TypeRef>,
+    },
+    Union {
+        options: Vec<TypeRef>,
+    },
+    Literal {
+        values: Vec<serde_json::Value>,
     },
     Optional {
         inner: Box<TypeRef>,

@@ -15,11 +15,10 @@ from typing import Any
 
 import msgspec
 
-from .exceptions import HTTPException, ValidationException
+from .exceptions import HTTPException, ResponseValidationError, ValidationException
 from .responses import Response
 
 logger = logging.getLogger("django_bolt")
-encode_json = msgspec.json.encode
 _ANY = Any
 
 # ---------------------------------------------------------------------------------------------
@@ -63,6 +62,18 @@ def decode_body(body: bytes, body_type: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # responses and errors
 
+def encode_declared(value: Any, declared: Any) -> bytes:
+    """The body for a value that is not already of the route's declared type: msgspec's
+    conversion to that type (attributes of objects such as model instances included)."""
+    try:
+        converted = msgspec.convert(value, declared, from_attributes=True)
+    except msgspec.ValidationError as exc:
+        name = getattr(declared, "__name__", None) or repr(declared)
+        raise ResponseValidationError([{"loc": ["response"], "msg": f"Response validation failed for {name}: {exc}",
+                                        "type": "validation_error"}]) from None
+    return msgspec.json.encode(converted)
+
+
 def render_response(response: Response) -> tuple[int, list[tuple[str, str]], bytes]:
     return response._render()
 
@@ -97,6 +108,9 @@ def render_exception(exc: BaseException, debug: bool) -> tuple[int, list[tuple[s
             return _json(exc.status_code, payload, exc.headers)
         except (TypeError, msgspec.EncodeError):
             return _json(exc.status_code, {"detail": str(exc.detail)}, exc.headers)
+    if isinstance(exc, ResponseValidationError):
+        logger.error("Response validation error: %s", exc.errors)
+        return _json(500, {"detail": "Response validation error", "extra": {"validation_errors": exc.errors}})
     if isinstance(exc, ValidationException):
         return _json(422, {"detail": exc.errors})
     mapped = _django_exception_status(exc)

@@ -10,7 +10,7 @@ from typing import Any
 from . import _bridge, _core
 from .api import BoltAPI, RouteDef
 from .build.compile import fingerprint
-from .build.manifest import build_manifest, manifest_json, merge_apis
+from .build.manifest import build_manifest_with_classes, manifest_json, merge_apis
 
 
 def project_name() -> str:
@@ -30,6 +30,7 @@ class ProjectRoutes:
     routes: list[RouteDef]
     manifest: dict[str, Any]
     text: str
+    classes: dict[str, type]
 
     @property
     def fingerprint(self) -> str:
@@ -42,8 +43,8 @@ class ProjectRoutes:
 
 def collect_routes(apis: BoltAPI | list[BoltAPI], project: str | None = None) -> ProjectRoutes:
     routes = merge_apis([apis] if isinstance(apis, BoltAPI) else list(apis))
-    manifest = build_manifest(routes, project or project_name())
-    return ProjectRoutes(routes, manifest, manifest_json(manifest))
+    manifest, classes = build_manifest_with_classes(routes, project or project_name())
+    return ProjectRoutes(routes, manifest, manifest_json(manifest), classes)
 
 
 @dataclass
@@ -74,6 +75,8 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         [r.fn for r in routes],
         [_defaults(r) for r in routes],
         [_body_type(r) for r in routes],
+        [r.response_type for r in routes],
+        project.classes,
         _bridge,
         debug=bool(settings.DEBUG if debug is None else debug),
         max_body_size=int(max_body_size or getattr(settings, "BOLT_MAX_BODY_SIZE", 10 * 1024 * 1024)),

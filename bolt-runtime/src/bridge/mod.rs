@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyDict, PyList};
 
 use crate::compiled::CompiledTable;
+use crate::encode::{Node, Plans};
 use crate::manifest::{Manifest, Source};
 use crate::table::{DynamicTable, RouteTable};
 
@@ -56,12 +57,13 @@ pub struct RouteInfo {
     pub defaults: Vec<Option<Py<PyAny>>>,
     /// Declared body type for the body parameter, if any.
     pub body_type: Option<Py<PyAny>>,
+    /// Declared response type (the annotation), for msgspec's conversion of mismatched values.
+    pub response_type: Py<PyAny>,
 }
 
 /// Python objects looked up once when the app is built, so the hot path only calls them.
 pub struct PyCache {
     pub bridge: Py<PyAny>,
-    pub encode_json: Py<PyAny>,
     pub decode_body: Py<PyAny>,
     pub render_response: Py<PyAny>,
     pub render_exception: Py<PyAny>,
@@ -69,6 +71,7 @@ pub struct PyCache {
     pub eager_step: Py<PyAny>,
     pub submit: Py<PyAny>,
     pub run_sync: Py<PyAny>,
+    pub encode_declared: Py<PyAny>,
     pub uuid_type: Py<PyAny>,
     pub date_type: Py<PyAny>,
     pub time_type: Py<PyAny>,
@@ -87,7 +90,6 @@ impl PyCache {
         let dt = |name: &str| datetime.getattr(name).map(Bound::unbind);
         Ok(Self {
             bridge: bridge.clone().unbind(),
-            encode_json: get("encode_json")?,
             decode_body: get("decode_body")?,
             render_response: get("render_response")?,
             render_exception: get("render_exception")?,
@@ -95,6 +97,7 @@ impl PyCache {
             eager_step: get("eager_step")?,
             submit: get("submit")?,
             run_sync: get("run_sync")?,
+            encode_declared: get("encode_declared")?,
             uuid_type: py.import("uuid")?.getattr("UUID")?.unbind(),
             date_type: dt("date")?,
             time_type: dt("time")?,
@@ -128,6 +131,9 @@ impl Table {
 
 pub struct AppInner {
     pub table: Table,
+    /// Encoding plans for the declared types, and each route's response node.
+    pub plans: Plans,
+    pub response_nodes: Vec<Node>,
     pub routes: Vec<RouteInfo>,
     pub cache: PyCache,
     pub debug: bool,
@@ -146,13 +152,15 @@ impl App {
     #[new]
     /// With `fingerprint`, the app uses this extension's generated table, which must have been
     /// generated from a manifest with that fingerprint.
-    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, fingerprint=None))]
+    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, response_types, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, fingerprint=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
         handlers: &Bound<'_, PyList>,
         defaults: &Bound<'_, PyList>,
         body_types: &Bound<'_, PyList>,
+        response_types: &Bound<'_, PyList>,
+        schema_classes: &Bound<'_, PyDict>,
         bridge: &Bound<'_, PyAny>,
         debug: bool,
         max_body_size: usize,
@@ -161,9 +169,12 @@ impl App {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let count = manifest.routes.len();
-        if handlers.len() != count || defaults.len() != count || body_types.len() != count {
+        if [handlers, defaults, body_types, response_types]
+            .iter()
+            .any(|l| l.len() != count)
+        {
             return Err(PyValueError::new_err(
-                "handlers, defaults and body_types must have one entry per route",
+                "handlers, defaults, body_types and response_types must have one entry per route",
             ));
         }
         let table = match fingerprint {
@@ -196,12 +207,29 @@ impl App {
                     .collect(),
                 defaults: route_defaults,
                 body_type: (!body_type.is_none()).then(|| body_type.unbind()),
+                response_type: response_types.get_item(i)?.unbind(),
             });
         }
         let cache = PyCache::new(bridge)?;
+        let py = bridge.py();
+        let plans = Plans::new(py, &manifest.schemas, schema_classes)?;
+        let response_nodes = manifest
+            .routes
+            .iter()
+            .map(|r| {
+                plans.node(
+                    py,
+                    r.response
+                        .as_ref()
+                        .unwrap_or(&crate::manifest::TypeRef::Any),
+                )
+            })
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(Self {
             inner: Arc::new(AppInner {
                 table,
+                plans,
+                response_nodes,
                 routes,
                 cache,
                 debug,

@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use super::AppInner;
+use crate::encode::{EncodeError, Walker};
 use crate::http::HttpResponse;
 
 const TEXT: &str = "text/plain; charset=utf-8";
@@ -46,14 +47,33 @@ impl AppInner {
         } else if value.is_none() && status == 204 {
             HttpResponse::new(204, None, "")
         } else {
-            let encoded = self.cache.encode_json.bind(py).call1((value,))?;
-            HttpResponse::json(status, encoded.cast::<PyBytes>()?.as_bytes().to_vec())
+            HttpResponse::json(status, self.encode_json(route, value)?)
         };
         Ok(if status == 204 {
             HttpResponse::new(204, None, "")
         } else {
             response
         })
+    }
+
+    /// The JSON body for `value` under the route's declared type: written straight into a Rust
+    /// buffer, or, when the value does not have that type, msgspec's conversion of it.
+    fn encode_json(&self, route: usize, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        let mut buf = Vec::with_capacity(256);
+        let walker = Walker { plans: &self.plans };
+        match walker.encode(&self.response_nodes[route], value, &mut buf, 0) {
+            Ok(()) => Ok(buf),
+            Err(EncodeError::Python(err)) => Err(err),
+            Err(EncodeError::Mismatch) => {
+                let declared = self.routes[route].response_type.bind(value.py());
+                let encoded = self
+                    .cache
+                    .encode_declared
+                    .bind(value.py())
+                    .call1((value, declared))?;
+                Ok(encoded.cast::<PyBytes>()?.as_bytes().to_vec())
+            }
+        }
     }
 
     /// Exceptions become responses in Python (`HTTPException` shapes, validation errors, 500s);

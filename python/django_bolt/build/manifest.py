@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .._schema import SchemaRegistry
 from .._signature import RouteDefinitionError
 from ..api import BoltAPI, RouteDef
 
@@ -25,25 +26,35 @@ def merge_apis(apis: list[BoltAPI]) -> list[RouteDef]:
 
 
 def build_manifest(routes: list[RouteDef], project: str) -> dict[str, Any]:
-    from .._types import describe
+    return build_manifest_with_classes(routes, project)[0]
 
-    return {
-        "version": MANIFEST_VERSION,
-        "project": project,
-        "routes": [
-            {
-                "id": index,
-                "method": route.method,
-                "path": route.path,
-                "handler": route.handler_name,
-                "is_async": route.is_async,
-                "status_code": route.status_code,
-                "params": [p.manifest() for p in route.params],
-                "response": describe(route.response_type),
-            }
-            for index, route in enumerate(routes)
-        ],
-    }
+
+def _param_entry(param, registry: SchemaRegistry) -> dict[str, Any]:
+    entry = param.manifest()
+    if param.source == "body":
+        entry["type"] = registry.describe(param.annotation)
+    return entry
+
+
+def build_manifest_with_classes(routes: list[RouteDef], project: str) -> tuple[dict[str, Any], dict[str, type]]:
+    """The manifest, and the Python class of each of its named schemas."""
+    registry = SchemaRegistry()
+    entries = [
+        {
+            "id": index,
+            "method": route.method,
+            "path": route.path,
+            "handler": route.handler_name,
+            "is_async": route.is_async,
+            "status_code": route.status_code,
+            "params": [_param_entry(p, registry) for p in route.params],
+            "response": registry.describe(route.response_type),
+        }
+        for index, route in enumerate(routes)
+    ]
+    manifest = {"version": MANIFEST_VERSION, "project": project, "routes": entries,
+                "schemas": dict(sorted(registry.schemas.items()))}
+    return manifest, dict(registry.classes)
 
 
 def manifest_json(manifest: dict[str, Any]) -> str:

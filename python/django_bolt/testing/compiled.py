@@ -3,6 +3,7 @@ extension for that API alone, cached by manifest fingerprint (dev profile, share
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from types import ModuleType
 
@@ -12,13 +13,27 @@ from ..build import compile as driver
 from ..runtime import ProjectRoutes, collect_routes
 
 
+@functools.cache
+def _runtime_digest() -> str:
+    root = driver.runtime_source_dir()
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "target" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def compiled_project(apis: BoltAPI | list[BoltAPI]) -> tuple[ProjectRoutes, ModuleType]:
     # The module name must be unique per route set in one process: derive it from the routes.
     provisional = collect_routes(apis, project="t")
     project = collect_routes(apis, project=f"t{provisional.fingerprint[:16]}")
-    # Keyed by the generated code itself, so a changed generator never reuses an old build.
+    # Keyed by the generated code and the runtime sources, so a changed generator or runtime
+    # never reuses an old build.
     files = _core.codegen_generate(project.text, driver.MANIFEST_FILE, str(driver.runtime_source_dir()))
-    code_hash = hashlib.sha256("\0".join(f"{k}\0{v}" for k, v in sorted(files.items())).encode()).hexdigest()
+    digest = hashlib.sha256(_runtime_digest().encode())
+    for name, content in sorted(files.items()):
+        digest.update(f"{name}\0{content}\0".encode())
+    code_hash = digest.hexdigest()
     out_dir = driver.cache_dir() / "test-extensions" / code_hash[:16]
     name = driver.crate_name(project.project)
     extension = out_dir / f"{name}.abi3.so"

@@ -1,0 +1,10 @@
+//! JSON encoding of handler results into the response buffer, byte-identical to
+//! `msgspec.json.encode` (after `msgspec.convert` to the declared type when the value does
+//! not already have it).
+
+pub mod plan;
+pub mod walk;
+pub mod write;
+
+pub use plan::{Node, Plans};
+pub use walk::{EncodeError, Walker};

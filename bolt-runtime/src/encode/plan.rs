@@ -1,0 +1,350 @@
+//! Encoding plans: the declared types of a manifest compiled into `Node` trees once, with the
+//! Python objects they need (classes, interned attribute names, defaults) resolved up front.
+
+use std::collections::HashMap;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+
+use super::write;
+use crate::manifest::{Field, Schema, TypeRef};
+
+/// A declared type, ready for encoding.
+pub enum Node {
+    Any,
+    None,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Bytes,
+    Uuid,
+    Date,
+    Datetime,
+    Time,
+    Timedelta,
+    Decimal,
+    Raw,
+    /// list and `tuple[T, ...]`: JSON arrays from any list, tuple, set or frozenset.
+    Array(Box<Node>),
+    /// set and frozenset: only sets are encoded as they are (a list would be deduplicated).
+    Set(Box<Node>),
+    Tuple(Vec<Node>),
+    Dict(Box<Node>, Box<Node>),
+    Union(Vec<Node>),
+    Literal(Vec<Py<PyAny>>),
+    /// Index into `Plans::named`.
+    Named(usize),
+}
+
+/// How a field's current value is compared with its default under `omit_defaults`
+/// (msgspec: by identity, and empty containers for list/dict/set/bytearray factories).
+pub enum Default {
+    Required,
+    Value(Py<PyAny>),
+    EmptyOf(Py<PyAny>),
+    Factory,
+}
+
+pub struct FieldPlan {
+    pub attr: Py<PyString>,
+    /// `"encode_name":` pre-escaped.
+    pub key: Vec<u8>,
+    pub node: Node,
+    pub default: Default,
+}
+
+pub struct StructPlan {
+    pub cls: Py<PyAny>,
+    pub fields: Vec<FieldPlan>,
+    /// `"tag_field":tag` pre-encoded, written first.
+    pub tag_pair: Option<Vec<u8>>,
+    /// The encoded tag alone (first item of `array_like` structs).
+    pub tag_value: Option<Vec<u8>>,
+    pub omit_defaults: bool,
+    pub array_like: bool,
+}
+
+pub struct ObjectPlan {
+    pub cls: Py<PyAny>,
+    pub fields: Vec<FieldPlan>,
+}
+
+pub enum NamedPlan {
+    Struct(StructPlan),
+    Dataclass(ObjectPlan),
+    TypedDict(ObjectPlan),
+    NamedTuple(ObjectPlan),
+    Enum(Py<PyAny>),
+}
+
+/// Python types the encoder dispatches on, looked up once.
+pub struct PyTypes {
+    pub struct_type: Py<PyAny>,
+    pub factory_type: Py<PyAny>,
+    pub unset: Py<PyAny>,
+    pub raw_type: Py<PyAny>,
+    pub datetime: Py<PyAny>,
+    pub date: Py<PyAny>,
+    pub time: Py<PyAny>,
+    pub timedelta: Py<PyAny>,
+    pub uuid: Py<PyAny>,
+    pub decimal: Py<PyAny>,
+    pub enum_type: Py<PyAny>,
+    pub list: Py<PyAny>,
+    pub dict: Py<PyAny>,
+    pub set: Py<PyAny>,
+    pub bytearray: Py<PyAny>,
+}
+
+impl PyTypes {
+    pub fn new(py: Python<'_>) -> PyResult<Self> {
+        let msgspec = py.import("msgspec")?;
+        let datetime = py.import("datetime")?;
+        let builtins = py.import("builtins")?;
+        let get = |m: &Bound<'_, PyModule>, name: &str| m.getattr(name).map(Bound::unbind);
+        Ok(Self {
+            struct_type: get(&msgspec, "Struct")?,
+            factory_type: py.import("msgspec._core")?.getattr("Factory")?.unbind(),
+            unset: get(&msgspec, "UNSET")?,
+            raw_type: get(&msgspec, "Raw")?,
+            datetime: get(&datetime, "datetime")?,
+            date: get(&datetime, "date")?,
+            time: get(&datetime, "time")?,
+            timedelta: get(&datetime, "timedelta")?,
+            uuid: py.import("uuid")?.getattr("UUID")?.unbind(),
+            decimal: py.import("decimal")?.getattr("Decimal")?.unbind(),
+            enum_type: py.import("enum")?.getattr("Enum")?.unbind(),
+            list: get(&builtins, "list")?,
+            dict: get(&builtins, "dict")?,
+            set: get(&builtins, "set")?,
+            bytearray: get(&builtins, "bytearray")?,
+        })
+    }
+}
+
+pub fn key_bytes(name: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 3);
+    write::string(&mut key, name);
+    key.push(b':');
+    key
+}
+
+fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+    match value {
+        serde_json::Value::String(s) => {
+            let mut out = Vec::new();
+            write::string(&mut out, s);
+            out
+        }
+        other => other.to_string().into_bytes(),
+    }
+}
+
+/// All named plans of a manifest plus a cache of plans built at run time for Structs met
+/// under `Any`.
+pub struct Plans {
+    pub types: PyTypes,
+    pub named: Vec<NamedPlan>,
+    index: HashMap<String, usize>,
+    pub dynamic: std::sync::Mutex<HashMap<usize, std::sync::Arc<StructPlan>>>,
+}
+
+impl Plans {
+    /// `classes` maps each schema name to its Python class.
+    pub fn new(
+        py: Python<'_>,
+        schemas: &std::collections::BTreeMap<String, Schema>,
+        classes: &Bound<'_, PyDict>,
+    ) -> PyResult<Self> {
+        let mut plans = Plans {
+            types: PyTypes::new(py)?,
+            named: Vec::with_capacity(schemas.len()),
+            index: schemas
+                .keys()
+                .enumerate()
+                .map(|(i, name)| (name.clone(), i))
+                .collect(),
+            dynamic: std::sync::Mutex::default(),
+        };
+        for (name, schema) in schemas {
+            let cls = classes.get_item(name)?.ok_or_else(|| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "no Python class registered for schema {name}"
+                ))
+            })?;
+            let plan = plans.named_plan(&cls, schema)?;
+            plans.named.push(plan);
+        }
+        Ok(plans)
+    }
+
+    pub fn node(&self, py: Python<'_>, ty: &TypeRef) -> PyResult<Node> {
+        let boxed = |t: &TypeRef| self.node(py, t).map(Box::new);
+        Ok(match ty {
+            TypeRef::Any => Node::Any,
+            TypeRef::None => Node::None,
+            TypeRef::Bool => Node::Bool,
+            TypeRef::Int => Node::Int,
+            TypeRef::Float => Node::Float,
+            TypeRef::Str => Node::Str,
+            TypeRef::Bytes => Node::Bytes,
+            TypeRef::Uuid => Node::Uuid,
+            TypeRef::Date => Node::Date,
+            TypeRef::Datetime => Node::Datetime,
+            TypeRef::Time => Node::Time,
+            TypeRef::Timedelta => Node::Timedelta,
+            TypeRef::Decimal => Node::Decimal,
+            TypeRef::Raw => Node::Raw,
+            TypeRef::List { item } | TypeRef::Vartuple { item } => Node::Array(boxed(item)?),
+            TypeRef::Set { item } | TypeRef::Frozenset { item } => Node::Set(boxed(item)?),
+            TypeRef::Tuple { items } => Node::Tuple(
+                items
+                    .iter()
+                    .map(|t| self.node(py, t))
+                    .collect::<PyResult<_>>()?,
+            ),
+            TypeRef::Dict { key, value } => Node::Dict(boxed(key)?, boxed(value)?),
+            TypeRef::Optional { inner } => Node::Union(vec![self.node(py, inner)?, Node::None]),
+            TypeRef::Union { options } => Node::Union(
+                options
+                    .iter()
+                    .map(|t| self.node(py, t))
+                    .collect::<PyResult<_>>()?,
+            ),
+            TypeRef::Literal { values } => {
+                let json = py.import("json")?;
+                let parsed = values
+                    .iter()
+                    .map(|v| {
+                        json.call_method1("loads", (v.to_string(),))
+                            .map(Bound::unbind)
+                    })
+                    .collect::<PyResult<_>>()?;
+                Node::Literal(parsed)
+            }
+            TypeRef::Named { name } => match self.index.get(name) {
+                Some(index) => Node::Named(*index),
+                None => Node::Any,
+            },
+        })
+    }
+
+    fn fields(
+        &self,
+        py: Python<'_>,
+        fields: &[Field],
+        defaults: &[Default],
+    ) -> PyResult<Vec<FieldPlan>> {
+        fields
+            .iter()
+            .zip(defaults.iter().map(Some).chain(std::iter::repeat(None)))
+            .map(|(field, default)| {
+                Ok(FieldPlan {
+                    attr: PyString::intern(py, &field.name).unbind(),
+                    key: key_bytes(&field.encode_name),
+                    node: self.node(py, &field.ty)?,
+                    default: match default {
+                        Some(Default::Value(v)) => Default::Value(v.clone_ref(py)),
+                        Some(Default::EmptyOf(t)) => Default::EmptyOf(t.clone_ref(py)),
+                        Some(Default::Factory) => Default::Factory,
+                        _ => Default::Required,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn named_plan(&self, cls: &Bound<'_, PyAny>, schema: &Schema) -> PyResult<NamedPlan> {
+        let py = cls.py();
+        Ok(match schema {
+            Schema::Struct { fields, .. } => {
+                let mut plan = self.struct_plan(cls)?;
+                for (field_plan, field) in plan.fields.iter_mut().zip(fields) {
+                    field_plan.node = self.node(py, &field.ty)?;
+                }
+                NamedPlan::Struct(plan)
+            }
+            Schema::Dataclass { fields } => NamedPlan::Dataclass(ObjectPlan {
+                cls: cls.clone().unbind(),
+                fields: self.fields(py, fields, &[])?,
+            }),
+            Schema::Typeddict { fields } => NamedPlan::TypedDict(ObjectPlan {
+                cls: cls.clone().unbind(),
+                fields: self.fields(py, fields, &[])?,
+            }),
+            Schema::Namedtuple { fields } => NamedPlan::NamedTuple(ObjectPlan {
+                cls: cls.clone().unbind(),
+                fields: self.fields(py, fields, &[])?,
+            }),
+            Schema::Enum { .. } => NamedPlan::Enum(cls.clone().unbind()),
+        })
+    }
+
+    /// A Struct's plan from the class itself (`__struct_fields__`, `__struct_encode_fields__`,
+    /// `__struct_defaults__`, `__struct_config__`); every field node is `Any`.
+    pub fn struct_plan(&self, cls: &Bound<'_, PyAny>) -> PyResult<StructPlan> {
+        let py = cls.py();
+        let names = cls.getattr("__struct_fields__")?.cast_into::<PyTuple>()?;
+        let encode_names = cls
+            .getattr("__struct_encode_fields__")?
+            .cast_into::<PyTuple>()?;
+        let defaults = cls.getattr("__struct_defaults__")?.cast_into::<PyTuple>()?;
+        let config = cls.getattr("__struct_config__")?;
+        let first_default = names.len() - defaults.len();
+        let mut fields = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            let name: String = name.extract()?;
+            let encode_name: String = encode_names.get_item(i)?.extract()?;
+            let default = if i < first_default {
+                Default::Required
+            } else {
+                self.default_of(&defaults.get_item(i - first_default)?)?
+            };
+            fields.push(FieldPlan {
+                attr: PyString::intern(py, &name).unbind(),
+                key: key_bytes(&encode_name),
+                node: Node::Any,
+                default,
+            });
+        }
+        let tag_field: Option<String> = config.getattr("tag_field")?.extract()?;
+        let tag = config.getattr("tag")?;
+        let (tag_pair, tag_value) = match tag_field {
+            Some(field) if !tag.is_none() => {
+                let value = match tag.extract::<i64>() {
+                    Ok(number) => json_bytes(&serde_json::Value::from(number)),
+                    Err(_) => json_bytes(&serde_json::Value::String(tag.extract::<String>()?)),
+                };
+                let mut pair = key_bytes(&field);
+                pair.extend_from_slice(&value);
+                (Some(pair), Some(value))
+            }
+            _ => (None, None),
+        };
+        Ok(StructPlan {
+            cls: cls.clone().unbind(),
+            fields,
+            tag_pair,
+            tag_value,
+            omit_defaults: config.getattr("omit_defaults")?.extract()?,
+            array_like: config.getattr("array_like")?.extract()?,
+        })
+    }
+
+    fn default_of(&self, default: &Bound<'_, PyAny>) -> PyResult<Default> {
+        let py = default.py();
+        if !default.is_instance(self.types.factory_type.bind(py))? {
+            return Ok(Default::Value(default.clone().unbind()));
+        }
+        let factory = default.getattr("factory")?;
+        let t = &self.types;
+        let empty_kind = [&t.list, &t.dict, &t.set, &t.bytearray]
+            .into_iter()
+            .find(|k| factory.is(k.bind(py)));
+        Ok(match empty_kind {
+            Some(kind) => Default::EmptyOf(kind.clone_ref(py)),
+            None => Default::Factory,
+        })
+    }
+}

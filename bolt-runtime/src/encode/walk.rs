@@ -1,0 +1,525 @@
+//! The encoding walk: Python values → msgspec's JSON bytes, guided by a declared type. A value
+//! that does not fit the declared type stops the walk with `Mismatch`; the caller then lets
+//! msgspec convert it (or report why it cannot).
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString,
+    PyTuple,
+};
+
+use super::plan::{Default, FieldPlan, NamedPlan, Node, Plans, StructPlan};
+use super::write;
+
+/// Nesting deeper than this is left to msgspec (which raises a clean error).
+const MAX_DEPTH: usize = 500;
+
+pub enum EncodeError {
+    /// The value does not have the declared type (or is not natively encodable here).
+    Mismatch,
+    Python(PyErr),
+}
+
+impl From<PyErr> for EncodeError {
+    fn from(err: PyErr) -> Self {
+        EncodeError::Python(err)
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, EncodeError>;
+
+pub struct Walker<'a> {
+    pub plans: &'a Plans,
+}
+
+fn is_type(value: &Bound<'_, PyAny>, ty: &Py<PyAny>) -> bool {
+    value.get_type().is(ty.bind(value.py()))
+}
+
+impl Walker<'_> {
+    pub fn encode(
+        &self,
+        node: &Node,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        if depth > MAX_DEPTH {
+            return Err(EncodeError::Mismatch);
+        }
+        let t = &self.plans.types;
+        match node {
+            Node::Any => self.any(value, buf, depth),
+            Node::None if value.is_none() => {
+                buf.extend_from_slice(b"null");
+                Ok(())
+            }
+            Node::Bool if value.is_exact_instance_of::<PyBool>() => {
+                buf.extend_from_slice(if value.is_truthy()? {
+                    b"true"
+                } else {
+                    b"false"
+                });
+                Ok(())
+            }
+            Node::Int if value.is_exact_instance_of::<PyInt>() => self.int(value, buf),
+            Node::Float if value.is_exact_instance_of::<PyFloat>() => {
+                write::float(
+                    buf,
+                    value.cast_exact::<PyFloat>().map_err(PyErr::from)?.value(),
+                );
+                Ok(())
+            }
+            Node::Str if value.is_exact_instance_of::<PyString>() => self.string(value, buf),
+            Node::Bytes
+                if value.is_exact_instance_of::<PyBytes>()
+                    || value.is_exact_instance_of::<PyByteArray>() =>
+            {
+                self.any(value, buf, depth)
+            }
+            Node::Uuid if value.is_instance(t.uuid.bind(value.py()))? => {
+                self.any(value, buf, depth)
+            }
+            Node::Date if is_type(value, &t.date) => self.any(value, buf, depth),
+            Node::Datetime if is_type(value, &t.datetime) => self.any(value, buf, depth),
+            Node::Time if is_type(value, &t.time) => self.any(value, buf, depth),
+            Node::Timedelta if is_type(value, &t.timedelta) => self.any(value, buf, depth),
+            Node::Decimal if is_type(value, &t.decimal) => self.any(value, buf, depth),
+            Node::Raw if is_type(value, &t.raw_type) => self.any(value, buf, depth),
+            Node::Array(item) => self.array(item, value, buf, depth),
+            Node::Set(item)
+                if value.is_exact_instance_of::<PySet>()
+                    || value.is_exact_instance_of::<PyFrozenSet>() =>
+            {
+                self.array(item, value, buf, depth)
+            }
+            Node::Tuple(items) => self.tuple(items, value, buf, depth),
+            Node::Dict(key, val) if value.is_exact_instance_of::<PyDict>() => {
+                self.dict(key, val, value, buf, depth)
+            }
+            Node::Union(options) => self.union(options, value, buf, depth),
+            Node::Literal(values) => {
+                let matches = values.iter().any(|v| {
+                    let v = v.bind(value.py());
+                    v.get_type().is(value.get_type()) && v.eq(value).unwrap_or(false)
+                });
+                if matches {
+                    self.any(value, buf, depth)
+                } else {
+                    Err(EncodeError::Mismatch)
+                }
+            }
+            Node::Named(index) => self.named(&self.plans.named[*index], value, buf, depth),
+            _ => Err(EncodeError::Mismatch),
+        }
+    }
+
+    fn int(&self, value: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> Result {
+        match value.extract::<i64>() {
+            Ok(i) => write::int(buf, i),
+            Err(_) => buf.extend_from_slice(value.str()?.to_str()?.as_bytes()),
+        }
+        Ok(())
+    }
+
+    fn string(&self, value: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> Result {
+        let s = value.cast::<PyString>().map_err(PyErr::from)?.to_str()?;
+        write::string(buf, s);
+        Ok(())
+    }
+
+    fn items<'py>(value: &Bound<'py, PyAny>) -> Option<Vec<Bound<'py, PyAny>>> {
+        if let Ok(list) = value.cast_exact::<PyList>() {
+            return Some(list.iter().collect());
+        }
+        if let Ok(tuple) = value.cast_exact::<PyTuple>() {
+            return Some(tuple.iter().collect());
+        }
+        if let Ok(set) = value.cast_exact::<PySet>() {
+            return Some(set.iter().collect());
+        }
+        if let Ok(set) = value.cast_exact::<PyFrozenSet>() {
+            return Some(set.iter().collect());
+        }
+        None
+    }
+
+    fn array(
+        &self,
+        item: &Node,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        if let Ok(list) = value.cast_exact::<PyList>() {
+            buf.push(b'[');
+            for (i, element) in list.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                self.encode(item, &element, buf, depth + 1)?;
+            }
+            buf.push(b']');
+            return Ok(());
+        }
+        let items = Self::items(value).ok_or(EncodeError::Mismatch)?;
+        self.sequence(items.iter().map(|v| (item, v)), buf, depth)
+    }
+
+    fn sequence<'n, 'v, 'py: 'v>(
+        &self,
+        items: impl Iterator<Item = (&'n Node, &'v Bound<'py, PyAny>)>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        buf.push(b'[');
+        for (i, (node, element)) in items.enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            self.encode(node, element, buf, depth + 1)?;
+        }
+        buf.push(b']');
+        Ok(())
+    }
+
+    fn tuple(
+        &self,
+        nodes: &[Node],
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        let is_sequence =
+            value.is_exact_instance_of::<PyList>() || value.is_exact_instance_of::<PyTuple>();
+        let items = Self::items(value).filter(|items| is_sequence && items.len() == nodes.len());
+        let items = items.ok_or(EncodeError::Mismatch)?;
+        self.sequence(nodes.iter().zip(items.iter()), buf, depth)
+    }
+
+    fn dict(
+        &self,
+        key: &Node,
+        val: &Node,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        let dict = value.cast_exact::<PyDict>().map_err(PyErr::from)?;
+        buf.push(b'{');
+        for (i, (k, v)) in dict.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            self.key(key, &k, buf)?;
+            buf.push(b':');
+            self.encode(val, &v, buf, depth + 1)?;
+        }
+        buf.push(b'}');
+        Ok(())
+    }
+
+    /// Dict keys: str as is; ints and floats quoted. A declared key type must match exactly;
+    /// anything else is left to msgspec's conversion.
+    fn key(&self, node: &Node, key: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> Result {
+        let any = matches!(node, Node::Any);
+        if key.is_exact_instance_of::<PyString>() && (any || matches!(node, Node::Str)) {
+            return self.string(key, buf);
+        }
+        if key.is_exact_instance_of::<PyInt>() && (any || matches!(node, Node::Int)) {
+            buf.push(b'"');
+            self.int(key, buf)?;
+            buf.push(b'"');
+            return Ok(());
+        }
+        if key.is_exact_instance_of::<PyFloat>() && (any || matches!(node, Node::Float)) {
+            write::float_key(
+                buf,
+                key.cast_exact::<PyFloat>().map_err(PyErr::from)?.value(),
+            );
+            return Ok(());
+        }
+        Err(EncodeError::Mismatch)
+    }
+
+    fn union(
+        &self,
+        options: &[Node],
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        let mark = buf.len();
+        for option in options {
+            match self.encode(option, value, buf, depth) {
+                Err(EncodeError::Mismatch) => buf.truncate(mark),
+                done => return done,
+            }
+        }
+        Err(EncodeError::Mismatch)
+    }
+
+    fn named(
+        &self,
+        plan: &NamedPlan,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        match plan {
+            NamedPlan::Struct(plan) if is_type(value, &plan.cls) => {
+                self.structure(plan, value, buf, depth)
+            }
+            NamedPlan::Dataclass(plan) if is_type(value, &plan.cls) => {
+                self.object_fields(&plan.fields, value, buf, depth)
+            }
+            NamedPlan::NamedTuple(plan) if is_type(value, &plan.cls) => {
+                let tuple = value.cast::<PyTuple>().map_err(PyErr::from)?;
+                let items: Vec<_> = tuple.iter().collect();
+                self.sequence(
+                    plan.fields.iter().map(|f| &f.node).zip(items.iter()),
+                    buf,
+                    depth,
+                )
+            }
+            NamedPlan::TypedDict(plan) if value.is_exact_instance_of::<PyDict>() => {
+                self.typed_dict(&plan.fields, value, buf, depth)
+            }
+            NamedPlan::Enum(cls) if value.is_instance(cls.bind(value.py()))? => {
+                self.any(value, buf, depth)
+            }
+            _ => Err(EncodeError::Mismatch),
+        }
+    }
+
+    fn is_default(&self, field: &FieldPlan, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(match &field.default {
+            Default::Value(default) => value.is(default.bind(value.py())),
+            Default::EmptyOf(kind) => {
+                value.get_type().is(kind.bind(value.py())) && value.len()? == 0
+            }
+            Default::Required | Default::Factory => false,
+        })
+    }
+
+    fn structure(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        let unset = self.plans.types.unset.bind(value.py());
+        if plan.array_like {
+            buf.push(b'[');
+            let mut first = true;
+            if let Some(tag) = &plan.tag_value {
+                buf.extend_from_slice(tag);
+                first = false;
+            }
+            for field in &plan.fields {
+                if !first {
+                    buf.push(b',');
+                }
+                first = false;
+                let v = value.getattr(field.attr.bind(value.py()))?;
+                self.encode(&field.node, &v, buf, depth + 1)?;
+            }
+            buf.push(b']');
+            return Ok(());
+        }
+        buf.push(b'{');
+        let mut first = true;
+        if let Some(pair) = &plan.tag_pair {
+            buf.extend_from_slice(pair);
+            first = false;
+        }
+        for field in &plan.fields {
+            let v = value.getattr(field.attr.bind(value.py()))?;
+            if v.is(unset) || (plan.omit_defaults && self.is_default(field, &v)?) {
+                continue;
+            }
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            buf.extend_from_slice(&field.key);
+            self.encode(&field.node, &v, buf, depth + 1)?;
+        }
+        buf.push(b'}');
+        Ok(())
+    }
+
+    fn object_fields(
+        &self,
+        fields: &[FieldPlan],
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        let unset = self.plans.types.unset.bind(value.py());
+        buf.push(b'{');
+        let mut first = true;
+        for field in fields {
+            let v = value.getattr(field.attr.bind(value.py()))?;
+            if v.is(unset) {
+                continue;
+            }
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            buf.extend_from_slice(&field.key);
+            self.encode(&field.node, &v, buf, depth + 1)?;
+        }
+        buf.push(b'}');
+        Ok(())
+    }
+
+    /// A TypedDict value is encoded in its own key order; every key must be a declared field
+    /// and every required field present (otherwise msgspec's conversion decides).
+    fn typed_dict(
+        &self,
+        fields: &[FieldPlan],
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        let dict = value.cast_exact::<PyDict>().map_err(PyErr::from)?;
+        buf.push(b'{');
+        let mut seen = 0;
+        for (i, (k, v)) in dict.iter().enumerate() {
+            let key = k
+                .cast_exact::<PyString>()
+                .map_err(|_| EncodeError::Mismatch)?;
+            let field = fields
+                .iter()
+                .find(|f| f.attr.bind(value.py()).as_any().eq(key).unwrap_or(false));
+            let field = field.ok_or(EncodeError::Mismatch)?;
+            seen += 1;
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(&field.key);
+            self.encode(&field.node, &v, buf, depth + 1)?;
+        }
+        let required = fields
+            .iter()
+            .filter(|f| matches!(f.default, Default::Required))
+            .count();
+        if seen < required {
+            let missing = fields
+                .iter()
+                .filter(|f| matches!(f.default, Default::Required))
+                .any(|f| !dict.contains(f.attr.bind(value.py())).unwrap_or(false));
+            if missing {
+                return Err(EncodeError::Mismatch);
+            }
+        }
+        buf.push(b'}');
+        Ok(())
+    }
+
+    /// Encoding by runtime type, as `msgspec.json.encode` does.
+    pub fn any(&self, value: &Bound<'_, PyAny>, buf: &mut Vec<u8>, depth: usize) -> Result {
+        if depth > MAX_DEPTH {
+            return Err(EncodeError::Mismatch);
+        }
+        let py = value.py();
+        let t = &self.plans.types;
+        if value.is_exact_instance_of::<PyString>() {
+            return self.string(value, buf);
+        }
+        if value.is_exact_instance_of::<PyDict>() {
+            return self.dict(&Node::Any, &Node::Any, value, buf, depth);
+        }
+        if value.is_exact_instance_of::<PyList>() {
+            return self.array(&Node::Any, value, buf, depth);
+        }
+        if value.is_exact_instance_of::<PyBool>() {
+            buf.extend_from_slice(if value.is_truthy()? {
+                b"true"
+            } else {
+                b"false"
+            });
+            return Ok(());
+        }
+        if value.is_exact_instance_of::<PyInt>() {
+            return self.int(value, buf);
+        }
+        if value.is_exact_instance_of::<PyFloat>() {
+            write::float(
+                buf,
+                value.cast_exact::<PyFloat>().map_err(PyErr::from)?.value(),
+            );
+            return Ok(());
+        }
+        if value.is_none() {
+            buf.extend_from_slice(b"null");
+            return Ok(());
+        }
+        if let Some(items) = Self::items(value) {
+            return self.sequence(std::iter::repeat(&Node::Any).zip(items.iter()), buf, depth);
+        }
+        if value.is_instance(t.struct_type.bind(py))? {
+            let plan = self.dynamic_struct_plan(value)?;
+            return self.structure(&plan, value, buf, depth);
+        }
+        if let Ok(bytes) = value.cast_exact::<PyBytes>() {
+            write::base64(buf, bytes.as_bytes());
+            return Ok(());
+        }
+        if let Ok(bytes) = value.cast_exact::<PyByteArray>() {
+            write::base64(buf, &bytes.to_vec());
+            return Ok(());
+        }
+        let ty = value.get_type();
+        if ty.is(t.datetime.bind(py)) || ty.is(t.time.bind(py)) {
+            write::isoformat(buf, value.call_method0("isoformat")?.extract::<&str>()?);
+            return Ok(());
+        }
+        if ty.is(t.date.bind(py)) || value.is_instance(t.uuid.bind(py))? {
+            write::string(buf, value.str()?.to_str()?);
+            return Ok(());
+        }
+        if ty.is(t.decimal.bind(py)) {
+            write::string(buf, value.str()?.to_str()?);
+            return Ok(());
+        }
+        if ty.is(t.timedelta.bind(py)) {
+            let part = |name: &str| value.getattr(name).and_then(|v| v.extract::<i64>());
+            write::timedelta(buf, part("days")?, part("seconds")?, part("microseconds")?);
+            return Ok(());
+        }
+        if value.is_instance(t.enum_type.bind(py))? {
+            return self.any(&value.getattr("value")?, buf, depth + 1);
+        }
+        if ty.is(t.raw_type.bind(py)) {
+            let raw = py.get_type::<PyBytes>().call1((value,))?;
+            buf.extend_from_slice(raw.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes());
+            return Ok(());
+        }
+        Err(EncodeError::Mismatch)
+    }
+
+    fn dynamic_struct_plan(&self, value: &Bound<'_, PyAny>) -> PyResult<Arc<StructPlan>> {
+        let ty = value.get_type();
+        let key = ty.as_ptr() as usize;
+        if let Some(plan) = self
+            .plans
+            .dynamic
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&key).cloned())
+        {
+            return Ok(plan);
+        }
+        let plan = Arc::new(self.plans.struct_plan(ty.as_any())?);
+        if let Ok(mut cache) = self.plans.dynamic.lock() {
+            cache.insert(key, plan.clone());
+        }
+        Ok(plan)
+    }
+}

@@ -1,0 +1,97 @@
+"""Declared body/response types described for the manifest, via `msgspec.inspect` so the
+description follows msgspec's own reading of the type. Named types (Structs, dataclasses,
+TypedDicts, NamedTuples, Enums) become entries of the manifest's `schemas`, referenced by
+`{"kind": "named", "name": "module:qualname"}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
+
+from ._types import qualified_name
+
+_SCALARS: dict[type, str] = {
+    mi.IntType: "int", mi.FloatType: "float", mi.StrType: "str", mi.BoolType: "bool", mi.NoneType: "none",
+    mi.AnyType: "any", mi.BytesType: "bytes", mi.ByteArrayType: "bytes", mi.MemoryViewType: "bytes",
+    mi.DateTimeType: "datetime", mi.DateType: "date", mi.TimeType: "time", mi.TimeDeltaType: "timedelta",
+    mi.UUIDType: "uuid", mi.DecimalType: "decimal", mi.RawType: "raw", mi.CustomType: "any",
+}
+_ARRAYS: dict[type, str] = {mi.ListType: "list", mi.SetType: "set", mi.FrozenSetType: "frozenset",
+                            mi.VarTupleType: "vartuple"}
+
+
+class SchemaRegistry:
+    """Collects the named types reachable from the declared types of a set of routes."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, dict[str, Any]] = {}
+        self.classes: dict[str, type] = {}
+
+    def describe(self, annotation: Any) -> dict[str, Any]:
+        try:
+            info = mi.type_info(annotation)
+        except (TypeError, ValueError):
+            return {"kind": "any"}
+        return self._node(info)
+
+    def _json(self, value: Any) -> Any:
+        try:
+            return msgspec.to_builtins(value)
+        except (TypeError, msgspec.EncodeError):
+            return repr(value)
+
+    def _named(self, cls: type, build) -> dict[str, Any]:
+        name = qualified_name(cls)
+        if name not in self.schemas:
+            self.schemas[name] = {}  # placeholder: recursive types refer to themselves
+            self.classes[name] = cls
+            self.schemas[name] = build()
+        return {"kind": "named", "name": name}
+
+    def _fields(self, fields) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": f.name,
+                "encode_name": getattr(f, "encode_name", f.name),
+                "type": self._node(f.type),
+                "required": f.required,
+                "default": None if f.default is mi.NODEFAULT else self._json(f.default),
+            }
+            for f in fields
+        ]
+
+    def _node(self, info: Any) -> dict[str, Any]:
+        kind = _SCALARS.get(type(info))
+        if kind is not None:
+            return {"kind": kind}
+        kind = _ARRAYS.get(type(info))
+        if kind is not None:
+            return {"kind": kind, "item": self._node(info.item_type)}
+        if isinstance(info, mi.TupleType):
+            return {"kind": "tuple", "items": [self._node(t) for t in info.item_types]}
+        if isinstance(info, mi.DictType):
+            return {"kind": "dict", "key": self._node(info.key_type), "value": self._node(info.value_type)}
+        if isinstance(info, mi.UnionType):
+            return {"kind": "union", "options": [self._node(t) for t in info.types]}
+        if isinstance(info, mi.LiteralType):
+            return {"kind": "literal", "values": [self._json(v) for v in info.values]}
+        if isinstance(info, mi.EnumType):
+            cls = info.cls
+            return self._named(cls, lambda: {"kind": "enum", "values": [self._json(m.value) for m in cls]})
+        if isinstance(info, mi.StructType):
+            cls = info.cls
+            config = cls.__struct_config__
+            return self._named(cls, lambda: {
+                "kind": "struct", "fields": self._fields(info.fields), "tag_field": info.tag_field,
+                "tag": self._json(info.tag), "array_like": info.array_like,
+                "forbid_unknown_fields": info.forbid_unknown_fields, "omit_defaults": config.omit_defaults,
+            })
+        if isinstance(info, mi.DataclassType):
+            return self._named(info.cls, lambda: {"kind": "dataclass", "fields": self._fields(info.fields)})
+        if isinstance(info, mi.TypedDictType):
+            return self._named(info.cls, lambda: {"kind": "typeddict", "fields": self._fields(info.fields)})
+        if isinstance(info, mi.NamedTupleType):
+            return self._named(info.cls, lambda: {"kind": "namedtuple", "fields": self._fields(info.fields)})
+        return {"kind": "any"}

@@ -1,0 +1,230 @@
+"""Response bodies are byte-identical to `msgspec.json.encode` (after `msgspec.convert` to the
+declared type), checked with generated values through both route tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import typing
+from typing import Any, Literal, NamedTuple, TypedDict
+
+import msgspec
+import pytest
+from django_bolt import BoltAPI
+from django_bolt.testing import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
+class Point(msgspec.Struct):
+    x: float
+    y: float = 0.0
+
+
+class Item(msgspec.Struct, omit_defaults=True, rename="camel"):
+    item_name: str
+    tags: list[str] = []
+    price: float = 1.5
+    note: str | None = None
+    color: Color = Color.RED
+
+
+class Cat(msgspec.Struct, tag=True):
+    name: str
+    lives: int = 9
+
+
+class Dog(msgspec.Struct, tag="doggo"):
+    name: str
+
+
+class Pair(msgspec.Struct, array_like=True, tag=True):
+    left: int
+    right: str
+
+
+class Maybe(msgspec.Struct):
+    value: int | msgspec.UnsetType = msgspec.UNSET
+    when: dt.datetime | None = None
+
+
+@dataclasses.dataclass
+class Box:
+    width: int
+    label: str = "box"
+
+
+class Movie(TypedDict):
+    title: str
+    year: int
+
+
+class Coord(NamedTuple):
+    lat: float
+    lon: float
+
+
+CURRENT: list[Any] = [None]
+DECLARED = {
+    "any": Any,
+    "item_list": list[Item],
+    "struct": Item,
+    "union_tagged": Cat | Dog,
+    "pair": Pair,
+    "maybe": Maybe,
+    "box": Box,
+    "movie": Movie,
+    "coord": Coord,
+    "dict_int": dict[str, int],
+    "float": float,
+    "optional_point": Point | None,
+    "literal": Literal["a", 1],
+    "tuple": tuple[int, str],
+    "level": Level,
+    "set": set[int],
+}
+
+api = BoltAPI()
+for _name, _declared in DECLARED.items():
+    def _handler(_declared=_declared):
+        return CURRENT[0]
+
+    _handler.__name__ = f"h_{_name}"
+    _handler.__qualname__ = f"h_{_name}"
+    _handler.__annotations__ = {"return": _declared}
+    api.get(f"/{_name}")(_handler)
+
+
+def expected(value: Any, declared: Any) -> tuple[int, bytes | None]:
+    try:
+        converted = value if declared is Any else msgspec.convert(value, declared, from_attributes=True)
+        return 200, msgspec.json.encode(converted)
+    except (msgspec.ValidationError, TypeError, ValueError, msgspec.EncodeError, UnicodeEncodeError,
+            OverflowError):
+        return 500, None
+
+
+@pytest.fixture(scope="module", params=["interpreted", "compiled"])
+def client(request):
+    with TestClient(api, compiled=request.param == "compiled") as c:
+        yield c
+
+
+def check(client: TestClient, name: str, value: Any) -> None:
+    CURRENT[0] = value
+    response = client.get(f"/{name}")
+    if type(value) in (str, bytes):  # top-level text and bytes are not JSON (text/plain, octet-stream)
+        raw = value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+        assert response.content == raw or response.status_code == 500
+        return
+    status, body = expected(value, DECLARED[name])
+    assert response.status_code == status, (value, response.content)
+    if body is not None:
+        assert response.content == body, value
+
+
+fixed_offsets = st.integers(-86399, 86399).map(lambda s: dt.timezone(dt.timedelta(seconds=s)))
+timezones = st.one_of(st.none(), st.just(dt.UTC), fixed_offsets)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(-(2**200), 2**200),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(), st.binary(max_size=20),
+    st.datetimes(timezones=timezones), st.dates(), st.times(timezones=timezones), st.timedeltas(),
+    st.uuids(), st.decimals(allow_nan=True, places=None), st.sampled_from(list(Color) + list(Level)),
+)
+keys = st.one_of(st.text(max_size=8), st.integers(), st.floats())
+values = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(keys, children, max_size=4),
+        st.builds(Point, st.floats(), st.floats()),
+        st.builds(Item, st.text(max_size=5), st.lists(st.text(max_size=3), max_size=2),
+                  st.sampled_from([1.5, 2.0, float("nan")]), st.none() | st.text(max_size=3),
+                  st.sampled_from(list(Color))),
+        st.builds(Cat, st.text(max_size=5), st.integers(0, 9)),
+        st.builds(Pair, st.integers(), st.text(max_size=4)),
+        st.builds(Maybe, st.just(msgspec.UNSET) | st.integers(), st.none() | st.datetimes(timezones=timezones)),
+        st.builds(Box, st.integers(), st.text(max_size=3)),
+    ),
+    max_leaves=12,
+)
+
+SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@SETTINGS
+@given(value=values)
+def test_any_value_matches_msgspec(client, value):
+    check(client, "any", value)
+
+
+@SETTINGS
+@given(name=st.sampled_from(sorted(DECLARED)), value=values)
+def test_declared_types_match_msgspec_convert_then_encode(client, name, value):
+    check(client, name, value)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("struct", Item("n", [], 1.5, None, Color.RED)),
+    ("struct", Item("n", ["a"], 2.0, "x", Color.BLUE)),
+    ("item_list", [Item("a"), {"itemName": "b", "price": 3}]),
+    ("union_tagged", Dog("rex")),
+    ("union_tagged", {"type": "Cat", "name": "tom"}),
+    ("pair", Pair(1, "x")),
+    ("maybe", Maybe()),
+    ("maybe", Maybe(3, dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone(dt.timedelta(seconds=31))))),
+    ("box", Box(3)),
+    ("movie", {"year": 1999, "title": "m"}),
+    ("movie", {"title": "m", "year": 1999, "extra": True}),
+    ("movie", {"title": "m"}),
+    ("coord", Coord(1.0, 2.5)),
+    ("coord", [1, 2]),
+    ("dict_int", {"a": 1, "b": True}),
+    ("dict_int", {1: 2}),
+    ("float", 3),
+    ("optional_point", None),
+    ("optional_point", {"x": 1}),
+    ("literal", "a"),
+    ("literal", True),
+    ("tuple", (1, "a")),
+    ("tuple", [1, "a", 3]),
+    ("level", Level.HIGH),
+    ("level", 2),
+    ("set", {3, 1, 2}),
+    ("any", {"s": "\ud800"}),
+    ("any", {True: 1}),
+    ("any", object()),
+    ("any", [[[[[]]]]]),
+])
+def test_edge_cases(client, name, value):
+    check(client, name, value)
+
+
+def test_response_validation_error_shape(client):
+    CURRENT[0] = {"x": "not a float"}
+    response = client.get("/optional_point")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["detail"] == "Response validation error"
+    assert body["extra"]["validation_errors"][0]["loc"] == ["response"]
+    assert "Expected `float`, got `str`" in body["extra"]["validation_errors"][0]["msg"]
+
+
+def test_model_like_objects_convert_from_attributes(client):
+    class Row:
+        def __init__(self):
+            self.item_name, self.tags, self.price, self.note, self.color = "r", [], 1.5, None, Color.RED
+
+    check(client, "struct", Row())
+    assert typing.get_type_hints  # keep the import used for annotations above

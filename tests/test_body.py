@@ -81,3 +81,17 @@ def test_body_alias_is_rejected_until_supported():
 
     with pytest.raises(TypeError, match="not supported yet"):
         Body(alias="data")
+
+
+opt_api = BoltAPI()
+
+
+@opt_api.post("/maybe")
+def maybe_order(order: Order | None = None) -> dict:
+    return {"order": None if order is None else order.customer}
+
+
+def test_optional_body_may_be_omitted(client_for):
+    client = client_for(opt_api)
+    assert client.post("/maybe").json() == {"order": None}
+    assert client.post("/maybe", json={"customer": "c", "lines": []}).json() == {"order": "c"}

@@ -187,3 +187,54 @@ def test_request_object(client_for):
     r = client_for(api).get("/request/3?a=1&a=2", headers={"x-h": "v", "cookie": "c=1"})
     assert r.json() == {"method": "GET", "path": "/request/3", "query": {"a": "2"}, "params": {"x": 3},
                         "cookies": {"c": "1"}, "header": "v", "body": "", "get": "GET", "missing": "dflt"}
+
+
+edge = BoltAPI()
+
+
+@edge.get("/edge")
+def edge_values(name: str | None = None, ratio: float = 0.0, big: int = 0) -> dict:
+    return {"name": name, "ratio": str(ratio), "big_digits": len(str(big))}
+
+
+def test_optional_str_keeps_null_like_msgspec(client_for):
+    assert client_for(edge).get("/edge?name=null").json()["name"] == "null"
+    assert msgspec.convert("null", str | None, strict=False) == "null"
+
+
+@pytest.mark.parametrize("text", ["+inf", "--inf", "+nan", "--nan"])
+def test_float_specials_take_one_minus_sign_only(client_for, text):
+    from urllib.parse import quote
+
+    r = client_for(edge).get(f"/edge?ratio={quote(text)}")
+    assert r.status_code == 422
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert(text, float, strict=False)
+
+
+def test_integers_over_4300_digits_are_422(client_for):
+    client = client_for(edge)
+    assert client.get("/edge?big=" + "1" * 4300).json()["big_digits"] == 4300
+    r = client.get("/edge?big=" + "1" * 4301)
+    assert r.json() == {"detail": [{"loc": ["query", "big"], "msg": "Integer value out of range",
+                                    "type": "validation_error"}]}
+
+
+def test_constraints_must_fit_the_type():
+    from django_bolt._signature import RouteDefinitionError
+
+    local = BoltAPI()
+    with pytest.raises(RouteDefinitionError, match="ge= applies to int and float, not str"):
+        @local.get("/a")
+        def a(s: Annotated[str, Query(ge=1)] = "") -> dict:
+            return {}
+
+    with pytest.raises(RouteDefinitionError, match="pattern= applies to str, not int"):
+        @local.get("/b")
+        def b(n: Annotated[int, Query(pattern="^1")] = 1) -> dict:
+            return {}
+
+    with pytest.raises(RouteDefinitionError, match="only one request parameter"):
+        @local.get("/c")
+        def c(request: Request, req: Request) -> dict:
+            return {}

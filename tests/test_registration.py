@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -120,3 +121,16 @@ def test_manifest_is_deterministic_across_processes():
     first, second = _manifest_in_subprocess("1"), _manifest_in_subprocess("12345")
     assert first == second
     assert first == manifest_json(json.loads(first))
+
+
+def test_manifest_defaults_are_stable_across_runs():
+    api = BoltAPI()
+
+    @api.get("/d")
+    def defaults(tags: set[str] = Query({"alpha", "beta", "gamma"}),
+                 since: datetime.datetime = Query(datetime.datetime.now())) -> dict:
+        return {}
+
+    params = build_manifest(api.routes, "p")["routes"][0]["params"]
+    assert params[0]["default"] == ["alpha", "beta", "gamma"]
+    assert params[1]["default"] is None

@@ -167,3 +167,15 @@ def test_append_mode_keeps_catch_all_paths_as_written(client_for):
         return {"rest": rest}
 
     assert client_for(local).get("/y/a/b").json() == {"rest": "a/b"}
+
+
+def test_mount_at_root(client_for):
+    sub = BoltAPI()
+
+    @sub.get("/ping")
+    def root_ping() -> str:
+        return "pong"
+
+    parent = BoltAPI()
+    parent.mount("/", sub)
+    assert client_for(parent).get("/ping").text == "pong"

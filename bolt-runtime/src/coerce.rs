@@ -168,6 +168,8 @@ pub fn coerce_scalar(ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
                 Err("Invalid decimal string".to_owned())
             }
         }
+        // A union with `str` keeps the string, "null" included.
+        TypeRef::Optional { inner } if **inner == TypeRef::Str => Ok(Value::Str(text.to_owned())),
         TypeRef::Optional { inner } => {
             if text == "null" {
                 Ok(Value::None)
@@ -228,9 +230,13 @@ fn json_number_shape(text: &str) -> Option<bool> {
 
 pub fn coerce_int(text: &str) -> Result<Value, CoerceError> {
     let is_float = json_number_shape(text).ok_or_else(|| expected(&TypeRef::Int))?;
+    // CPython's int/str conversion limit, as msgspec enforces it (sign included).
+    if !is_float && text.len() > 4300 {
+        return Err("Integer value out of range".to_owned());
+    }
     if !is_float {
         return Ok(match text.parse::<i64>() {
-            Ok(i) => Value::Int(if i == 0 { 0 } else { i }),
+            Ok(i) => Value::Int(i),
             Err(_) => Value::BigInt(
                 text.trim_start_matches('-')
                     .trim_start_matches('0')
@@ -262,7 +268,7 @@ impl Value {
 
 pub fn coerce_float(text: &str) -> Result<Value, CoerceError> {
     let lower = text.to_ascii_lowercase();
-    let special = match lower.trim_start_matches(['-', '+']) {
+    let special = match lower.strip_prefix('-').unwrap_or(&lower) {
         "nan" => Some(f64::NAN),
         "inf" | "infinity" => Some(f64::INFINITY),
         _ => None,
@@ -357,6 +363,15 @@ mod tests {
             assert_eq!(int(bad), Err("Expected `int`, got `str`".into()), "{bad}");
         }
         assert_eq!(int("1e400"), Err("Number out of range".into()));
+        assert!(matches!(int(&"1".repeat(4300)), Ok(Value::BigInt(_))));
+        assert_eq!(
+            int(&"1".repeat(4301)),
+            Err("Integer value out of range".into())
+        );
+        assert_eq!(
+            int(&format!("-{}", "1".repeat(4300))),
+            Err("Integer value out of range".into())
+        );
     }
 
     #[test]
@@ -366,6 +381,16 @@ mod tests {
             matches!(coerce_scalar(&TypeRef::Float, "-inf"), Ok(Value::Float(f)) if f == f64::NEG_INFINITY)
         );
         assert!(coerce_scalar(&TypeRef::Float, ".5").is_err());
+        for bad in ["+inf", "--inf", "+nan", "--nan"] {
+            assert!(coerce_scalar(&TypeRef::Float, bad).is_err(), "{bad}");
+        }
+        let opt_str = TypeRef::Optional {
+            inner: Box::new(TypeRef::Str),
+        };
+        assert_eq!(
+            coerce_scalar(&opt_str, "null"),
+            Ok(Value::Str("null".into()))
+        );
         assert_eq!(coerce_scalar(&TypeRef::Bool, "TRUE"), Ok(Value::Bool(true)));
         assert_eq!(coerce_scalar(&TypeRef::Bool, "0"), Ok(Value::Bool(false)));
         assert!(coerce_scalar(&TypeRef::Bool, "yes").is_err());

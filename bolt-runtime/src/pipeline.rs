@@ -36,6 +36,10 @@ fn slash_variant(table: &dyn RouteTable, method: &str, path: &str) -> Option<Str
         Some(stripped) => stripped.to_owned(),
         None => format!("{path}/"),
     };
+    // Never redirect off-site: browsers read `//host` and `/\host` as another host.
+    if other.starts_with("//") || other.contains('\\') {
+        return None;
+    }
     path_exists(table, method, &other).then_some(other)
 }
 
@@ -98,6 +102,22 @@ pub fn finish_head(mut response: HttpResponse, head: bool) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_off_site_redirects() {
+        let table = crate::table::DynamicTable::new(
+            &crate::manifest::Manifest::from_json(
+                r#"{"version":1,"project":"p","routes":[{"id":0,"method":"GET","path":"/{x}","handler":"m:f",
+                "is_async":false,"status_code":200,"params":[{"name":"x","alias":"x","source":"path",
+                "type":{"kind":"str"},"required":true}]}]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(slash_variant(&table, "GET", "/\\evil.com/"), None);
+        assert_eq!(slash_variant(&table, "GET", "//evil.com/"), None);
+        assert_eq!(slash_variant(&table, "GET", "/ok/"), Some("/ok".into()));
+    }
 
     #[test]
     fn allow_lists_automatic_methods() {

@@ -197,7 +197,9 @@ impl RouteTable for DynamicTable {
                     continue;
                 }
                 Reader::Body => {
-                    args.push(Arg::Body);
+                    // An optional body that was not sent takes its default.
+                    let absent = !p.required && request.body.is_empty();
+                    args.push(if absent { Arg::Default } else { Arg::Body });
                     continue;
                 }
                 Reader::Capture(i) => {

@@ -3,6 +3,7 @@ constraints and default. The result feeds the manifest and the Rust extractors."
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import typing
 from dataclasses import dataclass, field
@@ -43,10 +44,14 @@ class ParamInfo:
 
 
 def _json_default(value: Any) -> Any:
+    """The default as the manifest shows it, identical from run to run: sets sorted, and None
+    for values without a stable rendering (objects, dates such as `datetime.now()`)."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return None
     try:
-        return msgspec.to_builtins(value)
+        return msgspec.to_builtins(value, order="sorted")
     except (TypeError, msgspec.EncodeError):
-        return repr(value)
+        return None
 
 
 def _is_request_annotation(annotation: Any) -> bool:
@@ -101,6 +106,9 @@ def compile_signature(fn: Any, method: str, path: str, path_names: list[str]) ->
         else:
             default = MISSING if p.default is inspect.Parameter.empty else p.default
         params.append(_classify(handler, method, p.name, annotation, metadata, marker, default, path_names))
+    requests = [p.name for p in params if p.source == "request"]
+    if len(requests) > 1:
+        raise RouteDefinitionError(f"{handler}: only one request parameter is allowed, got {', '.join(requests)}")
     bodies = [p for p in params if p.source == "body"]
     if bodies and method in BODYLESS_METHODS:
         raise RouteDefinitionError(f"{handler}: {method} handlers cannot take a request body ({bodies[0].name})")
@@ -142,8 +150,29 @@ def _classify(handler: str, method: str, name: str, annotation: Any, metadata: l
             f"(use int, float, bool, str, UUID, date, datetime, time, Decimal, Optional or list of them)")
     if type_desc["kind"] == "optional" and required:
         required, default = False, None
-    return ParamInfo(name, alias, source, type_desc, required, None if required else default,
-                     _constraints(marker, metadata), annotation)
+    constraints = _constraints(marker, metadata)
+    _check_constraints(handler, name, type_desc, constraints)
+    return ParamInfo(name, alias, source, type_desc, required, None if required else default, constraints, annotation)
+
+
+NUMERIC_CONSTRAINTS = ("gt", "ge", "lt", "le")
+STRING_CONSTRAINTS = ("min_length", "max_length", "pattern")
+
+
+def _check_constraints(handler: str, name: str, type_desc: dict[str, Any], constraints: dict[str, Any]) -> None:
+    """Constraints apply to the scalar (each item of a list); refuse those that cannot apply, as
+    msgspec refuses them in a type definition."""
+    scalar = type_desc
+    while scalar["kind"] in ("optional", "list"):
+        scalar = scalar.get("inner") or scalar["item"]
+    kind = scalar["kind"]
+    for key, value in constraints.items():
+        if key in NUMERIC_CONSTRAINTS and kind not in ("int", "float"):
+            raise RouteDefinitionError(f"{handler}: parameter {name!r}: {key}= applies to int and float, not {kind}")
+        if key in STRING_CONSTRAINTS and kind != "str":
+            raise RouteDefinitionError(f"{handler}: parameter {name!r}: {key}= applies to str, not {kind}")
+        if key in NUMERIC_CONSTRAINTS and kind == "int" and not -(2**63) <= value < 2**63:
+            raise RouteDefinitionError(f"{handler}: parameter {name!r}: {key}={value} does not fit in int64")
 
 
 def _param_type_ok(desc: dict[str, Any]) -> bool:

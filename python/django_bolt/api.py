@@ -152,7 +152,7 @@ class BoltAPI(_Registrar):
     def mount(self, path: str, api: BoltAPI) -> None:
         if not isinstance(api, BoltAPI):
             raise TypeError(f"mount() expects a BoltAPI, got {type(api).__name__}")
-        base = "/" + path.strip("/")
+        base = "/" + path.strip("/") if path.strip("/") else ""
         for route in api.routes:
             full = normalize_path(base + route.path, self.trailing_slash)
             self.add_route(route.method, full, route.fn, {"status_code": route.status_code,

@@ -90,7 +90,9 @@ class Supervisor:
             if started is None or self.stopping:
                 continue
             _log(f"worker {pid} exited ({_describe(status)}); restarting")
-            if time.monotonic() - started < FAST_FAILURE_SECONDS:
+            if time.monotonic() - started >= FAST_FAILURE_SECONDS:
+                self.fast_failures = 0  # only consecutive startup failures count
+            else:
                 self.fast_failures += 1
                 if self.fast_failures >= MAX_FAST_FAILURES:
                     _log("workers keep failing at startup; giving up")

@@ -126,7 +126,8 @@ fn coerce_fn(
     out: &mut Vec<TokenStream>,
 ) -> syn::Ident {
     let name = format_ident!("coerce_{}_{}", route.id, index);
-    let pattern = param.constraints.pattern.as_ref().map(|p| {
+    let (scalar, _, _) = shape(&param.ty);
+    let pattern = param.constraints.pattern.as_ref().filter(|_| *scalar == TypeRef::Str).map(|p| {
         let ident = format_ident!("PATTERN_{}_{}", route.id, index);
         out.push(quote! {
             static #ident: Pattern = Pattern::new(|| regex::Regex::new(#p).expect("validated at build time"));
@@ -136,7 +137,8 @@ fn coerce_fn(
     let (scalar, nullable, list) = shape(&param.ty);
     let (conversion, fallible) = convert(scalar);
     let checks = checks(param, scalar, pattern.as_ref());
-    let null_check = if nullable {
+    // A union with `str` keeps the string, "null" included.
+    let null_check = if nullable && *scalar != TypeRef::Str {
         quote! {
             if text == "null" {
                 return Ok(Value::None);
@@ -244,19 +246,37 @@ fn value_step(
 fn fixed_arg(param: &ParamIr) -> TokenStream {
     match param.source {
         Source::Request => quote!(Arg::Request),
+        // An optional body that was not sent takes its default.
+        _ if !param.required => quote!(if request.body.is_empty() {
+            Arg::Default
+        } else {
+            Arg::Body
+        }),
         _ => quote!(Arg::Body),
     }
+}
+
+fn reads_request(param: &ParamIr) -> bool {
+    matches!(
+        param.source,
+        Source::Query | Source::Cookie | Source::Header
+    ) || (param.source == Source::Body && !param.required)
 }
 
 fn extractor(route: &RouteIr, helpers: &mut Vec<TokenStream>) -> TokenStream {
     let name = format_ident!("extract_{}", route.id);
     let doc = format!(" Arguments of `{}`.", route.handler);
     let has = |source: Source| route.params.iter().any(|p| p.source == source);
+    let request_arg = if route.params.iter().any(reads_request) {
+        quote!(request)
+    } else {
+        quote!(_request)
+    };
     if !route.params.iter().any(is_value_param) {
         let fixed = route.params.iter().map(fixed_arg);
         return quote! {
             #[doc = #doc]
-            fn #name(_captures: &[&str], _request: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>> {
+            fn #name(_captures: &[&str], #request_arg: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>> {
                 Ok(vec![#(#fixed),*])
             }
         };
@@ -284,12 +304,6 @@ fn extractor(route: &RouteIr, helpers: &mut Vec<TokenStream>) -> TokenStream {
         quote!(captures)
     } else {
         quote!(_captures)
-    };
-    let uses_request = has(Source::Query) || has(Source::Cookie) || has(Source::Header);
-    let request_arg = if uses_request {
-        quote!(request)
-    } else {
-        quote!(_request)
     };
     let count = unsuffixed(route.params.len());
     quote! {

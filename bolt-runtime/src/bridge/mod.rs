@@ -243,6 +243,22 @@ impl App {
         self.inner.table.as_dyn().route_count()
     }
 
+    /// The JSON body route `route` would send for `value` (benchmarks and tests).
+    fn encode_response<'py>(
+        &self,
+        py: Python<'py>,
+        route: usize,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        if route >= self.inner.routes.len() {
+            return Err(PyValueError::new_err(format!("no route {route}")));
+        }
+        Ok(pyo3::types::PyBytes::new(
+            py,
+            &self.inner.encode_json(route, value)?,
+        ))
+    }
+
     #[getter]
     fn compiled(&self) -> bool {
         self.inner.table.is_compiled()

@@ -44,7 +44,7 @@ impl AppInner {
                 headers,
                 body: body.into(),
             });
-        } else if value.is_none() && status == 204 {
+        } else if status == 204 {
             HttpResponse::new(204, None, "")
         } else {
             HttpResponse::json(status, self.encode_json(route, value)?)
@@ -58,7 +58,7 @@ impl AppInner {
 
     /// The JSON body for `value` under the route's declared type: written straight into a Rust
     /// buffer, or, when the value does not have that type, msgspec's conversion of it.
-    fn encode_json(&self, route: usize, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    pub fn encode_json(&self, route: usize, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         let mut buf = Vec::with_capacity(256);
         let walker = Walker { plans: &self.plans };
         match walker.encode(&self.response_nodes[route], value, &mut buf, 0) {

@@ -21,7 +21,8 @@ class BoltTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         raw_path = request.url.raw_path.decode("ascii")
         path, _, query = raw_path.partition("?")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        # Decoded as the server decodes them (UTF-8, invalid bytes replaced).
+        headers = [(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in request.headers.raw]
         status, response_headers, body = self.runtime.test_request(request.method, path, query, headers,
                                                                    request.read())
         return httpx.Response(status, headers=response_headers, content=body, request=request)

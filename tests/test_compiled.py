@@ -172,3 +172,17 @@ def test_require_compiled_setting_makes_runbolt_refuse(settings, tmp_path):
     settings.BOLT_REQUIRE_COMPILED = True
     with pytest.raises(CommandError, match="BOLT_REQUIRE_COMPILED"):
         call_command("runbolt", "--skip-checks", "--port", "1")
+
+
+def test_extension_from_another_runtime_is_stale(settings, monkeypatch):
+    import types
+
+    from django_bolt.build import project as project_build
+    from django_bolt.build.project import CompiledUnavailable, select_runtime
+
+    live = project_build.project_routes()
+    old = types.SimpleNamespace(FINGERPRINT=live.fingerprint, RUNTIME_ID="0.0.0-old", Request=object)
+    monkeypatch.setattr(driver, "find_extension", lambda out_dir, name: old)
+    with pytest.raises(CompiledUnavailable, match="built with another django-bolt runtime"):
+        select_runtime(require_compiled=True)
+    assert not select_runtime().runtime.compiled

@@ -238,3 +238,15 @@ def test_constraints_must_fit_the_type():
         @local.get("/c")
         def c(request: Request, req: Request) -> dict:
             return {}
+
+
+typed_request = BoltAPI()
+
+
+@typed_request.get("/is-request/{a}")
+def is_request(a: int, request: Request) -> dict:
+    return {"a": a, "is_request": isinstance(request, Request)}
+
+
+def test_request_is_a_request_in_both_tables(client_for):
+    assert client_for(typed_request).get("/is-request/3").json() == {"a": 3, "is_request": True}

@@ -640,3 +640,76 @@ def test_dev_mode_shows_startup_error(demo_db, tmp_path, settings_module):
         assert connect_refused(server.port)
     finally:
         server.stop()
+
+
+ASYNC_API = '''
+import asyncio
+import threading
+
+from django_bolt import BoltAPI
+
+api = BoltAPI()
+EVENTS = []
+
+
+@api.get("/health")
+def health() -> dict:
+    return {"status": "ok"}
+
+
+async def _record():
+    EVENTS.append("background ran")
+
+
+@api.get("/fire")
+async def fire() -> dict:
+    asyncio.get_running_loop().create_task(_record())
+    return {"fired": True}
+
+
+@api.get("/events")
+def events() -> list:
+    return EVENTS
+
+
+@api.get("/eager")
+async def eager() -> dict:
+    return {"thread": threading.current_thread().name}
+
+
+@api.get("/timeout")
+async def timeout() -> dict:
+    async with asyncio.timeout(1):
+        await asyncio.sleep(0.01)
+    try:
+        async with asyncio.timeout(0.01):
+            await asyncio.sleep(5)
+    except TimeoutError:
+        return {"timed_out": True}
+    return {"timed_out": False}
+'''
+
+
+@pytest.mark.parametrize("mode", ["eager", "task"])
+def test_async_modes_on_the_real_server(demo_db, settings_module, tmp_path, mode):
+    api_dir = tmp_path / f"asyncapi_{mode}"
+    api_dir.mkdir()
+    (api_dir / f"async_api_{mode}.py").write_text(ASYNC_API)
+    _, env = settings_module(f"async_settings_{mode}",
+                             f"BOLT_API = ['async_api_{mode}:api']\nBOLT_ASYNC_MODE = {mode!r}\n")
+    env = {**base_env(demo_db), **env}
+    env["PYTHONPATH"] = os.pathsep.join([str(api_dir), env["PYTHONPATH"]])
+    server = BoltServer(tmp_path, env, "--settings", f"async_settings_{mode}", name=f"async-{mode}")
+    try:
+        server.wait_ready()
+        with http_client() as client:
+            # Eager mode runs a non-suspending coroutine on the server thread, task mode on the loop.
+            thread = client.get(server.url("/eager")).json()["thread"]
+            assert (thread == "bolt-asyncio") == (mode == "task"), thread
+            assert client.get(server.url("/fire")).json() == {"fired": True}
+            wait_until(lambda: client.get(server.url("/events")).json() == ["background ran"], timeout=5,
+                       message="the fire-and-forget task to run")
+            if mode == "task":
+                assert client.get(server.url("/timeout")).json() == {"timed_out": True}
+    finally:
+        server.stop()

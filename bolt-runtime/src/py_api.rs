@@ -92,6 +92,7 @@ pub fn register_compiled(
 
 /// Register the runtime's classes and functions on the extension module.
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("RUNTIME_ID", env!("BOLT_RUNTIME_ID"))?;
     module.add_class::<App>()?;
     module.add_class::<crate::bridge::Request>()?;
     module.add_function(wrap_pyfunction!(serve, module)?)?;

@@ -4,6 +4,7 @@ and the asyncio event loop that suspended coroutines continue on."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
@@ -148,20 +149,56 @@ def event_loop() -> asyncio.AbstractEventLoop:
     return _loop
 
 
+NOT_STARTED = object()  # "the coroutine has not run yet": start it as a plain task
+
+
+@functools.cache
+def _task_mode() -> bool:
+    """`settings.BOLT_ASYNC_MODE = "task"` runs every async handler as a Task on the loop thread
+    (a thread hop per request) instead of stepping it eagerly on the server thread."""
+    from django.conf import settings
+
+    mode = getattr(settings, "BOLT_ASYNC_MODE", "eager")
+    if mode not in ("eager", "task"):
+        raise ValueError(f"BOLT_ASYNC_MODE must be 'eager' or 'task', not {mode!r}")
+    return mode == "task"
+
+
+def _pending_callbacks(loop: asyncio.AbstractEventLoop) -> int:
+    return len(getattr(loop, "_ready", ())) + len(getattr(loop, "_scheduled", ()))
+
+
 def eager_step(coro: Any) -> tuple[bool, Any]:
     """Run `coro` until it finishes or first suspends, on the calling thread.
 
     The process loop is installed as the running loop for the step, so awaitables created
-    during it belong to that loop and can be waited on there.
+    during it belong to that loop and can be waited on there. Callbacks the step scheduled
+    (`create_task`, timers) are picked up by waking the loop. There is no current Task during
+    the step: code that needs one before its first suspension (`asyncio.timeout`,
+    `TaskGroup`) wants `BOLT_ASYNC_MODE = "task"`.
     """
-    _set_running_loop(event_loop())
+    if _task_mode():
+        return False, NOT_STARTED
+    loop = event_loop()
+    pending = _pending_callbacks(loop)
+    _set_running_loop(loop)
     try:
         yielded = coro.send(None)
     except StopIteration as stop:
+        if _pending_callbacks(loop) != pending:
+            loop.call_soon_threadsafe(_noop)
         return True, stop.value
+    except BaseException:
+        if _pending_callbacks(loop) != pending:
+            loop.call_soon_threadsafe(_noop)
+        raise
     finally:
         _set_running_loop(None)
     return False, yielded
+
+
+def _noop() -> None:
+    pass
 
 
 class _Resume:
@@ -200,7 +237,8 @@ def submit(coro: Any, first: Any, on_done: Any) -> None:
     loop = event_loop()
 
     def start() -> None:
-        loop.create_task(_continue(coro, first)).add_done_callback(on_done)
+        driver = coro if first is NOT_STARTED else _continue(coro, first)
+        loop.create_task(driver).add_done_callback(on_done)
 
     loop.call_soon_threadsafe(start)
 

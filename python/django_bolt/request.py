@@ -1,7 +1,25 @@
-"""The request object handlers receive (implemented in Rust)."""
+"""The request object handlers receive.
 
-from ._core import Request
+The objects are created by the Rust runtime: `django_bolt._core.Request` for the interpreted
+table, `<project>_bolt.Request` for a compiled one. `Request` is the one public type for both:
+`isinstance(request, Request)` holds in either mode."""
 
+import abc
+
+from . import _core
+
+
+class Request(abc.ABC):  # noqa: B024 (a pure type marker: the runtime classes are registered)
+    """Type of the `request` argument: method, path, query, headers, cookies, body, params,
+    state, user, context, auth, `get(key, default)` and `get_full_path()`."""
+
+
+def adopt_runtime_module(module) -> None:
+    """Register a runtime extension's request class as a `Request`."""
+    Request.register(module.Request)
+
+
+adopt_runtime_module(_core)
 REQUEST_TYPES: tuple[type, ...] = (Request,)
 
 __all__ = ["Request"]

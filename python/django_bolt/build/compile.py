@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .. import _core
+from ..request import adopt_runtime_module
 
 MANIFEST_FILE = "manifest.json"
 PROFILE_DIRS = {"dev": "debug", "release": "release", "wheel": "wheel"}
@@ -154,6 +155,7 @@ def load_extension(path: Path, name: str) -> ModuleType:
         spec = importlib.util.spec_from_file_location(name, key, loader=loader)
         module = importlib.util.module_from_spec(spec)
         loader.exec_module(module)
+        adopt_runtime_module(module)
         _loaded[key] = module
     return _loaded[key]
 
@@ -164,9 +166,11 @@ def find_extension(out_dir: Path, name: str) -> ModuleType | None:
     if path.is_file():
         return load_extension(path, name)
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except ImportError:
         return None
+    adopt_runtime_module(module)
+    return module
 
 
 @dataclass

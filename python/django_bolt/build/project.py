@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .. import _core
 from ..runtime import ProjectRoutes, RuntimeApp, collect_routes, create_app
 from . import compile as driver
 from .discovery import discover_apis
@@ -58,10 +59,17 @@ def select_runtime(require_compiled: bool = False, out_dir: Path | None = None) 
     project = project_routes()
     name = driver.crate_name(project.project)
     module = driver.find_extension(out_dir or build_dir(), name)
-    if module is not None and getattr(module, "FINGERPRINT", None) == project.fingerprint:
+    fresh_routes = module is not None and getattr(module, "FINGERPRINT", None) == project.fingerprint
+    same_runtime = module is not None and getattr(module, "RUNTIME_ID", None) == _core.RUNTIME_ID
+    if fresh_routes and same_runtime:
         runtime = create_app(project, compiled=module)
         return Selection(runtime, f"compiled routes: {runtime.app.route_count}")
-    reason = "missing" if module is None else "stale (the routes changed since the last build)"
+    if module is None:
+        reason = "missing"
+    elif not fresh_routes:
+        reason = "stale (the routes changed since the last build)"
+    else:
+        reason = "stale (built with another django-bolt runtime)"
     message = (f"compiled route table {name} is {reason}; run `python manage.py boltgen` "
                f"(or `bolt build`) to compile it")
     if require_compiled:

@@ -1,0 +1,51 @@
+//! `BOLT_RUNTIME_ID`: the crate version plus a hash of these sources, so a project extension
+//! built against another runtime is recognised as stale instead of failing at call time.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=Cargo.toml");
+    let mut sources = Vec::new();
+    files(&root.join("src"), &mut sources);
+    sources.push(root.join("Cargo.toml"));
+    // FNV-1a over relative paths and contents: stable across machines and checkouts.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for path in &sources {
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned();
+        for byte in relative
+            .bytes()
+            .chain([0])
+            .chain(fs::read(path).unwrap_or_default())
+        {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!(
+        "cargo:rustc-env=BOLT_RUNTIME_ID={}-{hash:016x}",
+        env!("CARGO_PKG_VERSION")
+    );
+}

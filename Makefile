@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test test-rust test-python lint demo demo-setup golden bench bench-build clean
+.PHONY: venv develop test test-rust test-python lint demo demo-setup golden bench bench-build develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,15 @@ demo: demo-setup
 	@sed -n 's/^#   /  /p' $(DEMO)/library/api.py | sed "s#http://127.0.0.1:8000#http://$(HOST):$(PORT)#"
 	cd $(DEMO) && $(PY) manage.py runbolt --compiled --host $(HOST) --port $(PORT)
 
-# Criterion micro-benchmarks (route lookup: compiled vs interpreted), release profile.
-bench:
+# Release build of the extension into the venv (benchmarks); `make develop` goes back to debug.
+develop-release: venv
+	VIRTUAL_ENV=$(VENV) CARGO_TARGET_DIR=$(CACHE)/target-release $(VENV)/bin/maturin develop --release --quiet
+
+# Criterion micro-benchmarks (route lookup: compiled vs interpreted) and response encoding
+# against msgspec, release builds.
+bench: develop-release
 	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo bench -p bolt-benches --bench lookup -- --warm-up-time 1 --measurement-time 3
+	$(PY) benches/encode_bench.py
 
 # Cold build and warm "change one route -> served" time of the demo's compiled table.
 bench-build: develop

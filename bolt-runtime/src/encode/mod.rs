@@ -3,6 +3,8 @@
 //! not already have it).
 
 pub mod plan;
+pub mod slots;
+pub mod temporal;
 pub mod walk;
 pub mod write;
 

@@ -57,6 +57,8 @@ pub struct FieldPlan {
 pub struct StructPlan {
     pub cls: Py<PyAny>,
     pub fields: Vec<FieldPlan>,
+    /// Slot offset of each field, when the class layout allows direct reads.
+    pub offsets: Option<Vec<isize>>,
     /// `"tag_field":tag` pre-encoded, written first.
     pub tag_pair: Option<Vec<u8>>,
     /// The encoded tag alone (first item of `array_like` structs).
@@ -80,6 +82,7 @@ pub enum NamedPlan {
 
 /// Python types the encoder dispatches on, looked up once.
 pub struct PyTypes {
+    pub temporal: super::temporal::Layout,
     pub struct_type: Py<PyAny>,
     pub factory_type: Py<PyAny>,
     pub unset: Py<PyAny>,
@@ -104,6 +107,7 @@ impl PyTypes {
         let builtins = py.import("builtins")?;
         let get = |m: &Bound<'_, PyModule>, name: &str| m.getattr(name).map(Bound::unbind);
         Ok(Self {
+            temporal: super::temporal::Layout::new(py)?,
             struct_type: get(&msgspec, "Struct")?,
             factory_type: py.import("msgspec._core")?.getattr("Factory")?.unbind(),
             unset: get(&msgspec, "UNSET")?,
@@ -293,8 +297,10 @@ impl Plans {
         let config = cls.getattr("__struct_config__")?;
         let first_default = names.len() - defaults.len();
         let mut fields = Vec::with_capacity(names.len());
+        let mut field_names = Vec::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
             let name: String = name.extract()?;
+            field_names.push(name.clone());
             let encode_name: String = encode_names.get_item(i)?.extract()?;
             let default = if i < first_default {
                 Default::Required
@@ -325,6 +331,7 @@ impl Plans {
         Ok(StructPlan {
             cls: cls.clone().unbind(),
             fields,
+            offsets: super::slots::field_offsets(cls, &field_names),
             tag_pair,
             tag_value,
             omit_defaults: config.getattr("omit_defaults")?.extract()?,

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString,
@@ -35,7 +36,13 @@ pub struct Walker<'a> {
 }
 
 fn is_type(value: &Bound<'_, PyAny>, ty: &Py<PyAny>) -> bool {
-    value.get_type().is(ty.bind(value.py()))
+    // SAFETY: `value` is a live object; Py_TYPE only reads its type pointer.
+    unsafe { ffi::Py_TYPE(value.as_ptr()).cast::<ffi::PyObject>() == ty.as_ptr() }
+}
+
+fn is_true(value: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: Py_True is the immortal `True` singleton; only its address is compared.
+    value.as_ptr() == unsafe { ffi::Py_True() }
 }
 
 impl Walker<'_> {
@@ -57,11 +64,7 @@ impl Walker<'_> {
                 Ok(())
             }
             Node::Bool if value.is_exact_instance_of::<PyBool>() => {
-                buf.extend_from_slice(if value.is_truthy()? {
-                    b"true"
-                } else {
-                    b"false"
-                });
+                buf.extend_from_slice(if is_true(value) { b"true" } else { b"false" });
                 Ok(())
             }
             Node::Int if value.is_exact_instance_of::<PyInt>() => self.int(value, buf),
@@ -82,9 +85,9 @@ impl Walker<'_> {
             Node::Uuid if value.is_instance(t.uuid.bind(value.py()))? => {
                 self.any(value, buf, depth)
             }
-            Node::Date if is_type(value, &t.date) => self.any(value, buf, depth),
-            Node::Datetime if is_type(value, &t.datetime) => self.any(value, buf, depth),
-            Node::Time if is_type(value, &t.time) => self.any(value, buf, depth),
+            Node::Date if is_type(value, &t.date) => Ok(t.temporal.write(0, value, buf)?),
+            Node::Datetime if is_type(value, &t.datetime) => Ok(t.temporal.write(1, value, buf)?),
+            Node::Time if is_type(value, &t.time) => Ok(t.temporal.write(2, value, buf)?),
             Node::Timedelta if is_type(value, &t.timedelta) => self.any(value, buf, depth),
             Node::Decimal if is_type(value, &t.decimal) => self.any(value, buf, depth),
             Node::Raw if is_type(value, &t.raw_type) => self.any(value, buf, depth),
@@ -155,11 +158,15 @@ impl Walker<'_> {
     ) -> Result {
         if let Ok(list) = value.cast_exact::<PyList>() {
             buf.push(b'[');
-            for (i, element) in list.iter().enumerate() {
+            let mut i = 0;
+            // Index each time: encoding may run Python code that changes the list's length.
+            while i < list.len() {
+                let element = list.get_item(i)?;
                 if i > 0 {
                     buf.push(b',');
                 }
                 self.encode(item, &element, buf, depth + 1)?;
+                i += 1;
             }
             buf.push(b']');
             return Ok(());
@@ -207,12 +214,26 @@ impl Walker<'_> {
         buf: &mut Vec<u8>,
         depth: usize,
     ) -> Result {
-        let dict = value.cast_exact::<PyDict>().map_err(PyErr::from)?;
+        let py = value.py();
         buf.push(b'{');
-        for (i, (k, v)) in dict.iter().enumerate() {
-            if i > 0 {
+        let mut position: ffi::Py_ssize_t = 0;
+        let mut k: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut v: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut first = true;
+        // SAFETY: `value` is an exact dict (checked by callers) and the GIL is held. PyDict_Next
+        // yields borrowed references; they are owned (incref) at once, so encoding code that
+        // runs Python (isoformat, enum values) cannot free them under us.
+        while unsafe { ffi::PyDict_Next(value.as_ptr(), &mut position, &mut k, &mut v) } != 0 {
+            let (k, v) = unsafe {
+                (
+                    Borrowed::from_ptr(py, k).to_owned(),
+                    Borrowed::from_ptr(py, v).to_owned(),
+                )
+            };
+            if !first {
                 buf.push(b',');
             }
+            first = false;
             self.key(key, &k, buf)?;
             buf.push(b':');
             self.encode(val, &v, buf, depth + 1)?;
@@ -304,6 +325,24 @@ impl Walker<'_> {
         })
     }
 
+    /// Field `index` of a Struct instance: from its slot when the layout is known.
+    fn field<'py>(
+        &self,
+        plan: &StructPlan,
+        index: usize,
+        value: &Bound<'py, PyAny>,
+    ) -> Result<Bound<'py, PyAny>> {
+        if let Some(offsets) = &plan.offsets {
+            // SAFETY: `value`'s type is exactly `plan.cls` (checked by the callers), whose slot
+            // offsets these are.
+            return match unsafe { super::slots::read_slot(value, offsets[index]) } {
+                Some(field) => Ok(field.to_owned()),
+                None => Err(EncodeError::Mismatch), // an unset field: msgspec raises for it
+            };
+        }
+        Ok(value.getattr(plan.fields[index].attr.bind(value.py()))?)
+    }
+
     fn structure(
         &self,
         plan: &StructPlan,
@@ -319,12 +358,12 @@ impl Walker<'_> {
                 buf.extend_from_slice(tag);
                 first = false;
             }
-            for field in &plan.fields {
+            for (index, field) in plan.fields.iter().enumerate() {
                 if !first {
                     buf.push(b',');
                 }
                 first = false;
-                let v = value.getattr(field.attr.bind(value.py()))?;
+                let v = self.field(plan, index, value)?;
                 self.encode(&field.node, &v, buf, depth + 1)?;
             }
             buf.push(b']');
@@ -336,8 +375,8 @@ impl Walker<'_> {
             buf.extend_from_slice(pair);
             first = false;
         }
-        for field in &plan.fields {
-            let v = value.getattr(field.attr.bind(value.py()))?;
+        for (index, field) in plan.fields.iter().enumerate() {
+            let v = self.field(plan, index, value)?;
             if v.is(unset) || (plan.omit_defaults && self.is_default(field, &v)?) {
                 continue;
             }
@@ -439,11 +478,7 @@ impl Walker<'_> {
             return self.array(&Node::Any, value, buf, depth);
         }
         if value.is_exact_instance_of::<PyBool>() {
-            buf.extend_from_slice(if value.is_truthy()? {
-                b"true"
-            } else {
-                b"false"
-            });
+            buf.extend_from_slice(if is_true(value) { b"true" } else { b"false" });
             return Ok(());
         }
         if value.is_exact_instance_of::<PyInt>() {
@@ -476,11 +511,16 @@ impl Walker<'_> {
             return Ok(());
         }
         let ty = value.get_type();
-        if ty.is(t.datetime.bind(py)) || ty.is(t.time.bind(py)) {
-            write::isoformat(buf, value.call_method0("isoformat")?.extract::<&str>()?);
-            return Ok(());
+        if ty.is(t.datetime.bind(py)) {
+            return Ok(t.temporal.write(1, value, buf)?);
         }
-        if ty.is(t.date.bind(py)) || value.is_instance(t.uuid.bind(py))? {
+        if ty.is(t.date.bind(py)) {
+            return Ok(t.temporal.write(0, value, buf)?);
+        }
+        if ty.is(t.time.bind(py)) {
+            return Ok(t.temporal.write(2, value, buf)?);
+        }
+        if value.is_instance(t.uuid.bind(py))? {
             write::string(buf, value.str()?.to_str()?);
             return Ok(());
         }

@@ -1,10 +1,29 @@
 //! Byte-level JSON writers with msgspec's exact output rules (see MSGSPEC_NOTES.md).
 
+/// Bytes that need escaping: `"`, `\` and the control characters.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = true;
+        i += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// `"..."` with only `"`, `\` and control characters escaped; everything else written raw.
 pub fn string(buf: &mut Vec<u8>, s: &str) {
-    buf.reserve(s.len() + 2);
-    buf.push(b'"');
     let bytes = s.as_bytes();
+    buf.reserve(bytes.len() + 2);
+    buf.push(b'"');
+    // Most strings need no escaping: one scan, one copy.
+    if !bytes.iter().any(|&b| NEEDS_ESCAPE[b as usize]) {
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
@@ -135,13 +154,19 @@ fn offset(buf: &mut Vec<u8>, text: &str) {
             .unwrap_or(0)
     };
     let (hours, minutes, seconds) = (field(), field(), field());
-    // msgspec rounds half down and wraps a full day (+23:59:31) to zero, which is `Z`.
-    let total_minutes = (hours * 3600 + minutes * 60 + seconds + 29) / 60 % 1440;
+    let total = hours * 3600 + minutes * 60 + seconds;
+    offset_seconds(buf, if negative { -total } else { total });
+}
+
+/// A UTC offset in whole seconds as msgspec writes it: rounded half down to the minute, a
+/// full day (+23:59:31) wrapping to zero, and zero written `Z`.
+pub fn offset_seconds(buf: &mut Vec<u8>, seconds: i64) {
+    let total_minutes = (seconds.abs() + 29) / 60 % 1440;
     if total_minutes == 0 {
         buf.push(b'Z');
         return;
     }
-    buf.push(if negative { b'-' } else { b'+' });
+    buf.push(if seconds < 0 { b'-' } else { b'+' });
     buf.extend_from_slice(
         format!("{:02}:{:02}", total_minutes / 60, total_minutes % 60).as_bytes(),
     );

@@ -59,7 +59,8 @@ def test_malformed_and_empty_json(client_for):
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == "json_invalid"
     r = client.post("/orders", content=b"")
-    assert r.json() == {"detail": [{"loc": ["body"], "msg": "Input data was truncated", "type": "json_invalid"}]}
+    assert r.json() == {"detail": [{"loc": ["body", 1, 0], "msg": "Invalid JSON at line 1, column 0: EOF while "
+                                    "parsing a value", "type": "json_invalid"}]}
     r = client.post("/orders", content=b'{"customer":"\xff"}')
     assert r.status_code == 422
 
@@ -95,3 +96,51 @@ def test_optional_body_may_be_omitted(client_for):
     client = client_for(opt_api)
     assert client.post("/maybe").json() == {"order": None}
     assert client.post("/maybe", json={"customer": "c", "lines": []}).json() == {"order": "c"}
+
+
+class Audited(msgspec.Struct):
+    """Counts every time msgspec (in Python) builds one."""
+
+    name: str
+    age: int
+    email: str
+    tags: list[str] = []
+
+    def __post_init__(self):
+        BUILT.append(self.name)
+
+
+BUILT: list[str] = []
+audit_api = BoltAPI()
+
+
+@audit_api.post("/people/{team}")
+def create_person(team: int, person: Audited, dry_run: bool = False) -> dict:
+    calls.append(person)
+    return {"team": team, "name": person.name}
+
+
+def test_all_invalid_fields_in_one_422_without_entering_python(client_for):
+    BUILT.clear()
+    calls.clear()
+    r = client_for(audit_api).post("/people/7", json={"name": 1, "age": "x", "tags": ["a", 2]})
+    assert r.status_code == 422
+    assert r.json() == {"detail": [
+        {"loc": ["body", "name"], "msg": "Expected `str`, got `int`", "type": "validation_error"},
+        {"loc": ["body", "age"], "msg": "Expected `int`, got `str`", "type": "validation_error"},
+        {"loc": ["body", "tags", 1], "msg": "Expected `str`, got `int`", "type": "validation_error"},
+        {"loc": ["body", "email"], "msg": "Object missing required field `email`", "type": "missing_field"},
+    ]}
+    assert BUILT == [] and calls == []  # neither msgspec's decoding nor the handler ran
+
+
+def test_param_and_body_errors_are_reported_together(client_for):
+    r = client_for(audit_api).post("/people/x?dry_run=maybe", json={"name": "n", "age": 1.5, "email": "e"})
+    assert [item["loc"] for item in r.json()["detail"]] == [["path", "team"], ["query", "dry_run"], ["body", "age"]]
+
+
+def test_valid_body_is_decoded_once(client_for):
+    BUILT.clear()
+    r = client_for(audit_api).post("/people/7", json={"name": "n", "age": 1, "email": "e"})
+    assert r.json() == {"team": 7, "name": "n"}
+    assert BUILT == ["n"]

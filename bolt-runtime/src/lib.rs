@@ -7,6 +7,7 @@ pub mod bridge;
 pub mod coerce;
 pub mod compiled;
 pub mod constraints;
+pub mod decode;
 pub mod encode;
 pub mod http;
 pub mod manifest;

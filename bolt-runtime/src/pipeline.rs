@@ -2,8 +2,10 @@
 //! redirects and parameter validation. Only a request that survives them reaches Python.
 
 use crate::bridge::{AppInner, PendingCall};
+use crate::decode::{validate_body, BodyCheck};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::router::Lookup;
+use crate::table::Arg;
 use crate::table::RouteTable;
 use crate::validation::unprocessable;
 
@@ -80,14 +82,30 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
             return Prepared::Respond(response);
         }
     };
-    match table.extract(route, &captures, &request) {
-        Ok(args) => Prepared::Call(PendingCall {
+    let extracted = table.extract(route, &captures, &request);
+    // The body is checked unless it was optional and left out; its errors join the others.
+    let body_sent = extracted
+        .as_ref()
+        .map_or(!request.body.is_empty(), |args| args.contains(&Arg::Body));
+    let body_issues = match &app.body_types[route] {
+        Some(ty) if body_sent => match validate_body(&request.body, ty, &app.schemas) {
+            BodyCheck::Invalid(issues) => issues,
+            BodyCheck::Valid | BodyCheck::Unsure => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    match extracted {
+        Ok(args) if body_issues.is_empty() => Prepared::Call(PendingCall {
             route,
             args,
             request,
             head,
         }),
-        Err(issues) => Prepared::Respond(unprocessable(&issues)),
+        Ok(_) => Prepared::Respond(unprocessable(&body_issues)),
+        Err(mut issues) => {
+            issues.extend(body_issues);
+            Prepared::Respond(unprocessable(&issues))
+        }
     }
 }
 

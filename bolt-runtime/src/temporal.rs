@@ -141,14 +141,20 @@ fn next_day(date: Date) -> Option<Date> {
     })
 }
 
+/// Lax datetime: RFC 3339, or seconds since the epoch.
 pub fn parse_datetime(text: &str) -> Option<(Date, Time)> {
+    parse_rfc3339_datetime(text).or_else(|| parse_unix_timestamp(text))
+}
+
+/// Strict (JSON) datetime: RFC 3339 only.
+pub fn parse_rfc3339_datetime(text: &str) -> Option<(Date, Time)> {
     if text.len() > 10 && matches!(text.as_bytes()[10], b'T' | b't' | b' ') {
         let date = parse_date(text.get(..10)?)?;
         let (time, carried) = parse_time_carry(text.get(11..)?)?;
         let date = if carried { next_day(date)? } else { date };
         return Some((date, time));
     }
-    parse_unix_timestamp(text)
+    None
 }
 
 /// msgspec's lax mode reads a numeric string as seconds since the epoch (UTC).

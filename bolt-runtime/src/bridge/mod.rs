@@ -14,7 +14,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::compiled::CompiledTable;
 use crate::encode::{Node, Plans};
-use crate::manifest::{Manifest, Source};
+use crate::manifest::{Manifest, Source, TypeRef};
 use crate::table::{DynamicTable, RouteTable};
 
 pub use invoke::{Outcome, PendingCall};
@@ -131,6 +131,9 @@ impl Table {
 
 pub struct AppInner {
     pub table: Table,
+    /// Declared body type per route (validated in Rust before the GIL), and the named schemas.
+    pub body_types: Vec<Option<TypeRef>>,
+    pub schemas: std::collections::BTreeMap<String, crate::manifest::Schema>,
     /// Encoding plans for the declared types, and each route's response node.
     pub plans: Plans,
     pub response_nodes: Vec<Node>,
@@ -228,6 +231,17 @@ impl App {
         Ok(Self {
             inner: Arc::new(AppInner {
                 table,
+                body_types: manifest
+                    .routes
+                    .iter()
+                    .map(|r| {
+                        r.params
+                            .iter()
+                            .find(|p| p.source == Source::Body)
+                            .map(|p| p.ty.clone())
+                    })
+                    .collect(),
+                schemas: manifest.schemas.clone(),
                 plans,
                 response_nodes,
                 routes,

@@ -1,0 +1,517 @@
+//! Strict (JSON) validation of a body against its declared type, collecting every error.
+//!
+//! Where this checker is not sure it would word an error exactly as msgspec does (complex
+//! unions, tagged or array-like structs, key types other than str), it steps aside
+//! (`Unsure`) and msgspec's own decoding reports the error instead.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::manifest::{Field, Schema, TypeRef};
+use crate::temporal;
+use crate::validation::{Issue, LocPart};
+
+/// Outcome of checking a body.
+pub enum BodyCheck {
+    /// Valid as far as this checker can tell.
+    Valid,
+    /// Errors, all of them, worded as msgspec words them.
+    Invalid(Vec<Issue>),
+    /// Not decided here: let msgspec decode and report.
+    Unsure,
+}
+
+struct Unsure;
+
+type Check = Result<(), Unsure>;
+
+struct Checker<'a> {
+    schemas: &'a BTreeMap<String, Schema>,
+    loc: Vec<LocPart>,
+    issues: Vec<Issue>,
+}
+
+/// msgspec's name for the JSON kind of a value ("got `...`").
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        // msgspec names integers outside the 64-bit range `float` (it still decodes them as int).
+        Value::Number(n) if is_integer(n) && (n.is_i64() || n.is_u64()) => "int",
+        Value::Number(_) => "float",
+        Value::String(_) => "str",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn is_integer(n: &serde_json::Number) -> bool {
+    !n.as_str().contains(['.', 'e', 'E'])
+}
+
+/// Python's repr of a str, when it is the plain `'...'` form.
+fn python_repr(text: &str) -> Option<String> {
+    let plain = text
+        .chars()
+        .all(|c| !c.is_control() && c != '\'' && c != '\\');
+    plain.then(|| format!("'{text}'"))
+}
+
+pub fn validate_body(body: &[u8], ty: &TypeRef, schemas: &BTreeMap<String, Schema>) -> BodyCheck {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(err) if err.to_string().contains("recursion limit") => return BodyCheck::Unsure,
+        Err(err) => {
+            let message = err.to_string();
+            let reason = message.split(" at line ").next().unwrap_or(&message);
+            return BodyCheck::Invalid(vec![Issue {
+                loc: vec![
+                    LocPart::Key("body".into()),
+                    LocPart::Index(err.line()),
+                    LocPart::Index(err.column()),
+                ],
+                msg: format!(
+                    "Invalid JSON at line {}, column {}: {reason}",
+                    err.line(),
+                    err.column()
+                ),
+                kind: "json_invalid",
+            }]);
+        }
+    };
+    let mut checker = Checker {
+        schemas,
+        loc: vec![LocPart::Key("body".into())],
+        issues: Vec::new(),
+    };
+    match checker.check(ty, &value) {
+        Err(Unsure) => BodyCheck::Unsure,
+        Ok(()) if checker.issues.is_empty() => BodyCheck::Valid,
+        Ok(()) => BodyCheck::Invalid(checker.issues),
+    }
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, msg: String) {
+        self.issues.push(Issue {
+            loc: self.loc.clone(),
+            msg,
+            kind: "validation_error",
+        });
+    }
+
+    fn expected(&mut self, name: &str, value: &Value) {
+        self.fail(format!("Expected `{name}`, got `{}`", kind(value)));
+    }
+
+    fn at<F: FnOnce(&mut Self) -> Check>(&mut self, part: LocPart, f: F) -> Check {
+        self.loc.push(part);
+        let result = f(self);
+        self.loc.pop();
+        result
+    }
+
+    fn string_format(
+        &mut self,
+        name: &str,
+        value: &Value,
+        ok: impl Fn(&str) -> bool,
+        invalid: &str,
+    ) {
+        match value {
+            Value::String(text) if ok(text) => {}
+            Value::String(_) => self.fail(invalid.to_owned()),
+            other => self.expected(name, other),
+        }
+    }
+
+    fn check(&mut self, ty: &TypeRef, value: &Value) -> Check {
+        match ty {
+            TypeRef::Any => {}
+            TypeRef::None if value.is_null() => {}
+            TypeRef::None => self.expected("null", value),
+            TypeRef::Bool if value.is_boolean() => {}
+            TypeRef::Bool => self.expected("bool", value),
+            TypeRef::Int => match value {
+                Value::Number(n) if is_integer(n) => {
+                    // CPython's int/str conversion limit, as msgspec enforces it.
+                    if n.as_str().len() > 4300 {
+                        self.fail("Integer value out of range".into());
+                    }
+                }
+                other => self.expected("int", other),
+            },
+            TypeRef::Float => match value {
+                Value::Number(n) => {
+                    if n.as_str().parse::<f64>().map_or(true, f64::is_infinite) {
+                        self.fail("Number out of range".into());
+                    }
+                }
+                other => self.expected("float", other),
+            },
+            TypeRef::Str if value.is_string() => {}
+            TypeRef::Str => self.expected("str", value),
+            TypeRef::Bytes => {
+                self.string_format("bytes", value, is_base64, "Invalid base64 encoded string")
+            }
+            TypeRef::Uuid => self.string_format(
+                "uuid",
+                value,
+                |t| temporal::parse_uuid(t).is_some(),
+                "Invalid UUID",
+            ),
+            TypeRef::Date => self.string_format(
+                "date",
+                value,
+                |t| temporal::parse_date(t).is_some(),
+                "Invalid RFC3339 encoded date",
+            ),
+            TypeRef::Time => self.string_format(
+                "time",
+                value,
+                |t| temporal::parse_time(t).is_some(),
+                "Invalid RFC3339 encoded time",
+            ),
+            TypeRef::Datetime => self.string_format(
+                "datetime",
+                value,
+                |t| temporal::parse_rfc3339_datetime(t).is_some(),
+                "Invalid RFC3339 encoded datetime",
+            ),
+            TypeRef::Decimal => match value {
+                Value::Number(_) => {}
+                Value::String(text) if crate::coerce::is_python_decimal(text) => {}
+                Value::String(_) => self.fail("Invalid decimal string".into()),
+                other => self.expected("decimal", other),
+            },
+            TypeRef::Timedelta => match value {
+                Value::String(_) => return Err(Unsure), // ISO 8601 durations: msgspec checks them
+                other => self.expected("duration", other),
+            },
+            TypeRef::Raw => {}
+            TypeRef::List { item }
+            | TypeRef::Set { item }
+            | TypeRef::Frozenset { item }
+            | TypeRef::Vartuple { item } => match value {
+                Value::Array(items) => {
+                    for (index, element) in items.iter().enumerate() {
+                        self.at(LocPart::Index(index), |c| c.check(item, element))?;
+                    }
+                }
+                other => self.expected("array", other),
+            },
+            TypeRef::Tuple { items: types } => match value {
+                Value::Array(items) => {
+                    // msgspec checks items as it reads them and the length at the end.
+                    for (index, (element, ty)) in items.iter().zip(types).enumerate() {
+                        self.at(LocPart::Index(index), |c| c.check(ty, element))?;
+                    }
+                    if items.len() != types.len() {
+                        self.fail(format!("Expected `array` of length {}", types.len()));
+                    }
+                }
+                other => self.expected("array", other),
+            },
+            TypeRef::Dict { key, value: item } => {
+                if !matches!(**key, TypeRef::Str | TypeRef::Any) {
+                    return Err(Unsure);
+                }
+                match value {
+                    Value::Object(map) => {
+                        for (k, v) in map {
+                            self.at(LocPart::Key(k.clone()), |c| c.check(item, v))?;
+                        }
+                    }
+                    other => self.expected("object", other),
+                }
+            }
+            TypeRef::Optional { inner } => {
+                if !value.is_null() {
+                    return self.union(&[(**inner).clone(), TypeRef::None], value);
+                }
+            }
+            TypeRef::Union { options } => return self.union(options, value),
+            TypeRef::Literal { values } => return self.literal(values, value),
+            TypeRef::Named { name } => return self.named(name, value),
+        }
+        Ok(())
+    }
+
+    /// Unions of `None` and one other type, or of JSON scalar kinds only; anything else is
+    /// msgspec's to judge.
+    fn union(&mut self, options: &[TypeRef], value: &Value) -> Check {
+        let others: Vec<&TypeRef> = options.iter().filter(|t| **t != TypeRef::None).collect();
+        let nullable = others.len() < options.len();
+        if value.is_null() && nullable {
+            return Ok(());
+        }
+        if let [single] = others[..] {
+            if !nullable {
+                return self.check(single, value);
+            }
+            // `T | None` with a value of the wrong JSON kind names both, as msgspec does.
+            let (name, fits) = self.shape(single, value).ok_or(Unsure)?;
+            if !fits {
+                self.fail(format!("Expected `{name} | null`, got `{}`", kind(value)));
+                return Ok(());
+            }
+            return self.check(single, value);
+        }
+        type KindTest = (&'static str, fn(&TypeRef) -> bool);
+        const ORDER: [KindTest; 4] = [
+            ("bool", |t| *t == TypeRef::Bool),
+            ("int", |t| *t == TypeRef::Int),
+            ("float", |t| *t == TypeRef::Float),
+            ("str", |t| *t == TypeRef::Str),
+        ];
+        if !others.iter().all(|t| ORDER.iter().any(|(_, is)| is(t))) {
+            return Err(Unsure);
+        }
+        let got = kind(value);
+        let accepts = |name: &str| {
+            others
+                .iter()
+                .any(|t| ORDER.iter().any(|(n, is)| *n == name && is(t)))
+        };
+        let int_token = matches!(value, Value::Number(n) if is_integer(n));
+        let ok = accepts(got) || (int_token && (accepts("int") || accepts("float")));
+        if !ok {
+            let mut names: Vec<&str> = ORDER
+                .iter()
+                .filter(|(n, _)| accepts(n))
+                .map(|(n, _)| *n)
+                .collect();
+            if nullable {
+                names.push("null");
+            }
+            self.fail(format!("Expected `{}`, got `{got}`", names.join(" | ")));
+        }
+        Ok(())
+    }
+
+    /// msgspec's name for `ty` and whether `value`'s JSON kind can be one, when known.
+    fn shape(&self, ty: &TypeRef, value: &Value) -> Option<(&'static str, bool)> {
+        let is = |k: &str| {
+            kind(value) == k || (k == "int" && matches!(value, Value::Number(n) if is_integer(n)))
+        };
+        Some(match ty {
+            TypeRef::Int => ("int", is("int")),
+            TypeRef::Float => ("float", is("int") || is("float")),
+            TypeRef::Bool => ("bool", is("bool")),
+            TypeRef::Str => ("str", is("str")),
+            TypeRef::Bytes => ("bytes", is("str")),
+            TypeRef::Uuid => ("uuid", is("str")),
+            TypeRef::Date => ("date", is("str")),
+            TypeRef::Time => ("time", is("str")),
+            TypeRef::Datetime => ("datetime", is("str")),
+            TypeRef::Decimal => ("decimal", is("str") || is("int") || is("float")),
+            TypeRef::Timedelta => ("duration", is("str")),
+            TypeRef::List { .. }
+            | TypeRef::Set { .. }
+            | TypeRef::Frozenset { .. }
+            | TypeRef::Vartuple { .. }
+            | TypeRef::Tuple { .. } => ("array", is("array")),
+            TypeRef::Dict { .. } => ("object", is("object")),
+            TypeRef::Named { name } => match self.schemas.get(name)? {
+                Schema::Struct {
+                    array_like: false, ..
+                }
+                | Schema::Dataclass { .. }
+                | Schema::Typeddict { .. } => ("object", is("object")),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    fn literal(&mut self, values: &[Value], value: &Value) -> Check {
+        if values.contains(value) {
+            return Ok(());
+        }
+        let all_str = values.iter().all(Value::is_string);
+        let all_int = values
+            .iter()
+            .all(|v| matches!(v, Value::Number(n) if is_integer(n)));
+        match value {
+            Value::String(text) if all_str => {
+                let repr = python_repr(text).ok_or(Unsure)?;
+                self.fail(format!("Invalid enum value {repr}"));
+            }
+            Value::Number(n) if all_int && is_integer(n) => {
+                self.fail(format!("Invalid enum value {}", n.as_str()))
+            }
+            _ => return Err(Unsure),
+        }
+        Ok(())
+    }
+
+    fn named(&mut self, name: &str, value: &Value) -> Check {
+        let schemas = self.schemas;
+        match schemas.get(name) {
+            None => Err(Unsure),
+            Some(Schema::Enum { values }) => self.literal(values, value),
+            Some(Schema::Struct {
+                fields,
+                tag_field,
+                array_like,
+                forbid_unknown_fields,
+                ..
+            }) => {
+                if *array_like || tag_field.is_some() {
+                    return Err(Unsure);
+                }
+                self.object(fields, value, *forbid_unknown_fields, true)
+            }
+            Some(Schema::Dataclass { fields }) => self.object(fields, value, false, false),
+            Some(Schema::Typeddict { fields }) => self.object(fields, value, false, true),
+            Some(Schema::Namedtuple { .. }) => Err(Unsure),
+        }
+    }
+
+    fn object(
+        &mut self,
+        fields: &[Field],
+        value: &Value,
+        forbid_unknown: bool,
+        renamed: bool,
+    ) -> Check {
+        let Value::Object(map) = value else {
+            self.expected("object", value);
+            return Ok(());
+        };
+        let wire_name = |f: &Field| {
+            if renamed {
+                f.encode_name.clone()
+            } else {
+                f.name.clone()
+            }
+        };
+        for (key, item) in map {
+            match fields.iter().find(|f| wire_name(f) == *key) {
+                Some(field) => self.at(LocPart::Key(key.clone()), |c| c.check(&field.ty, item))?,
+                None if forbid_unknown => {
+                    self.at(LocPart::Key(key.clone()), |c| {
+                        c.fail(format!("Object contains unknown field `{key}`"));
+                        Ok(())
+                    })?;
+                }
+                None => {}
+            }
+        }
+        for field in fields.iter().filter(|f| f.required) {
+            let name = wire_name(field);
+            if !map.contains_key(&name) {
+                let mut loc = self.loc.clone();
+                loc.push(LocPart::Key(name.clone()));
+                self.issues.push(Issue {
+                    loc,
+                    msg: format!("Object missing required field `{name}`"),
+                    kind: "missing_field",
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Padded standard base64, trailing bits allowed (as msgspec accepts them).
+fn is_base64(text: &str) -> bool {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine;
+    const ENGINE: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    ENGINE.decode(text).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(
+        body: &str,
+        ty: &TypeRef,
+        schemas: &BTreeMap<String, Schema>,
+    ) -> Vec<(String, String)> {
+        match validate_body(body.as_bytes(), ty, schemas) {
+            BodyCheck::Invalid(issues) => issues
+                .into_iter()
+                .map(|i| (serde_json::to_string(&i.loc).unwrap(), i.msg))
+                .collect(),
+            BodyCheck::Valid => vec![],
+            BodyCheck::Unsure => vec![("unsure".into(), String::new())],
+        }
+    }
+
+    #[test]
+    fn reports_every_failing_field() {
+        let schemas: BTreeMap<String, Schema> = serde_json::from_str(
+            r#"{"m:Line":{"kind":"struct","fields":[
+                {"name":"sku","encode_name":"sku","type":{"kind":"str"},"required":true},
+                {"name":"price","encode_name":"price","type":{"kind":"float"},"required":true}],
+              "tag_field":null,"tag":null,"array_like":false,"forbid_unknown_fields":false,"omit_defaults":false}}"#,
+        )
+        .unwrap();
+        let ty = TypeRef::List {
+            item: Box::new(TypeRef::Named {
+                name: "m:Line".into(),
+            }),
+        };
+        let issues = check(r#"[{"sku":1,"price":"x"},{"sku":"a"}]"#, &ty, &schemas);
+        assert_eq!(
+            issues,
+            vec![
+                (
+                    r#"["body",0,"sku"]"#.into(),
+                    "Expected `str`, got `int`".into()
+                ),
+                (
+                    r#"["body",0,"price"]"#.into(),
+                    "Expected `float`, got `str`".into()
+                ),
+                (
+                    r#"["body",1,"price"]"#.into(),
+                    "Object missing required field `price`".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn scalars_and_unions() {
+        let none = BTreeMap::new();
+        assert_eq!(
+            check("1.0", &TypeRef::Int, &none)[0].1,
+            "Expected `int`, got `float`"
+        );
+        assert_eq!(
+            check("1e400", &TypeRef::Float, &none)[0].1,
+            "Number out of range"
+        );
+        assert!(check("1", &TypeRef::Float, &none).is_empty());
+        let union = TypeRef::Union {
+            options: vec![TypeRef::Int, TypeRef::Str, TypeRef::None],
+        };
+        assert_eq!(
+            check("1.5", &union, &none)[0].1,
+            "Expected `int | str | null`, got `float`"
+        );
+        assert_eq!(
+            check(r#""Y""#, &TypeRef::Bytes, &none)[0].1,
+            "Invalid base64 encoded string"
+        );
+        assert!(check(r#""Zm9v+/==""#, &TypeRef::Bytes, &none).is_empty());
+        let literal = TypeRef::Literal {
+            values: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(
+            check(r#""c""#, &literal, &none)[0].1,
+            "Invalid enum value 'c'"
+        );
+        assert_eq!(check("{bad", &TypeRef::Any, &none)[0].0, r#"["body",1,2]"#);
+    }
+}

@@ -1,0 +1,154 @@
+"""Request bodies: accepted and rejected exactly as `msgspec.json.decode(body, type=T)` does, with
+msgspec's wording for the errors (all of them, where msgspec stops at the first)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from typing import Annotated, Any, Literal
+
+import msgspec
+import pytest
+from django_bolt import Body, BoltAPI
+from django_bolt.testing import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+class Address(msgspec.Struct):
+    street: str
+    zip_code: int
+
+
+class Person(msgspec.Struct, rename="camel"):
+    full_name: str
+    age: int
+    score: float = 0.0
+    tags: list[str] = []
+    address: Address | None = None
+    kind: Literal["a", "b"] = "a"
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    id: uuid.UUID
+    day: dt.date
+    at: dt.datetime | None = None
+    amount: decimal.Decimal = decimal.Decimal("0")
+    blob: bytes = b""
+
+
+DECLARED = {
+    "person": Person,
+    "people": list[Person],
+    "strict": Strict,
+    "mapping": dict[str, list[int]],
+    "pair": tuple[int, str],
+    "scalars": list[int | str | None],
+    "floats": list[float],
+    "anything": Any,
+}
+RECEIVED: list[Any] = []
+api = BoltAPI()
+for _name, _declared in DECLARED.items():
+    def _handler(payload, _name=_name):
+        RECEIVED.append(payload)
+        return {"ok": True}
+
+    _handler.__name__ = f"post_{_name}"
+    _handler.__qualname__ = f"post_{_name}"
+    _handler.__annotations__ = {"payload": Annotated[_declared, Body()], "return": dict}
+    api.post(f"/{_name}")(_handler)
+
+
+@pytest.fixture(scope="module", params=["interpreted", "compiled"])
+def client(request):
+    with TestClient(api, compiled=request.param == "compiled") as c:
+        yield c
+
+
+def check(client: TestClient, name: str, body: bytes) -> None:
+    RECEIVED.clear()
+    response = client.post(f"/{name}", content=body, headers={"content-type": "application/json"})
+    try:
+        expected = msgspec.json.decode(body, type=DECLARED[name])
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
+        assert response.status_code == 422, (name, body, response.content)
+        assert RECEIVED == []
+        detail = response.json()["detail"]
+        if isinstance(exc, msgspec.ValidationError):
+            message = str(exc).split(" - at `")[0]
+            assert message in [item["msg"] for item in detail], (name, body, detail, str(exc))
+        return
+    assert response.status_code == 200, (name, body, response.content)
+    assert RECEIVED == [expected]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6) | st.sampled_from(["a", "b", "2024-01-05", "2024-01-05T10:00:00Z", "1.5", "YWI=",
+                                             "0b5d1c1e-9c3a-4d5e-8f00-1234567890ab", "fullName", "zipCode"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["fullName", "age", "score", "tags", "address", "kind", "street", "zipCode", "id", "day",
+                         "at", "amount", "blob", "x"]), children, max_size=6),
+    max_leaves=15,
+)
+
+
+def valid_person():
+    return st.fixed_dictionaries(
+        {"fullName": st.text(max_size=5), "age": st.integers(-5, 200)},
+        optional={"score": st.floats(allow_nan=False, allow_infinity=False) | st.integers(0, 9),
+                  "tags": st.lists(st.text(max_size=3), max_size=3),
+                  "address": st.none() | st.fixed_dictionaries({"street": st.text(max_size=3),
+                                                                "zipCode": st.integers(0, 99999)}),
+                  "kind": st.sampled_from(["a", "b", "c"])})
+
+
+def mutate(value: Any):
+    """A value, or the value with one field replaced by something of another type."""
+    return st.one_of(st.just(value), json_values.map(lambda junk: _replace(value, junk)))
+
+
+def _replace(value: Any, junk: Any) -> Any:
+    if isinstance(value, dict) and value:
+        key = sorted(value)[len(json.dumps(junk)) % len(value)]
+        return {**value, key: junk}
+    return junk
+
+
+SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@SETTINGS
+@given(name=st.sampled_from(sorted(DECLARED)), value=json_values)
+def test_random_json_matches_msgspec(client, name, value):
+    check(client, name, json.dumps(value).encode())
+
+
+@SETTINGS
+@given(person=valid_person().flatmap(mutate))
+def test_near_valid_people_match_msgspec(client, person):
+    check(client, "person", json.dumps(person).encode())
+    check(client, "people", json.dumps([person, person]).encode())
+
+
+@pytest.mark.parametrize(("name", "body"), [
+    ("person", b'{"fullName": "x", "age": 1.0}'),
+    ("person", b'{"fullName": "x", "age": 1, "kind": "c"}'),
+    ("strict", b'{"id": "nope", "day": "2024-02-30", "extra": 1}'),
+    ("strict", b'{"id": "0b5d1c1e-9c3a-4d5e-8f00-1234567890ab", "day": "2024-02-29", "blob": "Zm9v+/=="}'),
+    ("strict", b'{"id": "0b5d1c1e9c3a4d5e8f001234567890ab", "day": "2024-02-29", "at": "2024-01-01T00:00"}'),
+    ("mapping", b'{"a": [1, "2"], "b": 3}'),
+    ("pair", b'[1]'),
+    ("pair", b'[1, 2]'),
+    ("scalars", b'[1, "a", null, 1.5, true]'),
+    ("floats", b'[1, 1e400]'),
+    ("anything", b'{"a": [1, 2]}'),
+    ("person", b'{"fullName": "x", "age": 99999999999999999999999999}'),
+    ("person", b'{bad json'),
+    ("person", b'\xff'),
+])
+def test_edge_cases(client, name, body):
+    check(client, name, body)

@@ -79,6 +79,20 @@ pub fn test_request<'py>(
     )
 }
 
+/// Validate JSON `body` against a type descriptor and schemas (manifest JSON): the issues as a
+/// JSON array, or None when valid (or left to msgspec).
+#[pyfunction]
+pub fn validate_json(body: &[u8], ty: &str, schemas: &str) -> PyResult<Option<String>> {
+    use crate::decode::{validate_body, BodyCheck};
+    let bad = |e: serde_json::Error| pyo3::exceptions::PyValueError::new_err(e.to_string());
+    let ty: crate::manifest::TypeRef = serde_json::from_str(ty).map_err(bad)?;
+    let schemas = serde_json::from_str(schemas).map_err(bad)?;
+    Ok(match validate_body(body, &ty, &schemas) {
+        BodyCheck::Invalid(issues) => Some(serde_json::to_string(&issues).map_err(bad)?),
+        BodyCheck::Valid | BodyCheck::Unsure => None,
+    })
+}
+
 /// Module init of a generated project extension: the runtime plus its compiled table.
 pub fn register_compiled(
     module: &Bound<'_, PyModule>,
@@ -97,5 +111,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<crate::bridge::Request>()?;
     module.add_function(wrap_pyfunction!(serve, module)?)?;
     module.add_function(wrap_pyfunction!(test_request, module)?)?;
+    module.add_function(wrap_pyfunction!(validate_json, module)?)?;
     Ok(())
 }

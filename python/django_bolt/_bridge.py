@@ -18,6 +18,7 @@ import msgspec
 
 from .exceptions import HTTPException, ResponseValidationError, ValidationException
 from .responses import Response
+from .serializers.base import SerializerValidationError
 
 logger = logging.getLogger("django_bolt")
 _ANY = Any
@@ -58,6 +59,8 @@ def decode_body(body: bytes, body_type: Any) -> Any:
     except UnicodeDecodeError as exc:
         raise RequestValidationError([{"loc": ["body"], "msg": f"Invalid UTF-8: {exc.reason}",
                                        "type": "json_invalid"}]) from None
+    except SerializerValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors]) from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,13 @@
+"""Serializers: msgspec Structs with validators, computed fields and Django model integration."""
+
+from msgspec import Meta
+
+from .base import Serializer, SerializerValidationError
+from .decorators import computed_field, field_validator, model_validator
+from .fields import FieldConfig, field
+from .helpers import create_serializer
+
+__all__ = [
+    "Serializer", "SerializerValidationError", "field", "FieldConfig", "Meta", "field_validator",
+    "model_validator", "computed_field", "create_serializer",
+]

@@ -1,0 +1,236 @@
+"""`Serializer`: a msgspec Struct with field and model validators, computed fields, per-field
+options and Django model integration (django-bolt's API)."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
+
+import msgspec
+
+from .fields import FieldConfig
+
+T = TypeVar("T", bound="Serializer")
+_STRUCT_META = type(msgspec.Struct)
+VALIDATION_ERRORS = (ValueError, TypeError, AssertionError)
+
+
+class SerializerValidationError(Exception):
+    """Validator failures, one `{"loc", "msg", "type"}` item per failing field.
+
+    Deliberately not a ValueError: msgspec would fold it into one message, and every field's
+    error must reach the 422 on its own."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class _SerializerMeta(_STRUCT_META):
+    def __new__(mcs, name: str, bases: tuple, namespace: dict, **kwargs: Any):
+        configs: dict[str, FieldConfig] = {}
+        for key, value in list(namespace.items()):
+            if isinstance(value, FieldConfig):
+                configs[key] = value
+                namespace[key] = value.to_msgspec()
+        field_validators: dict[str, list] = {}
+        model_validators: list = []
+        computed: list[str] = []
+        for key, value in namespace.items():
+            fn = getattr(value, "__func__", value)
+            marker = getattr(fn, "__bolt_field_validator__", None)
+            if marker is not None:
+                for field_name in marker[0]:
+                    field_validators.setdefault(field_name, []).append(fn)
+            if getattr(fn, "__bolt_model_validator__", False):
+                model_validators.append(fn)
+            if isinstance(value, property) and getattr(value.fget, "__bolt_computed__", False):
+                computed.append(key)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        inherited = [b for b in reversed(cls.__mro__[1:]) if isinstance(b, _SerializerMeta)]
+        all_configs: dict[str, FieldConfig] = {}
+        all_validators: dict[str, list] = {}
+        all_model_validators: list = []
+        all_computed: list[str] = []
+        for base in inherited:
+            all_configs.update(base.__bolt_field_configs__)
+            for k, v in base.__bolt_field_validators__.items():
+                all_validators.setdefault(k, []).extend(v)
+            all_model_validators.extend(base.__bolt_model_validators__)
+            all_computed.extend(c for c in base.__bolt_computed__ if c not in all_computed)
+        all_configs.update(configs)
+        for k, v in field_validators.items():
+            all_validators.setdefault(k, []).extend(v)
+        all_model_validators.extend(model_validators)
+        all_computed.extend(c for c in computed if c not in all_computed)
+        unknown = set(all_validators) - set(cls.__struct_fields__)
+        if unknown:
+            raise TypeError(f"{name}: field_validator for unknown field(s) {sorted(unknown)}")
+        cls.__bolt_field_configs__ = all_configs
+        cls.__bolt_field_validators__ = all_validators
+        cls.__bolt_model_validators__ = all_model_validators
+        cls.__bolt_computed__ = tuple(all_computed)
+        cls.__bolt_encode_names__ = dict(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
+        return cls
+
+
+def _nested(annotation: Any) -> tuple[type[Serializer], bool] | None:
+    """`(serializer class, many)` when a field holds nested serializers."""
+    annotation = typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType) and len(args) == 1:
+        annotation = args[0]
+    if isinstance(annotation, type) and issubclass(annotation, Serializer):
+        return annotation, False
+    if typing.get_origin(annotation) in (list, tuple, set, frozenset):
+        inner = typing.get_args(annotation)
+        if inner and isinstance(inner[0], type) and issubclass(inner[0], Serializer):
+            return inner[0], True
+    return None
+
+
+def _resolve(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = getattr(obj, part)
+        if obj is None:
+            return None
+    return obj
+
+
+def _is_related_manager(value: Any) -> bool:
+    return hasattr(value, "all") and hasattr(value, "model") and hasattr(value, "get_queryset")
+
+
+class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
+    """Subclass with typed fields; use `field(...)`, `@field_validator`, `@model_validator` and
+    `@computed_field`. Valid instances come from decoding a request body, `model_validate`,
+    `model_validate_json` or `from_model`."""
+
+    __bolt_field_configs__: ClassVar[dict[str, FieldConfig]]
+    __bolt_field_validators__: ClassVar[dict[str, list]]
+    __bolt_model_validators__: ClassVar[list]
+    __bolt_computed__: ClassVar[tuple[str, ...]]
+    __bolt_encode_names__: ClassVar[dict[str, str]]
+
+    def __post_init__(self) -> None:
+        cls = type(self)
+        errors: list[dict[str, Any]] = []
+        for field_name, validators in cls.__bolt_field_validators__.items():
+            value = getattr(self, field_name)
+            try:
+                for validator in validators:
+                    result = validator(cls, value)
+                    value = value if result is None else result
+            except VALIDATION_ERRORS as exc:
+                errors.append({"loc": [cls.__bolt_encode_names__[field_name]], "msg": str(exc) or type(exc).__name__,
+                               "type": "value_error"})
+                continue
+            setattr(self, field_name, value)
+        if not errors:
+            for validator in cls.__bolt_model_validators__:
+                try:
+                    validator(self)
+                except VALIDATION_ERRORS as exc:
+                    errors.append({"loc": [], "msg": str(exc) or type(exc).__name__, "type": "value_error"})
+        if errors:
+            raise SerializerValidationError(errors)
+
+    # -- input --------------------------------------------------------------------------------
+
+    @classmethod
+    def model_validate(cls: type[T], data: Any) -> T:
+        """Validate a dict (every failing field reported) or an object's attributes."""
+        from ..exceptions import RequestValidationError
+
+        if isinstance(data, dict):
+            return cls.model_validate_json(msgspec.json.encode(data))
+        try:
+            return msgspec.convert(data, cls, from_attributes=True)
+        except msgspec.ValidationError as exc:
+            raise RequestValidationError([_issue(str(exc))]) from None
+        except SerializerValidationError as exc:
+            raise RequestValidationError(exc.errors) from None
+
+    @classmethod
+    def model_validate_json(cls: type[T], data: str | bytes) -> T:
+        from .. import _core
+        from .._schema import SchemaRegistry
+        from ..exceptions import RequestValidationError
+
+        raw = data.encode() if isinstance(data, str) else data
+        registry = SchemaRegistry()
+        described = registry.describe(cls)
+        found = _core.validate_json(raw, msgspec.json.encode(described).decode(), msgspec.json.encode(registry.schemas).decode())
+        issues = msgspec.json.decode(found) if found is not None else None
+        if issues:
+            raise RequestValidationError([{**i, "loc": i["loc"][1:]} for i in issues])
+        try:
+            return msgspec.json.decode(raw, type=cls)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise RequestValidationError([_issue(str(exc))]) from None
+        except SerializerValidationError as exc:
+            raise RequestValidationError(exc.errors) from None
+
+    @classmethod
+    def from_model(cls: type[T], instance: Any) -> T:
+        """Read the fields from a model instance: `source="fk.field"` paths, related managers
+        as lists, nested serializers recursively. Validators run as for any instance."""
+        values: dict[str, Any] = {}
+        hints = typing.get_type_hints(cls, include_extras=True)
+        for name, field_info in zip(cls.__struct_fields__, msgspec.structs.fields(cls), strict=True):
+            config = cls.__bolt_field_configs__.get(name)
+            if config is not None and config.write_only:
+                continue
+            try:
+                value = _resolve(instance, config.source if config and config.source else name)
+            except AttributeError:
+                if field_info.required:
+                    raise
+                continue
+            if _is_related_manager(value):
+                value = list(value.all())
+            nested = _nested(hints.get(name))
+            if nested is not None and value is not None:
+                nested_cls, many = nested
+                value = [nested_cls.from_model(v) for v in value] if many else nested_cls.from_model(value)
+            values[name] = value
+        return cls(**values)
+
+    @classmethod
+    def from_models(cls: type[T], objects: Iterable[Any]) -> list[T]:
+        return [cls.from_model(obj) for obj in objects]
+
+    # -- output -------------------------------------------------------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        """The output dict: wire names, computed fields, without write-only fields."""
+        cls = type(self)
+        data = msgspec.to_builtins(self)
+        for name, config in cls.__bolt_field_configs__.items():
+            if config.write_only:
+                data.pop(cls.__bolt_encode_names__[name], None)
+        for name in cls.__bolt_computed__:
+            data[name] = msgspec.to_builtins(getattr(self, name))
+        return data
+
+    def dump_json(self) -> bytes:
+        return msgspec.json.encode(self.dump())
+
+    @classmethod
+    def dump_many(cls, instances: Iterable[Serializer]) -> list[dict[str, Any]]:
+        return [instance.dump() for instance in instances]
+
+    @classmethod
+    def dump_many_json(cls, instances: Iterable[Serializer]) -> bytes:
+        return msgspec.json.encode(cls.dump_many(instances))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).__struct_fields__}
+
+
+def _issue(message: str) -> dict[str, Any]:
+    from .._bridge import validation_issue
+
+    issue = validation_issue(message)
+    return {**issue, "loc": issue["loc"][1:]}

@@ -1,0 +1,41 @@
+"""`field_validator`, `model_validator` and `computed_field` markers for Serializer classes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def field_validator(*fields: str, mode: str = "after") -> Callable[[Callable], Callable]:
+    """`@field_validator("email")` on `def f(cls, value)`: return the (possibly changed) value,
+    or raise ValueError/TypeError/AssertionError to reject it."""
+    if not fields or not all(isinstance(f, str) for f in fields):
+        raise TypeError("field_validator() takes the names of the fields it validates")
+    if mode != "after":
+        raise ValueError("field_validator supports mode='after' (validators see the typed value)")
+
+    def mark(fn: Callable) -> Callable:
+        fn.__bolt_field_validator__ = (fields, mode)
+        return fn
+
+    return mark
+
+
+def model_validator(fn: Callable | None = None, *, mode: str = "after") -> Any:
+    """`@model_validator` on `def f(self)`: raise ValueError/TypeError/AssertionError to reject
+    the whole object; may return a replacement instance."""
+    if mode != "after":
+        raise ValueError("model_validator supports mode='after'")
+
+    def mark(f: Callable) -> Callable:
+        f.__bolt_model_validator__ = True
+        return f
+
+    return mark(fn) if fn is not None else mark
+
+
+def computed_field(fn: Callable) -> property:
+    """A read-only value derived from the fields, included by `dump()`."""
+    prop = property(fn)
+    prop.fget.__bolt_computed__ = True
+    return prop

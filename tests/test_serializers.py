@@ -1,0 +1,153 @@
+"""`django_bolt.serializers`: validators reported per field, computed/write-only/aliased fields,
+Django model integration, and their behaviour through HTTP in both tables."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import msgspec
+import pytest
+from django_bolt import BoltAPI
+from django_bolt.exceptions import RequestValidationError
+from django_bolt.serializers import (
+    Serializer,
+    computed_field,
+    create_serializer,
+    field,
+    field_validator,
+    model_validator,
+)
+from library.models import Author, Book
+
+
+class Signup(Serializer):
+    username: str
+    password: str = field(write_only=True, default="")
+    age: int = 0
+    display: str = field(alias="displayName", default="")
+
+    @field_validator("username")
+    def normalize(cls, value):
+        if not value.strip():
+            raise ValueError("username must not be blank")
+        return value.strip().lower()
+
+    @field_validator("age")
+    def adult(cls, value):
+        if value < 18:
+            raise ValueError("must be 18 or older")
+
+    @model_validator
+    def password_not_username(self):
+        if self.password and self.password == self.username:
+            raise ValueError("password must differ from the username")
+
+    @computed_field
+    def greeting(self) -> str:
+        return f"hello {self.username}"
+
+
+class AuthorOut(Serializer):
+    id: int
+    name: str
+
+
+class BookOut(Serializer):
+    id: int
+    title: str
+    author_name: str = field(source="author.name")
+    author: AuthorOut | None = None
+
+
+class AuthorWithBooks(Serializer):
+    id: int
+    name: str
+    books: list[BookOut] = []
+
+
+def test_field_validators_transform_and_dump_hides_write_only():
+    s = Signup(username="  Bob ", password="pw", age=20, display="B")
+    assert s.username == "bob"
+    assert s.dump() == {"username": "bob", "age": 20, "displayName": "B", "greeting": "hello bob"}
+    assert msgspec.json.decode(s.dump_json()) == s.dump()
+
+
+def test_model_validate_reports_every_field():
+    with pytest.raises(RequestValidationError) as caught:
+        Signup.model_validate({"username": " ", "age": 3})
+    assert caught.value.errors == [
+        {"loc": ["username"], "msg": "username must not be blank", "type": "value_error"},
+        {"loc": ["age"], "msg": "must be 18 or older", "type": "value_error"},
+    ]
+    with pytest.raises(RequestValidationError) as caught:
+        Signup.model_validate_json(b'{"username": 1, "age": "x", "displayName": 2}')
+    assert [e["loc"] for e in caught.value.errors] == [["username"], ["age"], ["displayName"]]
+
+
+def test_model_validator_runs_after_fields():
+    with pytest.raises(RequestValidationError, match="password must differ"):
+        Signup.model_validate({"username": "amy", "password": "amy", "age": 30})
+    assert Signup.model_validate({"username": "Amy", "password": "x", "age": 30}).username == "amy"
+
+
+def test_unknown_validator_field_is_a_class_error():
+    with pytest.raises(TypeError, match="unknown field"):
+        class Broken(Serializer):
+            a: int
+
+            @field_validator("b")
+            def check(cls, value):
+                return value
+
+
+@pytest.mark.django_db
+def test_from_model_follows_sources_relations_and_nesting():
+    author = Author.objects.create(name="Le Guin", born=datetime.date(1929, 10, 21))
+    book = Book.objects.create(title="Earthsea", author=author, price=Decimal("9.99"))
+    out = BookOut.from_model(book)
+    assert (out.author_name, out.author) == ("Le Guin", AuthorOut(id=author.id, name="Le Guin"))
+    nested = AuthorWithBooks.from_model(author)
+    assert [b.title for b in nested.books] == ["Earthsea"]
+    assert msgspec.json.decode(msgspec.json.encode(nested))["books"][0]["author_name"] == "Le Guin"
+
+
+@pytest.mark.django_db
+def test_create_serializer_from_a_model():
+    BookSerializer = create_serializer(Book, fields=["id", "title", "author", "price", "published"])
+    assert BookSerializer.__struct_fields__ == ("title", "author_id", "id", "price", "published")
+    author = Author.objects.create(name="A")
+    book = Book.objects.create(title="T", author=author, price=Decimal("1.50"))
+    data = BookSerializer.from_model(book)
+    assert msgspec.json.decode(msgspec.json.encode(data)) == {
+        "title": "T", "author_id": author.id, "price": "1.50", "id": book.id, "published": None}
+    with pytest.raises(ValueError, match="no field"):
+        create_serializer(Book, fields=["nope"])
+
+
+api = BoltAPI()
+received: list[Signup] = []
+
+
+@api.post("/signup")
+def signup(data: Signup) -> Signup:
+    received.append(data)
+    return data
+
+
+def test_validator_errors_through_http(client_for):
+    received.clear()
+    client = client_for(api)
+    r = client.post("/signup", json={"username": " ", "age": 3})
+    assert r.status_code == 422
+    assert r.json() == {"detail": [
+        {"loc": ["body", "username"], "msg": "username must not be blank", "type": "value_error"},
+        {"loc": ["body", "age"], "msg": "must be 18 or older", "type": "value_error"},
+    ]}
+    r = client.post("/signup", json={"username": 5, "age": "x"})
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "username"], ["body", "age"]]
+    assert received == []
+    r = client.post("/signup", json={"username": "Zed", "password": "p", "age": 40, "displayName": "Z"})
+    assert r.status_code == 200
+    assert r.content == msgspec.json.encode(received[0])
+    assert received[0].username == "zed"

@@ -161,7 +161,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         raw = data.encode() if isinstance(data, str) else data
         registry = SchemaRegistry()
         described = registry.describe(cls)
-        found = _core.validate_json(raw, msgspec.json.encode(described).decode(), msgspec.json.encode(registry.schemas).decode())
+        found = _core.validate_json(raw, msgspec.json.encode(described).decode(),
+                                    msgspec.json.encode(registry.schemas).decode())
         issues = msgspec.json.decode(found) if found is not None else None
         if issues:
             raise RequestValidationError([{**i, "loc": i["loc"][1:]} for i in issues])

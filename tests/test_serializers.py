@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 import pytest
@@ -151,3 +152,85 @@ def test_validator_errors_through_http(client_for):
     assert r.status_code == 200
     assert r.content == msgspec.json.encode(received[0])
     assert received[0].username == "zed"
+
+
+class BookCard(Serializer):
+    id: int
+    title: str
+    price: Decimal
+    published: datetime.date | None
+    author_name: str = field(source="author.name")
+    author: AuthorOut | None = None
+
+
+class AuthorCard(Serializer):
+    id: int
+    name: str
+    books: list[BookCard] = []
+
+
+class ValidatedCard(Serializer):
+    title: str
+
+    @field_validator("title")
+    def upper(cls, value):
+        return value.upper()
+
+
+model_api = BoltAPI()
+
+
+@model_api.get("/books")
+def books_queryset() -> list[BookCard]:
+    return Book.objects.select_related("author").order_by("id")
+
+
+@model_api.get("/books/list")
+def books_list() -> list[BookCard]:
+    return list(Book.objects.select_related("author").order_by("id"))
+
+
+@model_api.get("/authors/{author_id}")
+def author_card(author_id: int) -> AuthorCard:
+    return Author.objects.prefetch_related("books").get(id=author_id)
+
+
+@model_api.get("/validated")
+def validated() -> list[ValidatedCard]:
+    return list(Book.objects.order_by("id"))
+
+
+@pytest.mark.django_db
+def test_model_instances_encode_like_from_model_then_msgspec(client_for):
+    le_guin = Author.objects.create(name="Le Guin")
+    chiang = Author.objects.create(name="Chiang")
+    Book.objects.create(title="Earthsea", author=le_guin, price=Decimal("9.99"), published=datetime.date(1968, 11, 1))
+    Book.objects.create(title="Exhalation", author=chiang, price=Decimal("15.00"))
+    client = client_for(model_api)
+    books = Book.objects.select_related("author").order_by("id")
+    expected = msgspec.json.encode([BookCard.from_model(b) for b in books])
+    assert client.get("/books").content == expected
+    assert client.get("/books/list").content == expected
+    author = Author.objects.prefetch_related("books").get(id=le_guin.id)
+    assert client.get(f"/authors/{le_guin.id}").content == msgspec.json.encode(AuthorCard.from_model(author))
+    assert client.get("/validated").json() == [{"title": "EARTHSEA"}, {"title": "EXHALATION"}]
+
+
+@pytest.mark.django_db
+def test_model_rows_are_read_directly_without_building_serializers(client_for, monkeypatch):
+    author = Author.objects.create(name="A")
+    Book.objects.create(title="T", author=author, price=Decimal("1.00"))
+    expected = msgspec.json.encode([BookCard.from_model(b) for b in Book.objects.select_related("author")])
+    built: list[Any] = []
+    original = BookCard.from_model.__func__
+
+    def counting_from_model(cls, instance):
+        built.append(instance)
+        return original(cls, instance)
+
+    monkeypatch.setattr(BookCard, "from_model", classmethod(counting_from_model))
+    BookCard.from_model(Book.objects.first())
+    assert len(built) == 1  # the probe works: from_model calls are seen
+    built.clear()
+    assert client_for(model_api).get("/books").content == expected
+    assert built == []  # from_model was never called: the rows were read directly

@@ -66,9 +66,31 @@ def decode_body(body: bytes, body_type: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # responses and errors
 
+def _serializers_from_models(value: Any, declared: Any) -> Any:
+    """Model instances (or a QuerySet) returned for a Serializer type go through `from_model`,
+    so source paths, related managers and nesting apply as documented."""
+    import typing
+
+    from .serializers.base import Serializer
+
+    def is_model(obj: Any) -> bool:
+        return not isinstance(obj, (dict, list, tuple, msgspec.Struct)) and obj is not None
+
+    if isinstance(declared, type) and issubclass(declared, Serializer) and is_model(value):
+        return declared.from_model(value)
+    args = typing.get_args(declared)
+    if typing.get_origin(declared) is list and args and isinstance(args[0], type) and issubclass(args[0], Serializer):
+        if hasattr(value, "all") and hasattr(value, "model"):  # a QuerySet or related manager
+            value = list(value.all())
+        if isinstance(value, list):
+            return [args[0].from_model(v) if is_model(v) else v for v in value]
+    return value
+
+
 def encode_declared(value: Any, declared: Any) -> bytes:
     """The body for a value that is not already of the route's declared type: msgspec's
     conversion to that type (attributes of objects such as model instances included)."""
+    value = _serializers_from_models(value, declared)
     try:
         converted = msgspec.convert(value, declared, from_attributes=True)
     except msgspec.ValidationError as exc:

@@ -65,6 +65,9 @@ pub struct StructPlan {
     pub tag_value: Option<Vec<u8>>,
     pub omit_defaults: bool,
     pub array_like: bool,
+    /// For Serializers: the attribute path each field is read from on a model instance
+    /// (`from_model` without building the Serializer); None for other Structs.
+    pub model_sources: Option<Vec<Vec<Py<PyString>>>>,
 }
 
 pub struct ObjectPlan {
@@ -83,6 +86,9 @@ pub enum NamedPlan {
 /// Python types the encoder dispatches on, looked up once.
 pub struct PyTypes {
     pub temporal: super::temporal::Layout,
+    /// Django's QuerySet and Manager base classes, when Django is importable.
+    pub queryset: Option<Py<PyAny>>,
+    pub manager: Option<Py<PyAny>>,
     pub struct_type: Py<PyAny>,
     pub factory_type: Py<PyAny>,
     pub unset: Py<PyAny>,
@@ -106,8 +112,21 @@ impl PyTypes {
         let datetime = py.import("datetime")?;
         let builtins = py.import("builtins")?;
         let get = |m: &Bound<'_, PyModule>, name: &str| m.getattr(name).map(Bound::unbind);
+        let django_models = py.import("django.db.models").ok();
+        let django = |name: &str| {
+            django_models
+                .as_ref()
+                .and_then(|m| m.getattr(name).ok())
+                .map(Bound::unbind)
+        };
         Ok(Self {
             temporal: super::temporal::Layout::new(py)?,
+            queryset: django("QuerySet"),
+            manager: py
+                .import("django.db.models.manager")
+                .ok()
+                .and_then(|m| m.getattr("BaseManager").ok())
+                .map(Bound::unbind),
             struct_type: get(&msgspec, "Struct")?,
             factory_type: py.import("msgspec._core")?.getattr("Factory")?.unbind(),
             unset: get(&msgspec, "UNSET")?,
@@ -125,6 +144,27 @@ impl PyTypes {
             bytearray: get(&builtins, "bytearray")?,
         })
     }
+}
+
+fn model_sources(cls: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Vec<Py<PyString>>>>> {
+    let py = cls.py();
+    let Ok(sources) = cls.getattr("__bolt_model_sources__") else {
+        return Ok(None);
+    };
+    if sources.is_none() {
+        return Ok(None);
+    }
+    let paths: Vec<Vec<String>> = sources.extract()?;
+    Ok(Some(
+        paths
+            .iter()
+            .map(|path| {
+                path.iter()
+                    .map(|part| PyString::intern(py, part).unbind())
+                    .collect()
+            })
+            .collect(),
+    ))
 }
 
 pub fn key_bytes(name: &str) -> Vec<u8> {
@@ -336,6 +376,7 @@ impl Plans {
             tag_value,
             omit_defaults: config.getattr("omit_defaults")?.extract()?,
             array_like: config.getattr("array_like")?.extract()?,
+            model_sources: model_sources(cls)?,
         })
     }
 

@@ -171,8 +171,84 @@ impl Walker<'_> {
             buf.push(b']');
             return Ok(());
         }
+        if let Some(rows) = self.queryset_rows(value)? {
+            return self.sequence(rows.iter().map(|v| (item, v)), buf, depth);
+        }
         let items = Self::items(value).ok_or(EncodeError::Mismatch)?;
         self.sequence(items.iter().map(|v| (item, v)), buf, depth)
+    }
+
+    /// The rows of a Django QuerySet or related manager (`.all()`), evaluated once.
+    fn queryset_rows<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Vec<Bound<'py, PyAny>>>> {
+        let py = value.py();
+        let t = &self.plans.types;
+        let source = if t
+            .queryset
+            .as_ref()
+            .is_some_and(|q| value.is_instance(q.bind(py)).unwrap_or(false))
+        {
+            value.clone()
+        } else if t
+            .manager
+            .as_ref()
+            .is_some_and(|m| value.is_instance(m.bind(py)).unwrap_or(false))
+        {
+            value.call_method0("all")?
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(source.try_iter()?.collect::<PyResult<Vec<_>>>()?))
+    }
+
+    /// A plain object that `from_model` could read (not a value msgspec handles itself).
+    fn is_model_like(&self, value: &Bound<'_, PyAny>) -> bool {
+        let t = &self.plans.types;
+        !(value.is_none()
+            || value.is_exact_instance_of::<PyDict>()
+            || value.is_exact_instance_of::<PyList>()
+            || value.is_exact_instance_of::<PyTuple>()
+            || value
+                .is_instance(t.struct_type.bind(value.py()))
+                .unwrap_or(true))
+    }
+
+    /// A Serializer written straight from a model instance: each field read along its source
+    /// path, exactly what `Serializer.from_model(instance)` then `msgspec.json.encode` give.
+    fn model_structure(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        let sources = plan.model_sources.as_ref().ok_or(EncodeError::Mismatch)?;
+        if plan.array_like || plan.omit_defaults || plan.tag_pair.is_some() {
+            return Err(EncodeError::Mismatch);
+        }
+        buf.push(b'{');
+        for (index, (field, path)) in plan.fields.iter().zip(sources).enumerate() {
+            let mut current = value.clone();
+            for part in path {
+                if current.is_none() {
+                    break;
+                }
+                current = match current.getattr(part.bind(value.py())) {
+                    Ok(next) => next,
+                    // A missing attribute: from_model leaves optional fields to their default.
+                    Err(_) => return Err(EncodeError::Mismatch),
+                };
+            }
+            if index > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(&field.key);
+            self.encode(&field.node, &current, buf, depth + 1)?;
+        }
+        buf.push(b'}');
+        Ok(())
     }
 
     fn sequence<'n, 'v, 'py: 'v>(
@@ -292,6 +368,11 @@ impl Walker<'_> {
         match plan {
             NamedPlan::Struct(plan) if is_type(value, &plan.cls) => {
                 self.structure(plan, value, buf, depth)
+            }
+            NamedPlan::Struct(plan)
+                if plan.model_sources.is_some() && self.is_model_like(value) =>
+            {
+                self.model_structure(plan, value, buf, depth)
             }
             NamedPlan::Dataclass(plan) if is_type(value, &plan.cls) => {
                 self.object_fields(&plan.fields, value, buf, depth)

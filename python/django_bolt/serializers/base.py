@@ -72,6 +72,14 @@ class _SerializerMeta(_STRUCT_META):
         cls.__bolt_model_validators__ = all_model_validators
         cls.__bolt_computed__ = tuple(all_computed)
         cls.__bolt_encode_names__ = dict(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
+        # Attribute paths the Rust encoder reads from model instances, one per field, or None when
+        # `from_model` semantics need Python (validators may change values; write-only fields
+        # take defaults).
+        direct = not all_validators and not all_model_validators and not any(
+            c.write_only for c in all_configs.values())
+        cls.__bolt_model_sources__ = tuple(
+            tuple((all_configs[f].source if f in all_configs and all_configs[f].source else f).split("."))
+            for f in cls.__struct_fields__) if direct else None
         return cls
 
 
@@ -90,14 +98,6 @@ def _nested(annotation: Any) -> tuple[type[Serializer], bool] | None:
     return None
 
 
-def _resolve(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        obj = getattr(obj, part)
-        if obj is None:
-            return None
-    return obj
-
-
 def _is_related_manager(value: Any) -> bool:
     return hasattr(value, "all") and hasattr(value, "model") and hasattr(value, "get_queryset")
 
@@ -112,6 +112,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     __bolt_model_validators__: ClassVar[list]
     __bolt_computed__: ClassVar[tuple[str, ...]]
     __bolt_encode_names__: ClassVar[dict[str, str]]
+    __bolt_model_sources__: ClassVar[tuple[tuple[str, ...], ...] | None]
+    __bolt_from_model_plan__: ClassVar[list | None] = None
 
     def __post_init__(self) -> None:
         cls = type(self)
@@ -174,24 +176,39 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
             raise RequestValidationError(exc.errors) from None
 
     @classmethod
+    def _from_model_plan(cls) -> list[tuple[str, list[str], tuple[type[Serializer], bool] | None, bool]]:
+        """Per field: name, source path, nested serializer (class, many), required. Built once."""
+        plan = cls.__dict__.get("__bolt_from_model_plan__")
+        if plan is None:
+            hints = typing.get_type_hints(cls, include_extras=True)
+            plan = []
+            for name, info in zip(cls.__struct_fields__, msgspec.structs.fields(cls), strict=True):
+                config = cls.__bolt_field_configs__.get(name)
+                if config is not None and config.write_only:
+                    continue
+                path = (config.source if config and config.source else name).split(".")
+                plan.append((name, path, _nested(hints.get(name)), info.required))
+            cls.__bolt_from_model_plan__ = plan
+        return plan
+
+    @classmethod
     def from_model(cls: type[T], instance: Any) -> T:
         """Read the fields from a model instance: `source="fk.field"` paths, related managers
         as lists, nested serializers recursively. Validators run as for any instance."""
         values: dict[str, Any] = {}
-        hints = typing.get_type_hints(cls, include_extras=True)
-        for name, field_info in zip(cls.__struct_fields__, msgspec.structs.fields(cls), strict=True):
-            config = cls.__bolt_field_configs__.get(name)
-            if config is not None and config.write_only:
-                continue
+        for name, path, nested, required in cls._from_model_plan():
+            value = instance
             try:
-                value = _resolve(instance, config.source if config and config.source else name)
+                for part in path:
+                    value = getattr(value, part)
+                    if value is None:
+                        break
             except AttributeError:
-                if field_info.required:
+                if required:
                     raise
                 continue
             if _is_related_manager(value):
                 value = list(value.all())
-            nested = _nested(hints.get(name))
             if nested is not None and value is not None:
                 nested_cls, many = nested
                 value = [nested_cls.from_model(v) for v in value] if many else nested_cls.from_model(value)

@@ -273,6 +273,19 @@ impl App {
         ))
     }
 
+    /// Route `route`'s Rust body check (benchmarks and tests): the 422 items as JSON, or None.
+    fn check_body(&self, py: Python<'_>, route: usize, body: &[u8]) -> PyResult<Option<String>> {
+        use crate::decode::{validate_body, BodyCheck};
+        let Some(Some(ty)) = self.inner.body_types.get(route) else {
+            return Err(PyValueError::new_err(format!("route {route} has no body")));
+        };
+        let checked = py.detach(|| validate_body(body, ty, &self.inner.schemas));
+        Ok(match checked {
+            BodyCheck::Invalid(issues) => Some(serde_json::to_string(&issues).unwrap_or_default()),
+            BodyCheck::Valid | BodyCheck::Unsure => None,
+        })
+    }
+
     #[getter]
     fn compiled(&self) -> bool {
         self.inner.table.is_compiled()

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::json::Json;
+
 use crate::manifest::{Field, Schema, TypeRef};
 use crate::temporal;
 use crate::validation::{Issue, LocPart};
@@ -26,28 +28,39 @@ struct Unsure;
 
 type Check = Result<(), Unsure>;
 
-struct Checker<'a> {
+/// One step of the current location, borrowed from the JSON tree until an error needs it.
+#[derive(Clone, Copy)]
+enum Step<'j> {
+    Key(&'j str),
+    Index(usize),
+}
+
+struct Checker<'a, 'j> {
     schemas: &'a BTreeMap<String, Schema>,
-    loc: Vec<LocPart>,
+    loc: Vec<Step<'j>>,
     issues: Vec<Issue>,
 }
 
 /// msgspec's name for the JSON kind of a value ("got `...`").
-fn kind(value: &Value) -> &'static str {
+fn kind(value: &Json<'_>) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
+        Json::Null => "null",
+        Json::Bool(_) => "bool",
         // msgspec names integers outside the 64-bit range `float` (it still decodes them as int).
-        Value::Number(n) if is_integer(n) && (n.is_i64() || n.is_u64()) => "int",
-        Value::Number(_) => "float",
-        Value::String(_) => "str",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        Json::Number(n)
+            if is_integer(n) && (n.parse::<i64>().is_ok() || n.parse::<u64>().is_ok()) =>
+        {
+            "int"
+        }
+        Json::Number(_) => "float",
+        Json::String(_) => "str",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
     }
 }
 
-fn is_integer(n: &serde_json::Number) -> bool {
-    !n.as_str().contains(['.', 'e', 'E'])
+fn is_integer(n: &str) -> bool {
+    !n.contains(['.', 'e', 'E'])
 }
 
 /// Python's repr of a str, when it is the plain `'...'` form.
@@ -59,7 +72,7 @@ fn python_repr(text: &str) -> Option<String> {
 }
 
 pub fn validate_body(body: &[u8], ty: &TypeRef, schemas: &BTreeMap<String, Schema>) -> BodyCheck {
-    let value: Value = match serde_json::from_slice(body) {
+    let value: Json<'_> = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(err) if err.to_string().contains("recursion limit") => return BodyCheck::Unsure,
         Err(err) => {
@@ -82,7 +95,7 @@ pub fn validate_body(body: &[u8], ty: &TypeRef, schemas: &BTreeMap<String, Schem
     };
     let mut checker = Checker {
         schemas,
-        loc: vec![LocPart::Key("body".into())],
+        loc: vec![Step::Key("body")],
         issues: Vec::new(),
     };
     match checker.check(ty, &value) {
@@ -92,20 +105,30 @@ pub fn validate_body(body: &[u8], ty: &TypeRef, schemas: &BTreeMap<String, Schem
     }
 }
 
-impl Checker<'_> {
+impl<'j> Checker<'_, 'j> {
+    fn location(&self) -> Vec<LocPart> {
+        self.loc
+            .iter()
+            .map(|step| match step {
+                Step::Key(key) => LocPart::Key((*key).to_owned()),
+                Step::Index(index) => LocPart::Index(*index),
+            })
+            .collect()
+    }
+
     fn fail(&mut self, msg: String) {
         self.issues.push(Issue {
-            loc: self.loc.clone(),
+            loc: self.location(),
             msg,
             kind: "validation_error",
         });
     }
 
-    fn expected(&mut self, name: &str, value: &Value) {
+    fn expected(&mut self, name: &str, value: &'j Json<'_>) {
         self.fail(format!("Expected `{name}`, got `{}`", kind(value)));
     }
 
-    fn at<F: FnOnce(&mut Self) -> Check>(&mut self, part: LocPart, f: F) -> Check {
+    fn at<F: FnOnce(&mut Self) -> Check>(&mut self, part: Step<'j>, f: F) -> Check {
         self.loc.push(part);
         let result = f(self);
         self.loc.pop();
@@ -115,42 +138,42 @@ impl Checker<'_> {
     fn string_format(
         &mut self,
         name: &str,
-        value: &Value,
+        value: &'j Json<'_>,
         ok: impl Fn(&str) -> bool,
         invalid: &str,
     ) {
         match value {
-            Value::String(text) if ok(text) => {}
-            Value::String(_) => self.fail(invalid.to_owned()),
+            Json::String(text) if ok(text) => {}
+            Json::String(_) => self.fail(invalid.to_owned()),
             other => self.expected(name, other),
         }
     }
 
-    fn check(&mut self, ty: &TypeRef, value: &Value) -> Check {
+    fn check(&mut self, ty: &TypeRef, value: &'j Json<'_>) -> Check {
         match ty {
             TypeRef::Any => {}
-            TypeRef::None if value.is_null() => {}
+            TypeRef::None if matches!(value, Json::Null) => {}
             TypeRef::None => self.expected("null", value),
-            TypeRef::Bool if value.is_boolean() => {}
+            TypeRef::Bool if matches!(value, Json::Bool(_)) => {}
             TypeRef::Bool => self.expected("bool", value),
             TypeRef::Int => match value {
-                Value::Number(n) if is_integer(n) => {
+                Json::Number(n) if is_integer(n) => {
                     // CPython's int/str conversion limit, as msgspec enforces it.
-                    if n.as_str().len() > 4300 {
+                    if n.len() > 4300 {
                         self.fail("Integer value out of range".into());
                     }
                 }
                 other => self.expected("int", other),
             },
             TypeRef::Float => match value {
-                Value::Number(n) => {
-                    if n.as_str().parse::<f64>().map_or(true, f64::is_infinite) {
+                Json::Number(n) => {
+                    if n.parse::<f64>().map_or(true, f64::is_infinite) {
                         self.fail("Number out of range".into());
                     }
                 }
                 other => self.expected("float", other),
             },
-            TypeRef::Str if value.is_string() => {}
+            TypeRef::Str if matches!(value, Json::String(_)) => {}
             TypeRef::Str => self.expected("str", value),
             TypeRef::Bytes => {
                 self.string_format("bytes", value, is_base64, "Invalid base64 encoded string")
@@ -180,13 +203,13 @@ impl Checker<'_> {
                 "Invalid RFC3339 encoded datetime",
             ),
             TypeRef::Decimal => match value {
-                Value::Number(_) => {}
-                Value::String(text) if crate::coerce::is_python_decimal(text) => {}
-                Value::String(_) => self.fail("Invalid decimal string".into()),
+                Json::Number(_) => {}
+                Json::String(text) if crate::coerce::is_python_decimal(text) => {}
+                Json::String(_) => self.fail("Invalid decimal string".into()),
                 other => self.expected("decimal", other),
             },
             TypeRef::Timedelta => match value {
-                Value::String(_) => return Err(Unsure), // ISO 8601 durations: msgspec checks them
+                Json::String(_) => return Err(Unsure), // ISO 8601 durations: msgspec checks them
                 other => self.expected("duration", other),
             },
             TypeRef::Raw => {}
@@ -194,18 +217,18 @@ impl Checker<'_> {
             | TypeRef::Set { item }
             | TypeRef::Frozenset { item }
             | TypeRef::Vartuple { item } => match value {
-                Value::Array(items) => {
+                Json::Array(items) => {
                     for (index, element) in items.iter().enumerate() {
-                        self.at(LocPart::Index(index), |c| c.check(item, element))?;
+                        self.at(Step::Index(index), |c| c.check(item, element))?;
                     }
                 }
                 other => self.expected("array", other),
             },
             TypeRef::Tuple { items: types } => match value {
-                Value::Array(items) => {
+                Json::Array(items) => {
                     // msgspec checks items as it reads them and the length at the end.
                     for (index, (element, ty)) in items.iter().zip(types).enumerate() {
-                        self.at(LocPart::Index(index), |c| c.check(ty, element))?;
+                        self.at(Step::Index(index), |c| c.check(ty, element))?;
                     }
                     if items.len() != types.len() {
                         self.fail(format!("Expected `array` of length {}", types.len()));
@@ -218,16 +241,16 @@ impl Checker<'_> {
                     return Err(Unsure);
                 }
                 match value {
-                    Value::Object(map) => {
+                    Json::Object(map) => {
                         for (k, v) in map {
-                            self.at(LocPart::Key(k.clone()), |c| c.check(item, v))?;
+                            self.at(Step::Key(k), |c| c.check(item, v))?;
                         }
                     }
                     other => self.expected("object", other),
                 }
             }
             TypeRef::Optional { inner } => {
-                if !value.is_null() {
+                if !matches!(value, Json::Null) {
                     return self.union(&[(**inner).clone(), TypeRef::None], value);
                 }
             }
@@ -240,10 +263,10 @@ impl Checker<'_> {
 
     /// Unions of `None` and one other type, or of JSON scalar kinds only; anything else is
     /// msgspec's to judge.
-    fn union(&mut self, options: &[TypeRef], value: &Value) -> Check {
+    fn union(&mut self, options: &[TypeRef], value: &'j Json<'_>) -> Check {
         let others: Vec<&TypeRef> = options.iter().filter(|t| **t != TypeRef::None).collect();
         let nullable = others.len() < options.len();
-        if value.is_null() && nullable {
+        if matches!(value, Json::Null) && nullable {
             return Ok(());
         }
         if let [single] = others[..] {
@@ -274,7 +297,7 @@ impl Checker<'_> {
                 .iter()
                 .any(|t| ORDER.iter().any(|(n, is)| *n == name && is(t)))
         };
-        let int_token = matches!(value, Value::Number(n) if is_integer(n));
+        let int_token = matches!(value, Json::Number(n) if is_integer(n));
         let ok = accepts(got) || (int_token && (accepts("int") || accepts("float")));
         if !ok {
             let mut names: Vec<&str> = ORDER
@@ -291,9 +314,9 @@ impl Checker<'_> {
     }
 
     /// msgspec's name for `ty` and whether `value`'s JSON kind can be one, when known.
-    fn shape(&self, ty: &TypeRef, value: &Value) -> Option<(&'static str, bool)> {
+    fn shape(&self, ty: &TypeRef, value: &'j Json<'_>) -> Option<(&'static str, bool)> {
         let is = |k: &str| {
-            kind(value) == k || (k == "int" && matches!(value, Value::Number(n) if is_integer(n)))
+            kind(value) == k || (k == "int" && matches!(value, Json::Number(n) if is_integer(n)))
         };
         Some(match ty {
             TypeRef::Int => ("int", is("int")),
@@ -325,28 +348,28 @@ impl Checker<'_> {
         })
     }
 
-    fn literal(&mut self, values: &[Value], value: &Value) -> Check {
-        if values.contains(value) {
+    fn literal(&mut self, values: &[Value], value: &'j Json<'_>) -> Check {
+        if values.iter().any(|v| value.equals(v)) {
             return Ok(());
         }
         let all_str = values.iter().all(Value::is_string);
         let all_int = values
             .iter()
-            .all(|v| matches!(v, Value::Number(n) if is_integer(n)));
+            .all(|v| matches!(v, Value::Number(n) if is_integer(n.as_str())));
         match value {
-            Value::String(text) if all_str => {
+            Json::String(text) if all_str => {
                 let repr = python_repr(text).ok_or(Unsure)?;
                 self.fail(format!("Invalid enum value {repr}"));
             }
-            Value::Number(n) if all_int && is_integer(n) => {
-                self.fail(format!("Invalid enum value {}", n.as_str()))
+            Json::Number(n) if all_int && is_integer(n) => {
+                self.fail(format!("Invalid enum value {}", n.as_ref()))
             }
             _ => return Err(Unsure),
         }
         Ok(())
     }
 
-    fn named(&mut self, name: &str, value: &Value) -> Check {
+    fn named(&mut self, name: &str, value: &'j Json<'_>) -> Check {
         let schemas = self.schemas;
         match schemas.get(name) {
             None => Err(Unsure),
@@ -372,26 +395,26 @@ impl Checker<'_> {
     fn object(
         &mut self,
         fields: &[Field],
-        value: &Value,
+        value: &'j Json<'_>,
         forbid_unknown: bool,
         renamed: bool,
     ) -> Check {
-        let Value::Object(map) = value else {
+        let Json::Object(map) = value else {
             self.expected("object", value);
             return Ok(());
         };
-        let wire_name = |f: &Field| {
+        fn wire_name(f: &Field, renamed: bool) -> &str {
             if renamed {
-                f.encode_name.clone()
+                &f.encode_name
             } else {
-                f.name.clone()
+                &f.name
             }
-        };
+        }
         for (key, item) in map {
-            match fields.iter().find(|f| wire_name(f) == *key) {
-                Some(field) => self.at(LocPart::Key(key.clone()), |c| c.check(&field.ty, item))?,
+            match fields.iter().find(|f| wire_name(f, renamed) == *key) {
+                Some(field) => self.at(Step::Key(key), |c| c.check(&field.ty, item))?,
                 None if forbid_unknown => {
-                    self.at(LocPart::Key(key.clone()), |c| {
+                    self.at(Step::Key(key), |c| {
                         c.fail(format!("Object contains unknown field `{key}`"));
                         Ok(())
                     })?;
@@ -400,10 +423,10 @@ impl Checker<'_> {
             }
         }
         for field in fields.iter().filter(|f| f.required) {
-            let name = wire_name(field);
-            if !map.contains_key(&name) {
-                let mut loc = self.loc.clone();
-                loc.push(LocPart::Key(name.clone()));
+            let name = wire_name(field, renamed);
+            if !map.iter().any(|(k, _)| *k == name) {
+                let mut loc = self.location();
+                loc.push(LocPart::Key(name.to_owned()));
                 self.issues.push(Issue {
                     loc,
                     msg: format!("Object missing required field `{name}`"),

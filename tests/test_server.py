@@ -677,6 +677,15 @@ async def eager() -> dict:
     return {"thread": threading.current_thread().name}
 
 
+@api.get("/db-fresh")
+def db_fresh() -> dict:
+    from django.db import connection
+
+    reused = connection.connection is not None
+    connection.ensure_connection()
+    return {"reused": reused}
+
+
 @api.get("/timeout")
 async def timeout() -> dict:
     async with asyncio.timeout(1):
@@ -711,5 +720,7 @@ def test_async_modes_on_the_real_server(demo_db, settings_module, tmp_path, mode
                        message="the fire-and-forget task to run")
             if mode == "task":
                 assert client.get(server.url("/timeout")).json() == {"timed_out": True}
+            # Django's request signals close each sync request's connection (CONN_MAX_AGE=0).
+            assert [client.get(server.url("/db-fresh")).json()["reused"] for _ in range(8)] == [False] * 8
     finally:
         server.stop()

@@ -154,6 +154,25 @@ def render_exception(exc: BaseException, debug: bool) -> tuple[int, list[tuple[s
 
 
 # ---------------------------------------------------------------------------------------------
+# Django's request lifecycle (server threads; TestClient keeps the test's connection instead)
+
+class BoltServer:
+    """Sender of Django's request signals for requests served by django-bolt."""
+
+
+def request_started() -> None:
+    from django.core import signals
+
+    signals.request_started.send(sender=BoltServer, environ=None)
+
+
+def request_finished() -> None:
+    from django.core import signals
+
+    signals.request_finished.send(sender=BoltServer)
+
+
+# ---------------------------------------------------------------------------------------------
 # coroutines
 
 _loop: asyncio.AbstractEventLoop | None = None

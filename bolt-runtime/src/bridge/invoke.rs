@@ -70,12 +70,22 @@ impl AppInner {
     /// Server path: run a sync handler to completion, or step a coroutine once.
     pub fn call_eager(&self, py: Python<'_>, call: PendingCall) -> Outcome {
         let route = call.route;
+        if !self.routes[route].is_async {
+            // Django's request signals around a sync handler on a server thread: its database
+            // connection is recycled (CONN_MAX_AGE, health checks) as in any Django view.
+            let started = self.cache.request_started.bind(py).call0();
+            let result = started
+                .and_then(|_| self.build_args(py, call))
+                .and_then(|args| self.routes[route].handler.bind(py).call1(args));
+            let response = self.respond(py, route, result);
+            if let Err(err) = self.cache.request_finished.bind(py).call0() {
+                err.print(py);
+            }
+            return Outcome::Done(response);
+        }
         let result = self
             .build_args(py, call)
             .and_then(|args| self.routes[route].handler.bind(py).call1(args));
-        if !self.routes[route].is_async {
-            return Outcome::Done(self.respond(py, route, result));
-        }
         let coro = match result {
             Ok(coro) => coro,
             Err(err) => return Outcome::Done(self.respond(py, route, Err(err))),

@@ -3,9 +3,12 @@ msgspec's wording for the errors (all of them, where msgspec stops at the first)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
+import enum
 import json
+import typing
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -152,3 +155,71 @@ def test_near_valid_people_match_msgspec(client, person):
 ])
 def test_edge_cases(client, name, body):
     check(client, name, body)
+
+
+class Flags(enum.IntFlag):
+    A = 1
+    B = 2
+
+
+class Timed(msgspec.Struct):
+    at: dt.time
+    amount: decimal.Decimal = decimal.Decimal("0")
+
+
+EXTRA = {"flags": Flags, "timed": Timed, "strmap": dict[str, str], "person_raw": Person}
+for _name, _declared in EXTRA.items():
+    DECLARED[_name] = _declared
+
+    def _extra_handler(payload, _name=_name):
+        RECEIVED.append(payload)
+        return {"ok": True}
+
+    _extra_handler.__name__ = f"post_{_name}"
+    _extra_handler.__qualname__ = f"post_{_name}"
+    _extra_handler.__annotations__ = {"payload": Annotated[_declared, Body()], "return": dict}
+    api.post(f"/{_name}")(_extra_handler)
+
+
+@pytest.mark.parametrize(("name", "body"), [
+    ("person_raw", b'{"fullName": "x", "age": 1, "note": "caf\\xe9"}'.replace(b"\\xe9", b"\xe9")),
+    ("timed", b'{"at": "23:59:59.9999996", "amount": "1_0"}'),
+    ("flags", b"3"),
+    ("strmap", b'{"$serde_json::private::Number": "x"}'),
+])
+def test_bodies_msgspec_accepts_are_accepted(name, body):
+    with TestClient(api) as c:
+        check(c, name, body)
+        assert RECEIVED, "msgspec accepts this body, so the handler must run"
+
+
+T = typing.TypeVar("T")
+
+
+@dataclasses.dataclass
+class Page(typing.Generic[T]):
+    items: list[T]
+
+
+class Box(msgspec.Struct, typing.Generic[T]):
+    item: T
+
+
+generic_api = BoltAPI()
+
+
+@generic_api.post("/ints")
+def ints(page: Page[int]) -> Box[int]:
+    return Box(item=sum(page.items))
+
+
+@generic_api.post("/strs")
+def strs(page: Page[str]) -> Box[str]:
+    return Box(item="".join(page.items))
+
+
+def test_generic_types_keep_their_arguments():
+    with TestClient(generic_api) as c:
+        assert c.post("/strs", json={"items": ["a", "b"]}).json() == {"item": "ab"}
+        assert c.post("/ints", json={"items": [1, 2]}).json() == {"item": 3}
+        assert c.post("/ints", json={"items": ["a"]}).status_code == 422

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import enum
 import typing
+import uuid
 from typing import Any, Literal, NamedTuple, TypedDict
 
 import msgspec
@@ -228,3 +229,23 @@ def test_model_like_objects_convert_from_attributes(client):
 
     check(client, "struct", Row())
     assert typing.get_type_hints  # keep the import used for annotations above
+
+
+class FancyUUID(uuid.UUID):
+    def __str__(self) -> str:
+        return "custom"
+
+
+@dataclasses.dataclass
+class Partial:
+    a: int
+    b: int = dataclasses.field(init=False)
+    c: int = dataclasses.field(init=False, default=7)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("any", [FancyUUID(int=5)]),
+    ("any", [Partial(1)]),
+])
+def test_review_edge_cases(client, name, value):
+    check(client, name, value)

@@ -234,3 +234,48 @@ def test_model_rows_are_read_directly_without_building_serializers(client_for, m
     built.clear()
     assert client_for(model_api).get("/books").content == expected
     assert built == []  # from_model was never called: the rows were read directly
+
+
+class Upper(Serializer):
+    id: int
+    title: str
+
+    def __post_init__(self):
+        self.title = self.title.upper()
+        super().__post_init__()
+
+
+SmallBook = create_serializer(Book, fields=["id", "title"])
+BigBook = create_serializer(Book, fields=["title", "price", "in_stock"])
+review_api = BoltAPI()
+
+
+@review_api.get("/upper")
+def upper_books() -> list[Upper]:
+    return list(Book.objects.order_by("id"))
+
+
+@review_api.get("/small")
+def small_book() -> SmallBook:
+    return Book.objects.order_by("id").first()
+
+
+@review_api.get("/big")
+def big_book() -> BigBook:
+    return Book.objects.order_by("id").first()
+
+
+@review_api.get("/maybe")
+def maybe_card() -> BookCard | None:
+    return Book.objects.select_related("author").order_by("id").first()
+
+
+@pytest.mark.django_db
+def test_serializer_review_cases(client_for):
+    author = Author.objects.create(name="N")
+    book = Book.objects.create(title="t", author=author, price=Decimal("2.50"))
+    client = client_for(review_api)
+    assert client.get("/upper").json() == [{"id": book.id, "title": "T"}]  # custom __post_init__ ran
+    assert client.get("/small").json() == {"title": "t", "id": book.id}
+    assert client.get("/big").json() == {"title": "t", "price": "2.50", "in_stock": True}
+    assert client.get("/maybe").content == msgspec.json.encode(BookCard.from_model(book))

@@ -117,6 +117,11 @@ fn parse_time_carry(text: &str) -> Option<(Time, bool)> {
     Some((time, carried))
 }
 
+/// A time whose rounding may carry past midnight, wrapped as msgspec's JSON decoding does.
+pub fn parse_time_wrapping(text: &str) -> Option<Time> {
+    parse_time_carry(text).map(|(time, _)| time)
+}
+
 pub fn parse_time(text: &str) -> Option<Time> {
     match parse_time_carry(text)? {
         (time, false) => Some(time),

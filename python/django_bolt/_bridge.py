@@ -67,23 +67,36 @@ def decode_body(body: bytes, body_type: Any) -> Any:
 # responses and errors
 
 def _serializers_from_models(value: Any, declared: Any) -> Any:
-    """Model instances (or a QuerySet) returned for a Serializer type go through `from_model`,
-    so source paths, related managers and nesting apply as documented."""
+    """Model instances (or QuerySets) in Serializer positions of the declared type go through
+    `from_model`, so source paths, related managers and nesting apply as documented."""
+    import types
     import typing
 
     from .serializers.base import Serializer
 
     def is_model(obj: Any) -> bool:
-        return not isinstance(obj, (dict, list, tuple, msgspec.Struct)) and obj is not None
+        return obj is not None and not isinstance(obj, (dict, list, tuple, set, frozenset, str, bytes, int, float,
+                                                        msgspec.Struct))
 
-    if isinstance(declared, type) and issubclass(declared, Serializer) and is_model(value):
-        return declared.from_model(value)
-    args = typing.get_args(declared)
-    if typing.get_origin(declared) is list and args and isinstance(args[0], type) and issubclass(args[0], Serializer):
+    origin, args = typing.get_origin(declared), typing.get_args(declared)
+    if origin is typing.Annotated:
+        return _serializers_from_models(value, args[0])
+    if isinstance(declared, type) and issubclass(declared, Serializer):
+        return declared.from_model(value) if is_model(value) else value
+    if origin in (typing.Union, types.UnionType):
+        for option in args:
+            if isinstance(option, type) and issubclass(option, Serializer) and is_model(value):
+                return option.from_model(value)
+        return value
+    if origin in (list, tuple, set, frozenset) and args:
+        item = args[0]
         if hasattr(value, "all") and hasattr(value, "model"):  # a QuerySet or related manager
             value = list(value.all())
-        if isinstance(value, list):
-            return [args[0].from_model(v) if is_model(v) else v for v in value]
+        if isinstance(value, (list, tuple, set, frozenset)) and not (origin is tuple and args[-1] is not Ellipsis):
+            return [_serializers_from_models(v, item) for v in value]
+        return value
+    if origin is dict and len(args) == 2 and isinstance(value, dict):
+        return {k: _serializers_from_models(v, args[1]) for k, v in value.items()}
     return value
 
 

@@ -5,6 +5,8 @@ TypedDicts, NamedTuples, Enums) become entries of the manifest's `schemas`, refe
 
 from __future__ import annotations
 
+import enum
+import typing
 from typing import Any
 
 import msgspec
@@ -27,7 +29,8 @@ class SchemaRegistry:
 
     def __init__(self) -> None:
         self.schemas: dict[str, dict[str, Any]] = {}
-        self.classes: dict[str, type] = {}
+        self.classes: dict[str, type] = {}  # the runtime class of each schema (a generic's origin)
+        self._described: dict[str, Any] = {}  # what each name was made for (class or generic alias)
 
     def describe(self, annotation: Any) -> dict[str, Any]:
         try:
@@ -42,11 +45,26 @@ class SchemaRegistry:
         except (TypeError, msgspec.EncodeError):
             return repr(value)
 
-    def _named(self, cls: type, build) -> dict[str, Any]:
-        name = qualified_name(cls)
+    def _name_for(self, cls: Any) -> str:
+        """A schema name unique to `cls`: `module:qualname`, with the type arguments of a generic
+        alias (`Page[int]`), and a suffix when another class already has that name."""
+        origin = typing.get_origin(cls) or cls
+        base = qualified_name(origin)
+        args = typing.get_args(cls)
+        if args:
+            base += "[" + ", ".join(getattr(a, "__qualname__", repr(a)) for a in args) + "]"
+        name, counter = base, 1
+        while name in self._described and self._described[name] is not cls and self._described[name] != cls:
+            counter += 1
+            name = f"{base}#{counter}"
+        return name
+
+    def _named(self, cls: Any, build) -> dict[str, Any]:
+        name = self._name_for(cls)
         if name not in self.schemas:
             self.schemas[name] = {}  # placeholder: recursive types refer to themselves
-            self.classes[name] = cls
+            self._described[name] = cls
+            self.classes[name] = typing.get_origin(cls) or cls
             self.schemas[name] = build()
         return {"kind": "named", "name": name}
 
@@ -79,10 +97,13 @@ class SchemaRegistry:
             return {"kind": "literal", "values": [self._json(v) for v in info.values]}
         if isinstance(info, mi.EnumType):
             cls = info.cls
+            # Flags combine members and `_missing_` accepts more values than the members: msgspec's call.
+            if issubclass(cls, enum.Flag) or "_missing_" in vars(cls):
+                return {"kind": "any"}
             return self._named(cls, lambda: {"kind": "enum", "values": [self._json(m.value) for m in cls]})
         if isinstance(info, mi.StructType):
             cls = info.cls
-            config = cls.__struct_config__
+            config = (typing.get_origin(cls) or cls).__struct_config__
             return self._named(cls, lambda: {
                 "kind": "struct", "fields": self._fields(info.fields), "tag_field": info.tag_field,
                 "tag": self._json(info.tag), "array_like": info.array_like,

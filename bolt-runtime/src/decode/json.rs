@@ -7,7 +7,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// serde_json's marker for a number kept as text (the `arbitrary_precision` feature).
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+pub const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 #[derive(Debug, PartialEq)]
 pub enum Json<'a> {

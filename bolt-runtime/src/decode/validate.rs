@@ -65,16 +65,31 @@ fn is_integer(n: &str) -> bool {
 
 /// Python's repr of a str, when it is the plain `'...'` form.
 fn python_repr(text: &str) -> Option<String> {
+    // Python escapes every unprintable character; only plain printable ASCII is certain.
     let plain = text
         .chars()
-        .all(|c| !c.is_control() && c != '\'' && c != '\\');
+        .all(|c| (' '..='~').contains(&c) && c != '\'' && c != '\\');
     plain.then(|| format!("'{text}'"))
 }
 
 pub fn validate_body(body: &[u8], ty: &TypeRef, schemas: &BTreeMap<String, Schema>) -> BodyCheck {
+    // serde_json's arbitrary-precision marker as a user key would read as a number.
+    if body
+        .windows(super::json::NUMBER_TOKEN.len())
+        .any(|w| w == super::json::NUMBER_TOKEN.as_bytes())
+    {
+        return BodyCheck::Unsure;
+    }
     let value: Json<'_> = match serde_json::from_slice(body) {
         Ok(value) => value,
-        Err(err) if err.to_string().contains("recursion limit") => return BodyCheck::Unsure,
+        // msgspec decodes only the strings it keeps, so invalid UTF-8 elsewhere is its call;
+        // and deep nesting is beyond serde_json's limit but not msgspec's.
+        Err(err)
+            if err.to_string().contains("recursion limit")
+                || err.to_string().contains("unicode") =>
+        {
+            return BodyCheck::Unsure
+        }
         Err(err) => {
             let message = err.to_string();
             let reason = message.split(" at line ").next().unwrap_or(&message);
@@ -125,6 +140,11 @@ impl<'j> Checker<'_, 'j> {
     }
 
     fn expected(&mut self, name: &str, value: &'j Json<'_>) {
+        // msgspec reads a number too big for a float as an error of its own, whatever the type.
+        if matches!(value, Json::Number(n) if n.parse::<f64>().is_ok_and(f64::is_infinite)) {
+            self.fail("Number out of range".into());
+            return;
+        }
         self.fail(format!("Expected `{name}`, got `{}`", kind(value)));
     }
 
@@ -193,7 +213,7 @@ impl<'j> Checker<'_, 'j> {
             TypeRef::Time => self.string_format(
                 "time",
                 value,
-                |t| temporal::parse_time(t).is_some(),
+                |t| temporal::parse_time_wrapping(t).is_some(),
                 "Invalid RFC3339 encoded time",
             ),
             TypeRef::Datetime => self.string_format(
@@ -205,7 +225,8 @@ impl<'j> Checker<'_, 'j> {
             TypeRef::Decimal => match value {
                 Json::Number(_) => {}
                 Json::String(text) if crate::coerce::is_python_decimal(text) => {}
-                Json::String(_) => self.fail("Invalid decimal string".into()),
+                // Python's Decimal grammar has corners (underscores, Unicode digits) left to msgspec.
+                Json::String(_) => return Err(Unsure),
                 other => self.expected("decimal", other),
             },
             TypeRef::Timedelta => match value {
@@ -361,7 +382,7 @@ impl<'j> Checker<'_, 'j> {
                 let repr = python_repr(text).ok_or(Unsure)?;
                 self.fail(format!("Invalid enum value {repr}"));
             }
-            Json::Number(n) if all_int && is_integer(n) => {
+            Json::Number(n) if all_int && kind(value) == "int" => {
                 self.fail(format!("Invalid enum value {}", n.as_ref()))
             }
             _ => return Err(Unsure),
@@ -415,7 +436,9 @@ impl<'j> Checker<'_, 'j> {
                 Some(field) => self.at(Step::Key(key), |c| c.check(&field.ty, item))?,
                 None if forbid_unknown => {
                     self.at(Step::Key(key), |c| {
+                        c.loc.pop(); // msgspec reports it at the object itself
                         c.fail(format!("Object contains unknown field `{key}`"));
+                        c.loc.push(Step::Key(key));
                         Ok(())
                     })?;
                 }

@@ -482,8 +482,21 @@ impl Walker<'_> {
         let unset = self.plans.types.unset.bind(value.py());
         buf.push(b'{');
         let mut first = true;
+        // msgspec reads dataclass fields from the instance (`__dict__` or slots) and leaves out
+        // the ones not set there (`field(init=False)`), class-level defaults included.
+        let instance_dict = value
+            .getattr("__dict__")
+            .ok()
+            .and_then(|d| d.cast_into::<PyDict>().ok());
         for field in fields {
-            let v = value.getattr(field.attr.bind(value.py()))?;
+            let attr = field.attr.bind(value.py());
+            let found = match &instance_dict {
+                Some(d) => d.get_item(attr)?,
+                None => value.getattr(attr).ok(),
+            };
+            let Some(v) = found else {
+                continue;
+            };
             if v.is(unset) {
                 continue;
             }
@@ -510,7 +523,9 @@ impl Walker<'_> {
         let dict = value.cast_exact::<PyDict>().map_err(PyErr::from)?;
         buf.push(b'{');
         let mut seen = 0;
-        for (i, (k, v)) in dict.iter().enumerate() {
+        // A snapshot: encoding values may run Python code that changes the dict.
+        let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = dict.items().extract()?;
+        for (i, (k, v)) in items.into_iter().enumerate() {
             let key = k
                 .cast_exact::<PyString>()
                 .map_err(|_| EncodeError::Mismatch)?;
@@ -602,7 +617,18 @@ impl Walker<'_> {
             return Ok(t.temporal.write(2, value, buf)?);
         }
         if value.is_instance(t.uuid.bind(py))? {
-            write::string(buf, value.str()?.to_str()?);
+            // From the number itself: a subclass's __str__ does not change msgspec's output.
+            let n: u128 = value.getattr("int")?.extract()?;
+            let hex = format!("{n:032x}");
+            let canonical = format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            );
+            write::string(buf, &canonical);
             return Ok(());
         }
         if ty.is(t.decimal.bind(py)) {

@@ -75,8 +75,11 @@ class _SerializerMeta(_STRUCT_META):
         # Attribute paths the Rust encoder reads from model instances, one per field, or None when
         # `from_model` semantics need Python (validators may change values; write-only fields
         # take defaults).
-        direct = not all_validators and not all_model_validators and not any(
-            c.write_only for c in all_configs.values())
+        direct = (not all_validators and not all_model_validators
+                  and not any(c.write_only for c in all_configs.values())
+                  and ("Serializer" not in globals()
+                       or (cls.__post_init__ is Serializer.__post_init__
+                           and cls.from_model.__func__ is Serializer.from_model.__func__)))
         cls.__bolt_model_sources__ = tuple(
             tuple((all_configs[f].source if f in all_configs and all_configs[f].source else f).split("."))
             for f in cls.__struct_fields__) if direct else None

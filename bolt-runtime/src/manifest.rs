@@ -82,6 +82,20 @@ pub enum Source {
     Request,
 }
 
+impl Source {
+    /// The name used in manifests and in 422 `loc`s.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Path => "path",
+            Source::Query => "query",
+            Source::Header => "header",
+            Source::Cookie => "cookie",
+            Source::Body => "body",
+            Source::Request => "request",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Param {

@@ -154,17 +154,6 @@ impl DynamicTable {
     }
 }
 
-fn source_name(source: Source) -> &'static str {
-    match source {
-        Source::Path => "path",
-        Source::Query => "query",
-        Source::Header => "header",
-        Source::Cookie => "cookie",
-        Source::Body => "body",
-        Source::Request => "request",
-    }
-}
-
 impl RouteTable for DynamicTable {
     fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {
         self.router.lookup(method, path)
@@ -220,7 +209,7 @@ impl RouteTable for DynamicTable {
             };
             if raw.is_empty() {
                 if p.required {
-                    issues.push(Issue::missing(source_name(p.source), &p.alias));
+                    issues.push(Issue::missing(p.source.as_str(), &p.alias));
                 }
                 args.push(Arg::Default);
                 continue;
@@ -228,7 +217,7 @@ impl RouteTable for DynamicTable {
             let spec = p.spec.as_ref().expect("value parameters have a spec");
             match spec.coerce_all(&raw) {
                 Ok(value) => args.push(Arg::Value(value)),
-                Err(msg) => issues.push(Issue::invalid(source_name(p.source), &p.alias, msg)),
+                Err(msg) => issues.push(Issue::invalid(p.source.as_str(), &p.alias, msg)),
             }
         }
         if issues.is_empty() {

@@ -10,17 +10,6 @@ use quote::{format_ident, quote};
 
 use crate::model::{Ir, ParamIr, RouteIr};
 
-fn source_name(source: Source) -> &'static str {
-    match source {
-        Source::Path => "path",
-        Source::Query => "query",
-        Source::Header => "header",
-        Source::Cookie => "cookie",
-        Source::Body => "body",
-        Source::Request => "request",
-    }
-}
-
 fn type_ref_tokens(ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::Uuid => quote!(TypeRef::Uuid),
@@ -201,7 +190,7 @@ fn value_step(
     helpers: &mut Vec<TokenStream>,
 ) -> TokenStream {
     let alias = &param.alias;
-    let source = source_name(param.source);
+    let source = param.source.as_str();
     let coerce = coerce_fn(route, index, param, helpers);
     let push_result = quote! {
         match #coerce(&raw) {

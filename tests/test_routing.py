@@ -179,3 +179,20 @@ def test_mount_at_root(client_for):
     parent = BoltAPI()
     parent.mount("/", sub)
     assert client_for(parent).get("/ping").text == "pong"
+
+
+def test_non_ascii_and_space_literals_are_reachable(client_for):
+    local = BoltAPI()
+
+    @local.get("/café/{name}")
+    def cafe(name: str) -> dict:
+        return {"name": name}
+
+    @local.get("/a b")
+    def spaced() -> str:
+        return "spaced"
+
+    client = client_for(local)
+    assert client.get("/café/crème").json() == {"name": "crème"}
+    assert client.get("/a b").text == "spaced"
+    assert local.routes[0].path == "/caf%C3%A9/{name}"

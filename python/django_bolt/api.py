@@ -8,6 +8,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from ._signature import ParamInfo, RouteDefinitionError, compile_signature
 from ._types import describe
@@ -44,9 +45,17 @@ def path_param_names(path: str) -> list[str]:
     return _PATH_PARAM.findall(path)
 
 
+def _encode_literals(path: str) -> str:
+    """Literal segments as they arrive on the wire: routes are matched against the raw
+    (percent-encoded) request path, so `/café` is registered as `/caf%C3%A9`."""
+    return "/".join(seg if seg.startswith("{") else quote(seg, safe="!$&'()*+,;=:@-._~%")
+                    for seg in path.split("/"))
+
+
 def normalize_path(path: str, mode: str) -> str:
     if not path.startswith("/"):
         path = "/" + path
+    path = _encode_literals(path)
     if path == "/" or mode == "keep" or path.endswith(":path}"):
         return path
     if mode == "strip":

@@ -223,3 +223,58 @@ def test_generic_types_keep_their_arguments():
         assert c.post("/strs", json={"items": ["a", "b"]}).json() == {"item": "ab"}
         assert c.post("/ints", json={"items": [1, 2]}).json() == {"item": 3}
         assert c.post("/ints", json={"items": ["a"]}).status_code == 422
+
+
+class Limits(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(min_length=2, max_length=5, pattern="^[a-z]+$")]
+    count: Annotated[int, msgspec.Meta(gt=0, le=10)] = 1
+    ratio: Annotated[float, msgspec.Meta(ge=0.5)] = 1.0
+    tags: Annotated[list[str], msgspec.Meta(max_length=2)] = []
+    scores: dict[str, Annotated[int, msgspec.Meta(ge=0)]] = {}
+
+
+limits_api = BoltAPI()
+LIMITED: list[Limits] = []
+
+
+@limits_api.post("/limits")
+def post_limits(payload: Limits) -> dict:
+    LIMITED.append(payload)
+    return {"ok": True}
+
+
+def test_constraints_inside_body_types_are_all_reported():
+    with TestClient(limits_api) as c:
+        r = c.post("/limits", json={"name": "X", "count": 0, "ratio": 0.1, "tags": ["a", "b", "c"],
+                                    "scores": {"a": -1}})
+        assert r.status_code == 422
+        assert r.json()["detail"] == [
+            {"loc": ["body", "name"], "msg": "Expected `str` of length >= 2", "type": "validation_error"},
+            {"loc": ["body", "count"], "msg": "Expected `int` >= 1", "type": "validation_error"},
+            {"loc": ["body", "ratio"], "msg": "Expected `float` >= 0.5", "type": "validation_error"},
+            {"loc": ["body", "tags"], "msg": "Expected `array` of length <= 2", "type": "validation_error"},
+            {"loc": ["body", "scores", "a"], "msg": "Expected `int` >= 0", "type": "validation_error"},
+        ]
+        assert LIMITED == []
+        assert c.post("/limits", json={"name": "ab"}).status_code == 200
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=st.fixed_dictionaries({}, optional={
+    "name": st.text(max_size=7) | st.integers(),
+    "count": st.integers(-3, 12) | st.floats(allow_nan=False, allow_infinity=False),
+    "ratio": st.floats(allow_nan=False, allow_infinity=False), "tags": st.lists(st.text(max_size=2), max_size=4),
+    "scores": st.dictionaries(st.text(max_size=2), st.integers(-2, 2), max_size=3)}))
+def test_constraint_bodies_match_msgspec(body):
+    raw = json.dumps(body).encode()
+    with TestClient(limits_api) as c:
+        LIMITED.clear()
+        r = c.post("/limits", content=raw)
+        try:
+            expected = msgspec.json.decode(raw, type=Limits)
+        except msgspec.ValidationError as exc:
+            assert r.status_code == 422, (body, r.content)
+            assert str(exc).split(" - at `")[0] in [i["msg"] for i in r.json()["detail"]], (body, r.json(), str(exc))
+            return
+        assert r.status_code == 200, (body, r.content)
+        assert LIMITED == [expected]

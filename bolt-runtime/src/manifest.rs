@@ -156,6 +156,11 @@ pub enum TypeRef {
     Literal {
         values: Vec<serde_json::Value>,
     },
+    /// `Annotated[T, msgspec.Meta(...)]` inside a body or response type.
+    Constrained {
+        inner: Box<TypeRef>,
+        constraints: Constraints,
+    },
     Optional {
         inner: Box<TypeRef>,
     },
@@ -172,20 +177,73 @@ pub enum TypeRef {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Constraints {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::f64"
+    )]
     pub gt: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::f64"
+    )]
     pub ge: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::f64"
+    )]
     pub lt: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::f64"
+    )]
     pub le: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::usize"
+    )]
     pub min_length: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::usize"
+    )]
     pub max_length: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::f64"
+    )]
+    pub multiple_of: Option<f64>,
+}
+
+/// Numbers inside internally tagged enums reach serde buffered, which with serde_json's
+/// `arbitrary_precision` means as a map: read them through `serde_json::Value`.
+mod lenient {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        value
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("expected a number, got {value}")))
+    }
+
+    pub fn usize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        let n = value
+            .as_u64()
+            .ok_or_else(|| D::Error::custom(format!("expected a length, got {value}")))?;
+        Ok(Some(n as usize))
+    }
 }
 
 impl Manifest {

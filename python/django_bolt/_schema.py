@@ -20,6 +20,7 @@ _SCALARS: dict[type, str] = {
     mi.DateTimeType: "datetime", mi.DateType: "date", mi.TimeType: "time", mi.TimeDeltaType: "timedelta",
     mi.UUIDType: "uuid", mi.DecimalType: "decimal", mi.RawType: "raw", mi.CustomType: "any",
 }
+_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
 _ARRAYS: dict[type, str] = {mi.ListType: "list", mi.SetType: "set", mi.FrozenSetType: "frozenset",
                             mi.VarTupleType: "vartuple"}
 
@@ -81,6 +82,13 @@ class SchemaRegistry:
         ]
 
     def _node(self, info: Any) -> dict[str, Any]:
+        node = self._plain_node(info)
+        constraints = {key: getattr(info, key) for key in _CONSTRAINTS if getattr(info, key, None) is not None}
+        if constraints:
+            return {"kind": "constrained", "inner": node, "constraints": constraints}
+        return node
+
+    def _plain_node(self, info: Any) -> dict[str, Any]:
         kind = _SCALARS.get(type(info))
         if kind is not None:
             return {"kind": kind}

@@ -10,9 +10,22 @@ use serde_json::Value;
 
 use super::json::Json;
 
-use crate::manifest::{Field, Schema, TypeRef};
+use crate::manifest::{Constraints, Field, Schema, TypeRef};
 use crate::temporal;
 use crate::validation::{Issue, LocPart};
+use crate::value::Value as Number;
+
+/// `pattern=` regexes compiled once per process (None: not expressible in Rust's regex syntax).
+fn cached_regex(pattern: &str) -> Option<regex::Regex> {
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<std::collections::HashMap<String, Option<regex::Regex>>>> =
+        OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().ok()?;
+    cache
+        .entry(pattern.to_owned())
+        .or_insert_with(|| regex::Regex::new(pattern).ok())
+        .clone()
+}
 
 /// Outcome of checking a body.
 pub enum BodyCheck {
@@ -277,7 +290,72 @@ impl<'j> Checker<'_, 'j> {
             }
             TypeRef::Union { options } => return self.union(options, value),
             TypeRef::Literal { values } => return self.literal(values, value),
+            TypeRef::Constrained { inner, constraints } => {
+                let before = self.issues.len();
+                self.check(inner, value)?;
+                if self.issues.len() == before {
+                    self.constraints(inner, constraints, value)?;
+                }
+            }
             TypeRef::Named { name } => return self.named(name, value),
+        }
+        Ok(())
+    }
+
+    /// `msgspec.Meta` constraints of a value already of the right type, in msgspec's wording.
+    fn constraints(&mut self, ty: &TypeRef, c: &Constraints, value: &'j Json<'_>) -> Check {
+        use crate::constraints as check;
+        if c.multiple_of.is_some() {
+            return Err(Unsure);
+        }
+        let lengths = |name: &str, len: usize, issues: &mut Vec<String>| {
+            if let Some(min) = c.min_length.filter(|min| len < *min) {
+                issues.push(format!("Expected `{name}` of length >= {min}"));
+            } else if let Some(max) = c.max_length.filter(|max| len > *max) {
+                issues.push(format!("Expected `{name}` of length <= {max}"));
+            }
+        };
+        let mut found = Vec::new();
+        match (ty, value) {
+            (TypeRef::Int, Json::Number(n)) => {
+                let number = match n.parse::<i64>() {
+                    Ok(i) => Number::Int(i),
+                    Err(_) => Number::BigInt(n.to_string()),
+                };
+                let (min, max) = check::int_range(c);
+                let result = min
+                    .map_or(Ok(()), |m| check::int_min(&number, m))
+                    .and_then(|()| max.map_or(Ok(()), |m| check::int_max(&number, m)));
+                found.extend(result.err());
+            }
+            (TypeRef::Float, Json::Number(n)) => {
+                let number: f64 = n.parse().map_err(|_| Unsure)?;
+                let first = check::float_bounds(c)
+                    .into_iter()
+                    .find_map(|(op, b)| check::float_bound(number, op, b).err());
+                found.extend(first);
+            }
+            (TypeRef::Str, Json::String(text)) => {
+                lengths("str", text.chars().count(), &mut found);
+                if let (true, Some(pattern)) = (found.is_empty(), &c.pattern) {
+                    let re = cached_regex(pattern).ok_or(Unsure)?;
+                    found.extend(check::pattern(text, &re).err());
+                }
+            }
+            (
+                TypeRef::List { .. }
+                | TypeRef::Set { .. }
+                | TypeRef::Frozenset { .. }
+                | TypeRef::Vartuple { .. },
+                Json::Array(items),
+            ) => lengths("array", items.len(), &mut found),
+            (TypeRef::Dict { .. }, Json::Object(pairs)) => {
+                lengths("object", pairs.len(), &mut found)
+            }
+            _ => return Err(Unsure),
+        }
+        for message in found {
+            self.fail(message);
         }
         Ok(())
     }

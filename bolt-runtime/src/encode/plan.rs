@@ -250,6 +250,8 @@ impl Plans {
             ),
             TypeRef::Dict { key, value } => Node::Dict(boxed(key)?, boxed(value)?),
             TypeRef::Optional { inner } => Node::Union(vec![self.node(py, inner)?, Node::None]),
+            // Encoding does not check constraints (msgspec does not either).
+            TypeRef::Constrained { inner, .. } => self.node(py, inner)?,
             TypeRef::Union { options } => Node::Union(
                 options
                     .iter()

@@ -279,3 +279,46 @@ def test_serializer_review_cases(client_for):
     assert client.get("/small").json() == {"title": "t", "id": book.id}
     assert client.get("/big").json() == {"title": "t", "price": "2.50", "in_stock": True}
     assert client.get("/maybe").content == msgspec.json.encode(BookCard.from_model(book))
+
+
+class Profile(Serializer):
+    id: int
+    name: str
+    email: str = ""
+    bio: str = field(alias="about", default="")
+
+    @field_validator("name")
+    def lower(cls, value):
+        return value.lower()
+
+    @computed_field
+    def handle(self) -> str:
+        return "@" + self.name
+
+    class Config:
+        field_sets = {"mini": ["id", "name"], "card": ["id", "handle", "bio"]}
+
+
+def test_field_sets_subsets_and_views():
+    Mini = Profile.fields("mini")
+    assert Mini.__struct_fields__ == ("id", "name")
+    assert Mini(id=1, name="AB").dump() == {"id": 1, "name": "ab"}  # field validators come along
+    Card = Profile.subset("id", "handle", "bio", name="ProfileCard")
+    assert Card.__name__ == "ProfileCard" and Card.__bolt_computed__ == ("handle",)
+    assert msgspec.json.decode(b'{"id": 1, "about": "hi"}', type=Card).bio == "hi"  # alias kept
+    p = Profile(id=1, name="Bob", email="e", bio="b")
+    assert Profile.only("id", "handle").dump(p) == {"id": 1, "handle": "@bob"}
+    assert Profile.exclude("email", "handle").dump(p) == {"id": 1, "name": "bob", "about": "b"}
+    assert Profile.use("card").dump(p) == {"id": 1, "about": "b", "handle": "@bob"}
+    assert Profile.only("id", "name").exclude("name").dump_many([p]) == [{"id": 1}]
+    with pytest.raises(ValueError, match="no field set 'nope'"):
+        Profile.fields("nope")
+    with pytest.raises(ValueError, match="no field"):
+        Profile.only("missing")
+
+
+@pytest.mark.django_db
+def test_views_dump_model_instances():
+    author = Author.objects.create(name="A")
+    book = Book.objects.create(title="T", author=author, price=Decimal("1.00"))
+    assert BookOut.only("title", "author_name").dump(book) == {"title": "T", "author_name": "A"}

@@ -6,8 +6,9 @@ from .base import Serializer, SerializerValidationError
 from .decorators import computed_field, field_validator, model_validator
 from .fields import FieldConfig, field
 from .helpers import create_serializer
+from .views import SerializerView
 
 __all__ = [
     "Serializer", "SerializerValidationError", "field", "FieldConfig", "Meta", "field_validator",
-    "model_validator", "computed_field", "create_serializer",
+    "model_validator", "computed_field", "create_serializer", "SerializerView",
 ]

@@ -47,7 +47,13 @@ class _SerializerMeta(_STRUCT_META):
                 model_validators.append(fn)
             if isinstance(value, property) and getattr(value.fget, "__bolt_computed__", False):
                 computed.append(key)
+        config_class = namespace.pop("Config", None) or namespace.pop("Meta", None)
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        field_sets = {}
+        for base in reversed(cls.__mro__[1:]):
+            field_sets.update(getattr(base, "__bolt_field_sets__", {}))
+        field_sets.update({k: list(v) for k, v in getattr(config_class, "field_sets", {}).items()})
+        cls.__bolt_field_sets__ = field_sets
         inherited = [b for b in reversed(cls.__mro__[1:]) if isinstance(b, _SerializerMeta)]
         all_configs: dict[str, FieldConfig] = {}
         all_validators: dict[str, list] = {}
@@ -117,6 +123,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     __bolt_encode_names__: ClassVar[dict[str, str]]
     __bolt_model_sources__: ClassVar[tuple[tuple[str, ...], ...] | None]
     __bolt_from_model_plan__: ClassVar[list | None] = None
+    __bolt_field_sets__: ClassVar[dict[str, list[str]]]
 
     def __post_init__(self) -> None:
         cls = type(self)
@@ -245,6 +252,40 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     @classmethod
     def dump_many_json(cls, instances: Iterable[Serializer]) -> bytes:
         return msgspec.json.encode(cls.dump_many(instances))
+
+    # -- field selection ----------------------------------------------------------------------
+
+    @classmethod
+    def subset(cls: type[T], *fields: str, name: str | None = None) -> type[T]:
+        """A new Serializer class with only these fields (usable as a type annotation)."""
+        from .views import subset
+
+        return subset(cls, fields, name)
+
+    @classmethod
+    def fields(cls: type[T], field_set: str, *, name: str | None = None) -> type[T]:
+        """`subset()` of a set named in `class Config: field_sets = {...}`."""
+        if field_set not in cls.__bolt_field_sets__:
+            raise ValueError(f"{cls.__name__} has no field set {field_set!r}; sets: {sorted(cls.__bolt_field_sets__)}")
+        return cls.subset(*cls.__bolt_field_sets__[field_set], name=name or f"{cls.__name__}_{field_set}")
+
+    @classmethod
+    def only(cls, *fields: str):
+        from .views import SerializerView
+
+        return SerializerView(cls, include=frozenset(fields))
+
+    @classmethod
+    def exclude(cls, *fields: str):
+        from .views import SerializerView
+
+        return SerializerView(cls, exclude=frozenset(fields))
+
+    @classmethod
+    def use(cls, field_set: str):
+        if field_set not in cls.__bolt_field_sets__:
+            raise ValueError(f"{cls.__name__} has no field set {field_set!r}; sets: {sorted(cls.__bolt_field_sets__)}")
+        return cls.only(*cls.__bolt_field_sets__[field_set])
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in type(self).__struct_fields__}

@@ -54,15 +54,23 @@ DECLARED = {
 }
 RECEIVED: list[Any] = []
 api = BoltAPI()
-for _name, _declared in DECLARED.items():
-    def _handler(payload, _name=_name):
+
+
+def register(name: str, declared: Any) -> None:
+    """`POST /<name>` taking a body of type `declared`, recording what it received."""
+    DECLARED[name] = declared
+
+    def handler(payload):
         RECEIVED.append(payload)
         return {"ok": True}
 
-    _handler.__name__ = f"post_{_name}"
-    _handler.__qualname__ = f"post_{_name}"
-    _handler.__annotations__ = {"payload": Annotated[_declared, Body()], "return": dict}
-    api.post(f"/{_name}")(_handler)
+    handler.__name__ = handler.__qualname__ = f"post_{name}"
+    handler.__annotations__ = {"payload": Annotated[declared, Body()], "return": dict}
+    api.post(f"/{name}")(handler)
+
+
+for _name, _declared in list(DECLARED.items()):
+    register(_name, _declared)
 
 
 @pytest.fixture(scope="module", params=["interpreted", "compiled"])
@@ -169,16 +177,7 @@ class Timed(msgspec.Struct):
 
 EXTRA = {"flags": Flags, "timed": Timed, "strmap": dict[str, str], "person_raw": Person}
 for _name, _declared in EXTRA.items():
-    DECLARED[_name] = _declared
-
-    def _extra_handler(payload, _name=_name):
-        RECEIVED.append(payload)
-        return {"ok": True}
-
-    _extra_handler.__name__ = f"post_{_name}"
-    _extra_handler.__qualname__ = f"post_{_name}"
-    _extra_handler.__annotations__ = {"payload": Annotated[_declared, Body()], "return": dict}
-    api.post(f"/{_name}")(_extra_handler)
+    register(_name, _declared)
 
 
 @pytest.mark.parametrize(("name", "body"), [

@@ -229,7 +229,8 @@ impl Walker<'_> {
             return Err(EncodeError::Mismatch);
         }
         buf.push(b'{');
-        for (index, (field, path)) in plan.fields.iter().zip(sources).enumerate() {
+        let mut first = true;
+        for (field, path) in plan.fields.iter().zip(sources) {
             let mut current = value.clone();
             for part in path {
                 if current.is_none() {
@@ -241,11 +242,7 @@ impl Walker<'_> {
                     Err(_) => return Err(EncodeError::Mismatch),
                 };
             }
-            if index > 0 {
-                buf.push(b',');
-            }
-            buf.extend_from_slice(&field.key);
-            self.encode(&field.node, &current, buf, depth + 1)?;
+            self.member(&mut first, field, &current, buf, depth)?;
         }
         buf.push(b'}');
         Ok(())
@@ -396,6 +393,22 @@ impl Walker<'_> {
         }
     }
 
+    /// One `"key":value` member of an object, after a comma unless it is the first.
+    fn member(
+        &self,
+        first: &mut bool,
+        field: &FieldPlan,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        if !std::mem::take(first) {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(&field.key);
+        self.encode(&field.node, value, buf, depth + 1)
+    }
+
     fn is_default(&self, field: &FieldPlan, value: &Bound<'_, PyAny>) -> PyResult<bool> {
         Ok(match &field.default {
             Default::Value(default) => value.is(default.bind(value.py())),
@@ -461,12 +474,7 @@ impl Walker<'_> {
             if v.is(unset) || (plan.omit_defaults && self.is_default(field, &v)?) {
                 continue;
             }
-            if !first {
-                buf.push(b',');
-            }
-            first = false;
-            buf.extend_from_slice(&field.key);
-            self.encode(&field.node, &v, buf, depth + 1)?;
+            self.member(&mut first, field, &v, buf, depth)?;
         }
         buf.push(b'}');
         Ok(())
@@ -500,12 +508,7 @@ impl Walker<'_> {
             if v.is(unset) {
                 continue;
             }
-            if !first {
-                buf.push(b',');
-            }
-            first = false;
-            buf.extend_from_slice(&field.key);
-            self.encode(&field.node, &v, buf, depth + 1)?;
+            self.member(&mut first, field, &v, buf, depth)?;
         }
         buf.push(b'}');
         Ok(())
@@ -522,10 +525,10 @@ impl Walker<'_> {
     ) -> Result {
         let dict = value.cast_exact::<PyDict>().map_err(PyErr::from)?;
         buf.push(b'{');
-        let mut seen = 0;
+        let mut first = true;
         // A snapshot: encoding values may run Python code that changes the dict.
         let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = dict.items().extract()?;
-        for (i, (k, v)) in items.into_iter().enumerate() {
+        for (k, v) in items {
             let key = k
                 .cast_exact::<PyString>()
                 .map_err(|_| EncodeError::Mismatch)?;
@@ -533,25 +536,14 @@ impl Walker<'_> {
                 .iter()
                 .find(|f| f.attr.bind(value.py()).as_any().eq(key).unwrap_or(false));
             let field = field.ok_or(EncodeError::Mismatch)?;
-            seen += 1;
-            if i > 0 {
-                buf.push(b',');
-            }
-            buf.extend_from_slice(&field.key);
-            self.encode(&field.node, &v, buf, depth + 1)?;
+            self.member(&mut first, field, &v, buf, depth)?;
         }
-        let required = fields
+        let missing = fields
             .iter()
             .filter(|f| matches!(f.default, Default::Required))
-            .count();
-        if seen < required {
-            let missing = fields
-                .iter()
-                .filter(|f| matches!(f.default, Default::Required))
-                .any(|f| !dict.contains(f.attr.bind(value.py())).unwrap_or(false));
-            if missing {
-                return Err(EncodeError::Mismatch);
-            }
+            .any(|f| !dict.contains(f.attr.bind(value.py())).unwrap_or(false));
+        if missing {
+            return Err(EncodeError::Mismatch);
         }
         buf.push(b'}');
         Ok(())

@@ -1,5 +1,6 @@
 //! Compiled route table of the `{{ project }}` project, served by bolt-runtime.
 
+mod encode;
 mod extract;
 mod routes;
 
@@ -13,6 +14,7 @@ static TABLE: CompiledTable = CompiledTable {
     fingerprint: FINGERPRINT,
     lookup: routes::lookup,
     extractors: &extract::EXTRACTORS,
+    encoders: &encode::ENCODERS,
 };
 
 #[pymodule]

@@ -67,6 +67,13 @@ pub fn generate(
             )?,
         ),
         (
+            "src/encode.rs",
+            rust(
+                "src/encode.rs",
+                emit::format_tokens(emit::encoders::emit(&ir)),
+            )?,
+        ),
+        (
             "src/extract.rs",
             rust(
                 "src/extract.rs",

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use bolt_runtime::manifest::{Constraints, Manifest, Source, TypeRef};
+use bolt_runtime::manifest::{Constraints, Manifest, Schema, Source, TypeRef};
 use bolt_runtime::router::{param_names, parse_pattern, Segment};
 use bolt_runtime::table::DynamicTable;
 use sha2::{Digest, Sha256};
@@ -18,6 +18,8 @@ pub struct Ir {
     /// Paths without parameters → `(method, route id)`.
     pub static_paths: BTreeMap<String, Vec<(String, usize)>>,
     pub trie: Node,
+    /// Declared body/response types by name (the order generated encoders are indexed in).
+    pub schemas: BTreeMap<String, Schema>,
 }
 
 pub struct RouteIr {
@@ -147,6 +149,7 @@ pub fn lower(manifest_text: &str) -> Result<Ir, CodegenError> {
         routes,
         static_paths,
         trie,
+        schemas: manifest.schemas,
     })
 }
 

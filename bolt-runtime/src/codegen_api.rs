@@ -4,6 +4,8 @@
 pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
 pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, Walk};
 pub use crate::constraints::{self, FloatOp};
+pub use crate::encode::plan::StructPlan;
+pub use crate::encode::{EncodeFn, EncodeResult, Item, Walker};
 pub use crate::http::{percent_decode, HttpRequest};
 pub use crate::manifest::TypeRef;
 pub use crate::py_api::register_compiled;

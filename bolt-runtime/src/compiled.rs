@@ -18,6 +18,8 @@ pub struct CompiledTable {
     pub lookup: LookupFn,
     /// One extractor per route id.
     pub extractors: &'static [ExtractFn],
+    /// One entry per manifest schema (in name order): its generated encoder, if it has one.
+    pub encoders: &'static [Option<crate::encode::EncodeFn>],
 }
 
 impl RouteTable for CompiledTable {

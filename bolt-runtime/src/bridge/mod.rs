@@ -59,6 +59,9 @@ pub struct RouteInfo {
     pub body_type: Option<Py<PyAny>>,
     /// Declared response type (the annotation), for msgspec's conversion of mismatched values.
     pub response_type: Py<PyAny>,
+    /// Size of the last JSON body encoded for this route: the next buffer starts that large,
+    /// so big responses are not copied while the buffer grows.
+    pub encoded_size: std::sync::atomic::AtomicUsize,
 }
 
 /// Python objects looked up once when the app is built, so the hot path only calls them.
@@ -121,6 +124,14 @@ pub enum Table {
 }
 
 impl Table {
+    /// The compiled table's per-schema encoders; none for the interpreted table.
+    pub fn generated_encoders(&self) -> &[Option<crate::encode::EncodeFn>] {
+        match self {
+            Table::Dynamic(_) => &[],
+            Table::Compiled(table) => table.encoders,
+        }
+    }
+
     pub fn as_dyn(&self) -> &dyn RouteTable {
         match self {
             Table::Dynamic(table) => table.as_ref(),
@@ -215,6 +226,7 @@ impl App {
                 defaults: route_defaults,
                 body_type: (!body_type.is_none()).then(|| body_type.unbind()),
                 response_type: response_types.get_item(i)?.unbind(),
+                encoded_size: std::sync::atomic::AtomicUsize::new(256),
             });
         }
         let cache = PyCache::new(bridge)?;
@@ -259,6 +271,19 @@ impl App {
     #[getter]
     fn route_count(&self) -> usize {
         self.inner.table.as_dyn().route_count()
+    }
+
+    /// Names of the schemas whose responses are written by a generated encoder.
+    #[getter]
+    fn generated_encoders(&self) -> Vec<String> {
+        let generated = self.inner.table.generated_encoders();
+        self.inner
+            .schemas
+            .keys()
+            .zip(generated)
+            .filter(|(_, encoder)| encoder.is_some())
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// The JSON body route `route` would send for `value` (benchmarks and tests).

@@ -1,5 +1,7 @@
 //! Handler results and exceptions to HTTP responses.
 
+use std::sync::atomic::Ordering;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
@@ -59,10 +61,17 @@ impl AppInner {
     /// The JSON body for `value` under the route's declared type: written straight into a Rust
     /// buffer, or, when the value does not have that type, msgspec's conversion of it.
     pub fn encode_json(&self, route: usize, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-        let mut buf = Vec::with_capacity(256);
-        let walker = Walker { plans: &self.plans };
+        let size_hint = &self.routes[route].encoded_size;
+        let mut buf = Vec::with_capacity(size_hint.load(Ordering::Relaxed) + 64);
+        let walker = Walker {
+            plans: &self.plans,
+            generated: self.table.generated_encoders(),
+        };
         match walker.encode(&self.response_nodes[route], value, &mut buf, 0) {
-            Ok(()) => Ok(buf),
+            Ok(()) => {
+                size_hint.store(buf.len(), Ordering::Relaxed);
+                Ok(buf)
+            }
             Err(EncodeError::Python(err)) => Err(err),
             Err(EncodeError::Mismatch) => {
                 let declared = self.routes[route].response_type.bind(value.py());

@@ -2,11 +2,13 @@
 //! `msgspec.json.encode` (after `msgspec.convert` to the declared type when the value does
 //! not already have it).
 
+pub mod fields;
 pub mod plan;
 pub mod slots;
 pub mod temporal;
 pub mod walk;
 pub mod write;
 
+pub use fields::{EncodeFn, Item};
 pub use plan::{Node, Plans};
-pub use walk::{EncodeError, Walker};
+pub use walk::{EncodeError, EncodeResult, Walker};

@@ -174,7 +174,8 @@ pub fn key_bytes(name: &str) -> Vec<u8> {
     key
 }
 
-fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+/// A JSON scalar (a tag value) as msgspec writes it.
+pub fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
     match value {
         serde_json::Value::String(s) => {
             let mut out = Vec::new();

@@ -44,6 +44,7 @@ pub fn field_offsets(cls: &Bound<'_, PyAny>, fields: &[String]) -> Option<Vec<is
 ///
 /// # Safety
 /// `offset` must come from `field_offsets` for exactly `obj`'s type.
+#[inline]
 pub unsafe fn read_slot<'a, 'py>(
     obj: &'a Bound<'py, PyAny>,
     offset: isize,

@@ -57,11 +57,22 @@ fn push_digits(buf: &mut Vec<u8>, mut n: u32, width: usize) {
 }
 
 fn push_date(buf: &mut Vec<u8>, d: &[u8]) {
-    push_digits(buf, u32::from(d[0]) << 8 | u32::from(d[1]), 4);
-    buf.push(b'-');
-    push2(buf, d[2]);
-    buf.push(b'-');
-    push2(buf, d[3]);
+    // One copy of a stack array: dates are written per row in large responses.
+    let year = u16::from(d[0]) << 8 | u16::from(d[1]);
+    let digit = |n: u16| b'0' + (n % 10) as u8;
+    let (month, day) = (u16::from(d[2]), u16::from(d[3]));
+    buf.extend_from_slice(&[
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ]);
 }
 
 fn push_time(buf: &mut Vec<u8>, t: &[u8]) {

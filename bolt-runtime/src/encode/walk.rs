@@ -29,13 +29,16 @@ impl From<PyErr> for EncodeError {
     }
 }
 
-type Result<T = ()> = std::result::Result<T, EncodeError>;
+pub type EncodeResult<T = ()> = std::result::Result<T, EncodeError>;
+type Result<T = ()> = EncodeResult<T>;
 
 pub struct Walker<'a> {
     pub plans: &'a Plans,
+    /// Generated encoders by schema index (empty for the interpreted table).
+    pub generated: &'a [Option<super::EncodeFn>],
 }
 
-fn is_type(value: &Bound<'_, PyAny>, ty: &Py<PyAny>) -> bool {
+pub(super) fn is_type(value: &Bound<'_, PyAny>, ty: &Py<PyAny>) -> bool {
     // SAFETY: `value` is a live object; Py_TYPE only reads its type pointer.
     unsafe { ffi::Py_TYPE(value.as_ptr()).cast::<ffi::PyObject>() == ty.as_ptr() }
 }
@@ -114,7 +117,7 @@ impl Walker<'_> {
                     Err(EncodeError::Mismatch)
                 }
             }
-            Node::Named(index) => self.named(&self.plans.named[*index], value, buf, depth),
+            Node::Named(index) => self.named(*index, value, buf, depth),
             _ => Err(EncodeError::Mismatch),
         }
     }
@@ -357,14 +360,19 @@ impl Walker<'_> {
 
     fn named(
         &self,
-        plan: &NamedPlan,
+        index: usize,
         value: &Bound<'_, PyAny>,
         buf: &mut Vec<u8>,
         depth: usize,
     ) -> Result {
-        match plan {
+        match &self.plans.named[index] {
             NamedPlan::Struct(plan) if is_type(value, &plan.cls) => {
-                self.structure(plan, value, buf, depth)
+                match self.generated.get(index) {
+                    Some(Some(generated)) if self.plain_slots(plan, value) => {
+                        generated(self, plan, value, buf, depth)
+                    }
+                    _ => self.structure(plan, value, buf, depth),
+                }
             }
             NamedPlan::Struct(plan)
                 if plan.model_sources.is_some() && self.is_model_like(value) =>

@@ -14,6 +14,7 @@ const NEEDS_ESCAPE: [bool; 256] = {
 };
 
 /// `"..."` with only `"`, `\` and control characters escaped; everything else written raw.
+#[inline]
 pub fn string(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     buf.reserve(bytes.len() + 2);
@@ -54,15 +55,17 @@ pub fn string(buf: &mut Vec<u8>, s: &str) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+#[inline]
 pub fn int(buf: &mut Vec<u8>, value: i64) {
     buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// Shortest round-trip digits; plain decimals for exponents -5..15, `1e16`/`5e-324` otherwise;
 /// nan and infinities are `null`.
+#[inline]
 pub fn float(buf: &mut Vec<u8>, value: f64) {
     if value.is_finite() {
-        buf.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
+        finite(buf, value);
     } else {
         buf.extend_from_slice(b"null");
     }
@@ -76,9 +79,24 @@ pub fn float_key(buf: &mut Vec<u8>, value: f64) {
     } else if value.is_infinite() {
         buf.extend_from_slice(if value > 0.0 { b"inf" } else { b"-inf" });
     } else {
-        buf.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
+        finite(buf, value);
     }
     buf.push(b'"');
+}
+
+/// zmij gives the same shortest digits and layout as msgspec's Ryu, except that positive
+/// exponents carry a `+` (`1e+16`), which msgspec does not write.
+#[inline]
+fn finite(buf: &mut Vec<u8>, value: f64) {
+    let mut digits = zmij::Buffer::new();
+    let text = digits.format_finite(value).as_bytes();
+    match text.iter().position(|&b| b == b'+') {
+        Some(plus) => {
+            buf.extend_from_slice(&text[..plus]);
+            buf.extend_from_slice(&text[plus + 1..]);
+        }
+        None => buf.extend_from_slice(text),
+    }
 }
 
 pub fn base64(buf: &mut Vec<u8>, data: &[u8]) {

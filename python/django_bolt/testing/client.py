@@ -32,7 +32,7 @@ class TestClient(httpx.Client):
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: BoltAPI | list[BoltAPI], base_url: str = "http://testserver",
-                 raise_server_exceptions: bool = True, *, compiled: bool = False, debug: bool | None = None,
+                 raise_server_exceptions: bool = True, *, compiled: bool | str = False, debug: bool | None = None,
                  **kwargs: Any) -> None:
         # Accepted for django-bolt compatibility: as there, handler exceptions always come back
         # as 500 responses (logged with their traceback), never as raised exceptions.
@@ -40,7 +40,8 @@ class TestClient(httpx.Client):
         if compiled:
             from .compiled import compiled_project
 
-            project, module = compiled_project(api)
+            # `compiled="release"` builds an optimized extension (benchmarks); True builds dev.
+            project, module = compiled_project(api, profile="release" if compiled == "release" else "dev")
             self.runtime = create_app(project, compiled=module, debug=debug)
         else:
             self.runtime = create_app(collect_routes(api), debug=debug)

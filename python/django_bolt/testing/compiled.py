@@ -23,14 +23,14 @@ def _runtime_digest() -> str:
     return digest.hexdigest()
 
 
-def compiled_project(apis: BoltAPI | list[BoltAPI]) -> tuple[ProjectRoutes, ModuleType]:
+def compiled_project(apis: BoltAPI | list[BoltAPI], profile: str = "dev") -> tuple[ProjectRoutes, ModuleType]:
     # The module name must be unique per route set in one process: derive it from the routes.
     provisional = collect_routes(apis, project="t")
     project = collect_routes(apis, project=f"t{provisional.fingerprint[:16]}")
     # Keyed by the generated code and the runtime sources, so a changed generator or runtime
     # never reuses an old build.
     files = _core.codegen_generate(project.text, driver.MANIFEST_FILE, str(driver.runtime_source_dir()))
-    digest = hashlib.sha256(_runtime_digest().encode())
+    digest = hashlib.sha256(f"{profile}\0{_runtime_digest()}".encode())
     for name, content in sorted(files.items()):
         digest.update(f"{name}\0{content}\0".encode())
     code_hash = digest.hexdigest()
@@ -38,7 +38,7 @@ def compiled_project(apis: BoltAPI | list[BoltAPI]) -> tuple[ProjectRoutes, Modu
     name = driver.crate_name(project.project)
     extension = out_dir / f"{name}.abi3.so"
     if not extension.is_file():
-        driver.build(project.text, out_dir, project.project, profile="dev")
+        driver.build(project.text, out_dir, project.project, profile=profile)
     module = driver.load_extension(extension, name)
     if module.FINGERPRINT != project.fingerprint:  # a stale file from an older generator
         raise driver.BuildError(f"{extension} was built from another manifest; delete it and retry")

@@ -2,7 +2,7 @@
 //! Per-route parameter extraction for this project.
 use bolt_runtime::__codegen::*;
 /// Indexed by route id.
-pub static EXTRACTORS: [ExtractFn; 9] = [
+pub static EXTRACTORS: [ExtractFn; 11] = [
     extract_0,
     extract_1,
     extract_2,
@@ -12,6 +12,8 @@ pub static EXTRACTORS: [ExtractFn; 9] = [
     extract_6,
     extract_7,
     extract_8,
+    extract_9,
+    extract_10,
 ];
 /// Arguments of `golden.api:index`.
 fn extract_0(
@@ -221,6 +223,20 @@ fn extract_8(captures: &[&str], _request: &HttpRequest) -> Result<Vec<Arg>, Vec<
         }
     }
     if issues.is_empty() { Ok(args) } else { Err(issues) }
+}
+/// Arguments of `golden.types:events`.
+fn extract_9(
+    _captures: &[&str],
+    _request: &HttpRequest,
+) -> Result<Vec<Arg>, Vec<Issue>> {
+    Ok(vec![])
+}
+/// Arguments of `golden.types:sparse`.
+fn extract_10(
+    _captures: &[&str],
+    _request: &HttpRequest,
+) -> Result<Vec<Arg>, Vec<Issue>> {
+    Ok(vec![Arg::Body])
 }
 fn coerce_1_0(raw: &[&str]) -> Result<Value, String> {
     let text = raw[raw.len() - 1];

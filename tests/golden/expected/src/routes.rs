@@ -3,12 +3,14 @@
 use bolt_runtime::__codegen::{phf, pick, Endpoints, Lookup, Walk};
 /// Paths without parameters: one hash probe.
 static STATIC_PATHS: phf::Map<&'static str, Endpoints> = bolt_runtime::__codegen::phf::Map {
-    key: 4203492208743950414,
-    disps: &[(2, 0)],
+    key: 16287231350648472473,
+    disps: &[(0, 3), (0, 0)],
     entries: &[
-        ("/", &[("GET", 0)]),
         ("/items/latest", &[("GET", 7)]),
+        ("/types/sparse", &[("POST", 10)]),
+        ("/", &[("GET", 0)]),
         ("/items", &[("GET", 2), ("POST", 3)]),
+        ("/types/events", &[("GET", 9)]),
     ],
 };
 pub fn lookup<'p>(method: &str, path: &'p str) -> Lookup<'p> {

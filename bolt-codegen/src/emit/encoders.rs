@@ -1,0 +1,146 @@
+//! `src/encode.rs`: one encoder per Struct schema, with its keys as byte literals and a writer
+//! chosen for each field's declared type. `ENCODERS` lists them by schema index (the
+//! manifest's name order); schemas left to the generic walk (`omit_defaults`, `array_like`,
+//! non-Struct) have `None`.
+
+use bolt_runtime::encode::plan::{json_bytes, key_bytes};
+use bolt_runtime::manifest::{Field, Schema, TypeRef};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::Ir;
+
+/// The call writing field `index` (after its key) for the declared type `ty`.
+fn field_writer(ty: &TypeRef, position: usize) -> TokenStream {
+    let index = Literal::usize_unsuffixed(position);
+    let temporal = |kind: u8| {
+        let kind = Literal::u8_unsuffixed(kind);
+        quote!(w.field_temporal(plan, value, #index, #kind, buf, depth)?;)
+    };
+    match ty {
+        TypeRef::Int => quote!(w.field_int(plan, value, #index, buf, depth)?;),
+        TypeRef::Float => quote!(w.field_float(plan, value, #index, buf, depth)?;),
+        TypeRef::Str => quote!(w.field_str(plan, value, #index, buf, depth)?;),
+        TypeRef::Bool => quote!(w.field_bool(plan, value, #index, buf, depth)?;),
+        TypeRef::Date => temporal(0),
+        TypeRef::Datetime => temporal(1),
+        TypeRef::Time => temporal(2),
+        TypeRef::List { item } => match list_item(item) {
+            Some(kind) => {
+                quote!(w.field_list(plan, value, #index, bolt_runtime::__codegen::Item::#kind, buf, depth)?;)
+            }
+            None => quote!(w.field_any(plan, value, #index, buf, depth)?;),
+        },
+        // Encoding does not check constraints (msgspec does not either).
+        TypeRef::Constrained { inner, .. } => field_writer(inner, position),
+        _ => quote!(w.field_any(plan, value, #index, buf, depth)?;),
+    }
+}
+
+/// The fast-path element kind of a `list[T]` field, for scalar `T`.
+fn list_item(ty: &TypeRef) -> Option<syn::Ident> {
+    let kind = match ty {
+        TypeRef::Int => "Int",
+        TypeRef::Float => "Float",
+        TypeRef::Str => "Str",
+        TypeRef::Bool => "Bool",
+        TypeRef::Constrained { inner, .. } => return list_item(inner),
+        _ => return None,
+    };
+    Some(format_ident!("{}", kind))
+}
+
+/// A readable, unique function name for schema `index` (`module:Qual.Name`).
+fn function_name(index: usize, schema: &str) -> syn::Ident {
+    let qualname = schema.rsplit(':').next().unwrap_or(schema);
+    let mut snake = String::new();
+    for (i, c) in qualname.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !snake.ends_with('_') {
+            snake.push('_');
+        }
+        snake.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+    }
+    format_ident!("encode_{}_{}", index, snake.trim_matches('_'))
+}
+
+fn struct_encoder(
+    name: &syn::Ident,
+    schema: &str,
+    fields: &[Field],
+    tag: Option<Vec<u8>>,
+) -> TokenStream {
+    // Literal text between the fields: `{` + tag pair + first key, then `,"key":` ...
+    let mut prefix = b"{".to_vec();
+    let mut first = true;
+    if let Some(pair) = tag {
+        prefix.extend_from_slice(&pair);
+        first = false;
+    }
+    let mut statements = Vec::with_capacity(fields.len() * 2 + 1);
+    for (index, field) in fields.iter().enumerate() {
+        if !std::mem::take(&mut first) {
+            prefix.push(b',');
+        }
+        prefix.extend_from_slice(&key_bytes(&field.encode_name));
+        let literal = Literal::byte_string(&std::mem::take(&mut prefix));
+        statements.push(quote!(buf.extend_from_slice(#literal);));
+        statements.push(field_writer(&field.ty, index));
+    }
+    prefix.push(b'}');
+    let literal = Literal::byte_string(&prefix);
+    statements.push(quote!(buf.extend_from_slice(#literal);));
+    let doc = format!(" `{schema}`");
+    quote! {
+        #[doc = #doc]
+        fn #name(
+            w: &Walker<'_>,
+            plan: &StructPlan,
+            value: &Bound<'_, PyAny>,
+            buf: &mut Vec<u8>,
+            depth: usize,
+        ) -> EncodeResult {
+            #(#statements)*
+            Ok(())
+        }
+    }
+}
+
+pub fn emit(ir: &Ir) -> TokenStream {
+    let mut functions = Vec::new();
+    let mut entries = Vec::with_capacity(ir.schemas.len());
+    for (index, (schema_name, schema)) in ir.schemas.iter().enumerate() {
+        match schema {
+            Schema::Struct {
+                fields,
+                tag_field,
+                tag,
+                array_like: false,
+                omit_defaults: false,
+                ..
+            } => {
+                let name = function_name(index, schema_name);
+                let tag = tag_field.as_ref().zip(tag.as_ref()).map(|(field, value)| {
+                    let mut pair = key_bytes(field);
+                    pair.extend_from_slice(&json_bytes(value));
+                    pair
+                });
+                functions.push(struct_encoder(&name, schema_name, fields, tag));
+                entries.push(quote!(Some(#name)));
+            }
+            _ => entries.push(quote!(None)),
+        }
+    }
+    let count = Literal::usize_unsuffixed(entries.len());
+    quote! {
+        use bolt_runtime::__codegen::pyo3::prelude::*;
+        use bolt_runtime::__codegen::{EncodeFn, EncodeResult, StructPlan, Walker};
+
+        pub static ENCODERS: [Option<EncodeFn>; #count] = [#(#entries),*];
+
+        #(#functions)*
+    }
+}

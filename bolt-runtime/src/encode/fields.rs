@@ -1,0 +1,236 @@
+//! What generated per-schema encoders call: one writer per statically known field type, each
+//! reading the field straight from its Struct slot. A value that is not of the declared type
+//! (or any type the fast path does not handle) goes through the generic walk of the field's
+//! node, so generated and interpreted encoders always write the same bytes.
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString};
+
+use super::plan::StructPlan;
+use super::walk::{is_type, EncodeResult, Walker};
+use super::write;
+
+/// Element type of a `list[...]` field with a fast path.
+#[derive(Clone, Copy)]
+pub enum Item {
+    Int,
+    Float,
+    Str,
+    Bool,
+}
+
+/// A generated encoder for one Struct schema. Called only for instances of exactly the
+/// schema's class whose fields are all set (see `Walker::plain_slots`).
+pub type EncodeFn =
+    for<'py> fn(&Walker<'_>, &StructPlan, &Bound<'py, PyAny>, &mut Vec<u8>, usize) -> EncodeResult;
+
+/// Field `index` of `value`, borrowed from its slot.
+///
+/// # Safety
+/// `Walker::plain_slots(plan, value)` must have returned true.
+#[inline]
+unsafe fn slot<'a, 'py>(
+    plan: &StructPlan,
+    value: &'a Bound<'py, PyAny>,
+    index: usize,
+) -> Borrowed<'a, 'py, PyAny> {
+    let offsets = plan.offsets.as_deref().unwrap_or_default();
+    super::slots::read_slot(value, offsets[index]).expect("plain_slots checked every slot")
+}
+
+impl Walker<'_> {
+    /// The instance's fields can be read by `slot`: the class layout is known and no field is
+    /// empty or UNSET (UNSET fields are left out, which the generic walk does).
+    #[inline]
+    pub fn plain_slots(&self, plan: &StructPlan, value: &Bound<'_, PyAny>) -> bool {
+        let Some(offsets) = &plan.offsets else {
+            return false;
+        };
+        let unset = self.plans.types.unset.as_ptr();
+        offsets.iter().all(|&offset| {
+            // SAFETY: the callers checked that `value`'s type is exactly `plan.cls`.
+            unsafe { super::slots::read_slot(value, offset) }
+                .is_some_and(|field| field.as_ptr() != unset)
+        })
+    }
+
+    /// Any field, through the generic walk of its declared node.
+    pub fn field_any(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> EncodeResult {
+        // Owned: encoding may run Python code (enum values, conversions) that rebinds the slot.
+        // SAFETY: generated encoders are only called after `plain_slots`.
+        let field = unsafe { slot(plan, value, index) }.to_owned();
+        self.encode(&plan.fields[index].node, &field, buf, depth + 1)
+    }
+
+    #[inline]
+    pub fn field_int(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> EncodeResult {
+        // SAFETY: as in `field_any`; no Python code runs while the borrow is used.
+        let field = unsafe { slot(plan, value, index) };
+        if field.is_exact_instance_of::<PyInt>() {
+            if let Ok(number) = field.extract::<i64>() {
+                write::int(buf, number);
+                return Ok(());
+            }
+        }
+        self.field_any(plan, value, index, buf, depth)
+    }
+
+    #[inline]
+    pub fn field_float(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> EncodeResult {
+        // SAFETY: as in `field_int`.
+        let field = unsafe { slot(plan, value, index) };
+        if let Ok(number) = field.cast_exact::<PyFloat>() {
+            write::float(buf, number.value());
+            return Ok(());
+        }
+        self.field_any(plan, value, index, buf, depth)
+    }
+
+    #[inline]
+    pub fn field_str(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> EncodeResult {
+        // SAFETY: as in `field_int`.
+        let field = unsafe { slot(plan, value, index) };
+        if let Ok(text) = field.cast_exact::<PyString>() {
+            write::string(buf, text.to_str()?);
+            return Ok(());
+        }
+        self.field_any(plan, value, index, buf, depth)
+    }
+
+    #[inline]
+    pub fn field_bool(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> EncodeResult {
+        // SAFETY: as in `field_int`.
+        let field = unsafe { slot(plan, value, index) };
+        if field.is_exact_instance_of::<PyBool>() {
+            let truth = field.is(PyBool::new(value.py(), true));
+            buf.extend_from_slice(if truth { b"true" } else { b"false" });
+            return Ok(());
+        }
+        self.field_any(plan, value, index, buf, depth)
+    }
+
+    /// date (`kind` 0), datetime (1) or time (2).
+    #[inline]
+    pub fn field_temporal(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+        kind: u8,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> EncodeResult {
+        let t = &self.plans.types;
+        let class = [&t.date, &t.datetime, &t.time][usize::from(kind)];
+        // SAFETY: as in `field_any`.
+        let field = unsafe { slot(plan, value, index) };
+        if is_type(&field, class) {
+            // Dates are written from their bytes; aware values may call `utcoffset()`, so
+            // they are owned while that Python code runs.
+            if kind == 0 {
+                t.temporal.write(kind, &field, buf)?;
+            } else {
+                t.temporal.write(kind, &field.to_owned(), buf)?;
+            }
+            return Ok(());
+        }
+        self.field_any(plan, value, index, buf, depth)
+    }
+
+    /// A `list[T]` field of scalars: an exact list whose elements all have type `T` is written
+    /// here; anything else (another container, a wrong element) by the generic walk.
+    pub fn field_list(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+        item: Item,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> EncodeResult {
+        // SAFETY: as in `field_int`: scalars are written without running Python code, so the
+        // borrowed list and its borrowed elements stay alive throughout.
+        let field = unsafe { slot(plan, value, index) };
+        if let Ok(list) = field.cast_exact::<PyList>() {
+            let mark = buf.len();
+            if list_of(&list, item, buf)? {
+                return Ok(());
+            }
+            buf.truncate(mark);
+        }
+        self.field_any(plan, value, index, buf, depth)
+    }
+}
+
+/// Writes `list` if every element is exactly `item`'s type; false (with partial output) if not.
+fn list_of(list: &Bound<'_, PyList>, item: Item, buf: &mut Vec<u8>) -> PyResult<bool> {
+    let py = list.py();
+    buf.push(b'[');
+    for i in 0..list.len() {
+        // SAFETY: `i` is within the list, which nothing changes while this loop runs (no Python
+        // code runs here); PyList_GetItem returns a borrowed reference.
+        let element = unsafe {
+            Borrowed::from_ptr(py, ffi::PyList_GetItem(list.as_ptr(), i as ffi::Py_ssize_t))
+        };
+        if i > 0 {
+            buf.push(b',');
+        }
+        match item {
+            Item::Int if element.is_exact_instance_of::<PyInt>() => {
+                match element.extract::<i64>() {
+                    Ok(number) => write::int(buf, number),
+                    Err(_) => return Ok(false),
+                }
+            }
+            Item::Float if element.is_exact_instance_of::<PyFloat>() => {
+                write::float(buf, element.cast_exact::<PyFloat>()?.value());
+            }
+            Item::Str if element.is_exact_instance_of::<PyString>() => {
+                write::string(buf, element.cast_exact::<PyString>()?.to_str()?);
+            }
+            Item::Bool if element.is_exact_instance_of::<PyBool>() => {
+                let truth = element.is(PyBool::new(py, true));
+                buf.extend_from_slice(if truth { b"true" } else { b"false" });
+            }
+            _ => return Ok(false),
+        }
+    }
+    buf.push(b']');
+    Ok(true)
+}

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 import pytest
 from django_bolt import Body, BoltAPI
+from django_bolt.exceptions import RequestValidationError
 from django_bolt.testing import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -277,3 +278,179 @@ def test_constraint_bodies_match_msgspec(body):
             return
         assert r.status_code == 200, (body, r.content)
         assert LIMITED == [expected]
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path: covered body types are scanned once without the GIL and built in Rust. The
+# objects must be exactly msgspec's (types included), and anything else must still go to the
+# full validator and msgspec.
+
+class Line(msgspec.Struct, rename={"unit_price": "unitPrice"}):
+    sku: str
+    quantity: int
+    unit_price: float
+    tags: list[str] = []
+    note: str | None = None
+    extra: dict[str, float] = {}
+
+
+class Order(msgspec.Struct, forbid_unknown_fields=True):
+    id: int
+    lines: list[Line]
+    codes: set[int] = set()
+    labels: frozenset[str] = frozenset()
+    path: tuple[int, ...] = ()
+    parent: Order | None = None
+    paid: bool = False
+
+
+class Shape(msgspec.Struct, tag="circle"):
+    radius: float
+
+
+class Audited(msgspec.Struct):
+    name: str
+
+    def __post_init__(self):
+        if not self.name:
+            raise ValueError("name must not be empty")
+
+
+FAST = {"order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape}
+SLOW = {"audited": Audited}
+fast_api = BoltAPI()
+
+
+def _fast_route(name: str, declared: Any) -> None:
+    def handler(payload):
+        RECEIVED.append(payload)
+        return {"ok": True}
+
+    handler.__name__ = handler.__qualname__ = f"fast_{name}"
+    handler.__annotations__ = {"payload": Annotated[declared, Body()], "return": dict}
+    fast_api.post(f"/fast/{name}")(handler)
+
+
+for _name, _declared in {**FAST, **SLOW}.items():
+    _fast_route(_name, _declared)
+
+
+def exactly(a: Any, b: Any) -> bool:
+    """Equal, with the same types all the way down (1 == 1.0 and 0.0 == -0.0 are not enough)."""
+    return a == b and repr(a) == repr(b) and msgspec.json.encode(a) == msgspec.json.encode(b)
+
+
+@pytest.fixture(scope="module", params=["interpreted", "compiled"])
+def fast_client(request):
+    with TestClient(fast_api, compiled=request.param == "compiled") as c:
+        yield c
+
+
+def route_id(client: TestClient, name: str) -> int:
+    return next(r["id"] for r in client.manifest["routes"] if r["path"] == f"/fast/{name}")
+
+
+def check_fast(client: TestClient, name: str, body: bytes, must_be_fast: bool = False) -> None:
+    declared = {**FAST, **SLOW}[name]
+    RECEIVED.clear()
+    response = client.post(f"/fast/{name}", content=body)
+    try:
+        expected = msgspec.json.decode(body, type=declared)
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+        assert response.status_code == 422, (name, body, response.content)
+        assert RECEIVED == []
+        # 422 items from the Rust check, or msgspec's error where the check defers to it.
+        with pytest.raises((ValueError, RequestValidationError)):
+            client.app.decode_body(route_id(client, name), body)
+        return
+    assert response.status_code == 200, (name, body, response.content)
+    assert len(RECEIVED) == 1 and exactly(RECEIVED[0], expected), (body, RECEIVED, expected)
+    decoded, fast = client.app.decode_body(route_id(client, name), body)
+    assert exactly(decoded, expected)
+    if must_be_fast:
+        assert fast, body
+    if name in SLOW:
+        assert not fast
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+texts = st.text(max_size=6)
+lines = st.builds(Line, texts, st.integers(-(2**63), 2**63 - 1), finite | st.integers(-5, 5).map(float),
+                  st.lists(texts, max_size=3), st.none() | texts, st.dictionaries(texts, finite, max_size=2))
+i64 = st.integers(-(2**63), 2**63 - 1)
+orders = st.recursive(
+    st.builds(Order, i64, st.lists(lines, max_size=3), st.sets(st.integers(-9, 9), max_size=3),
+              st.frozensets(texts, max_size=2), st.lists(st.integers(0, 9), max_size=3).map(tuple)),
+    lambda children: st.builds(Order, i64, st.just([]), parent=children),
+    max_leaves=3,
+)
+
+
+def variants(value: Any):
+    """msgspec's encoding of `value`, also indented and with keys in another order."""
+    builtins = msgspec.to_builtins(value)
+    return st.sampled_from([
+        msgspec.json.encode(value),
+        json.dumps(builtins, indent=1).encode(),
+        json.dumps(builtins, sort_keys=True, ensure_ascii=True).encode(),
+    ])
+
+
+@SETTINGS
+@given(body=orders.flatmap(variants))
+def test_fast_path_builds_exactly_what_msgspec_decodes(fast_client, body):
+    check_fast(fast_client, "order", body, must_be_fast=True)
+
+
+@SETTINGS
+@given(body=st.lists(lines, max_size=3).flatmap(variants))
+def test_fast_path_lists(fast_client, body):
+    check_fast(fast_client, "lines", body, must_be_fast=True)
+
+
+@SETTINGS
+@given(value=orders.flatmap(lambda o: st.just(msgspec.to_builtins(o))).flatmap(mutate))
+def test_near_valid_bodies_of_fast_types_match_msgspec(fast_client, value):
+    check_fast(fast_client, "order", json.dumps(value).encode())
+
+
+@pytest.mark.parametrize(("name", "body", "fast"), [
+    ("floats_by_key", b'{"a": 1, "b": null, "c": -0, "d": 1.5e3, "e": 0.1, "f": 123456789.123456789}', True),
+    ("floats_by_key", b'{"a": 12345678901234567890, "b": 1E-400, "c": -0.0}', True),
+    ("floats_by_key", b'{"\\u00e9": 1, "tab\\t": 2}', True),
+    ("floats_by_key", b'{"a": 1e400}', False),
+    ("floats_by_key", b'{"a": "1"}', False),
+    ("shape", b'{"radius": 1}', True),
+    ("shape", b'{"type": "circle", "radius": 2.5}', True),
+    ("shape", b'{"type": "square", "radius": 2.5}', False),
+    ("order", b'{"id": 1, "lines": [], "id": 2}', False),
+    ("order", b'{"id": 1, "lines": [], "unknown": 1}', False),
+    ("order", b'{"id": 1, "lines": [{"sku": "a", "quantity": 1, "unitPrice": 2, "junk": {"x": [1, "\\n"]}}]}', True),
+    ("order", b'{"id": 1, "lines": [{"sku": "a\\ud83d\\ude00", "quantity": 1, "unitPrice": 2}]}', True),
+    ("order", b'{"id": 1, "lines": [{"sku": "a\\ud83d", "quantity": 1, "unitPrice": 2}]}', False),
+    ("order", b'{"id": 1, "lines": [{"sku": "\xc3\xa9", "quantity": 1, "unitPrice": 2}]}', True),
+    ("order", b'{"id": 1, "lines": [], "codes": [1, 1, 2], "path": [3, 4], "labels": ["x"]}', True),
+    ("order", b'{"id": -9223372036854775808, "lines": []}', True),
+    ("order", b'{"id": 9223372036854775808, "lines": []}', False),
+    ("order", b' {"id": 1, "lines": []} \n', True),
+    ("order", b'{"id": 1, "lines": []} {}', False),
+    ("order", b'{"id": 1.0, "lines": []}', False),
+    ("audited", b'{"name": "x"}', False),
+    ("audited", b'{"name": ""}', False),
+])
+def test_fast_path_edges(fast_client, name, body, fast):
+    check_fast(fast_client, name, body)
+    try:
+        msgspec.json.decode(body, type={**FAST, **SLOW}[name])
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return
+    assert fast_client.app.decode_body(route_id(fast_client, name), body)[1] == fast
+
+
+def test_fast_path_defaults_are_fresh_objects(fast_client):
+    body = b'[{"sku":"a","quantity":1,"unitPrice":1}]'
+    first, fast = fast_client.app.decode_body(route_id(fast_client, "lines"), body)
+    second, _ = fast_client.app.decode_body(route_id(fast_client, "lines"), body)
+    assert fast and first[0].tags == [] and first[0].tags is not second[0].tags
+    first[0].tags.append("x")
+    assert Line("a", 1, 1.0).tags == []

@@ -87,11 +87,18 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
     let body_sent = extracted
         .as_ref()
         .map_or(!request.body.is_empty(), |args| args.contains(&Arg::Body));
+    // A covered, valid body becomes a tape here; anything else gets the full check.
+    let body_tape = match &app.body_plans[route] {
+        Some(plan) if body_sent => plan.scan(&request.body),
+        _ => None,
+    };
     let body_issues = match &app.body_types[route] {
-        Some(ty) if body_sent => match validate_body(&request.body, ty, &app.schemas) {
-            BodyCheck::Invalid(issues) => issues,
-            BodyCheck::Valid | BodyCheck::Unsure => Vec::new(),
-        },
+        Some(ty) if body_sent && body_tape.is_none() => {
+            match validate_body(&request.body, ty, &app.schemas) {
+                BodyCheck::Invalid(issues) => issues,
+                BodyCheck::Valid | BodyCheck::Unsure => Vec::new(),
+            }
+        }
         _ => Vec::new(),
     };
     match extracted {
@@ -100,6 +107,7 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
             args,
             request,
             head,
+            body_tape,
         }),
         Ok(_) => Prepared::Respond(unprocessable(&body_issues)),
         Err(mut issues) => {

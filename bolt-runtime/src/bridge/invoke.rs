@@ -20,6 +20,8 @@ pub struct PendingCall {
     pub request: HttpRequest,
     /// Answering HEAD with the GET handler: drop the body at the end.
     pub head: bool,
+    /// The body scanned by the fast path, ready to be built (else msgspec decodes it).
+    pub body_tape: Option<crate::decode::Tape>,
 }
 
 pub enum Outcome {
@@ -32,7 +34,30 @@ pub enum Outcome {
 }
 
 impl AppInner {
-    fn build_args<'py>(&self, py: Python<'py>, call: PendingCall) -> PyResult<Bound<'py, PyTuple>> {
+    /// The body argument: built from the fast path's tape, or decoded by msgspec.
+    pub fn body_value<'py>(
+        &self,
+        py: Python<'py>,
+        route: usize,
+        body: &[u8],
+        tape: Option<&crate::decode::Tape>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let (Some(tape), Some(plan)) = (tape, &self.body_plans[route]) {
+            return crate::decode::build::Builder::new(plan, &self.plans, tape, body).root(py);
+        }
+        let body = PyBytes::new(py, body);
+        let ty = self.routes[route]
+            .body_type
+            .as_ref()
+            .map(|t| t.bind(py).clone());
+        self.cache.decode_body.bind(py).call1((body, ty))
+    }
+
+    fn build_args<'py>(
+        &self,
+        py: Python<'py>,
+        mut call: PendingCall,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let route = &self.routes[call.route];
         let cache = &self.cache;
         let needs_request = call.args.iter().any(|a| matches!(a, Arg::Request));
@@ -46,6 +71,7 @@ impl AppInner {
             }
             request = Some(Request::new(py, Arc::new(call.request.clone()), params));
         }
+        let body_tape = call.body_tape.take();
         let mut values = Vec::with_capacity(call.args.len());
         for (index, arg) in call.args.into_iter().enumerate() {
             values.push(match arg {
@@ -58,9 +84,7 @@ impl AppInner {
                     Bound::new(py, request.take().expect("one request argument"))?.into_any()
                 }
                 Arg::Body => {
-                    let body = PyBytes::new(py, &call.request.body);
-                    let ty = route.body_type.as_ref().map(|t| t.bind(py).clone());
-                    cache.decode_body.bind(py).call1((body, ty))?
+                    self.body_value(py, call.route, &call.request.body, body_tape.as_ref())?
                 }
             });
         }

@@ -152,6 +152,8 @@ pub struct AppInner {
     /// Encoding plans for the declared types, and each route's response node.
     pub plans: Plans,
     pub response_nodes: Vec<Node>,
+    /// Fast-path plan of each route's body type, when the type is covered.
+    pub body_plans: Vec<Option<crate::decode::BodyPlan>>,
     pub routes: Vec<RouteInfo>,
     pub cache: PyCache,
     pub debug: bool,
@@ -244,9 +246,19 @@ impl App {
                 )
             })
             .collect::<PyResult<Vec<_>>>()?;
+        let body_plans = manifest
+            .routes
+            .iter()
+            .map(|r| {
+                let body = r.params.iter().find(|p| p.source == Source::Body)?;
+                let buildable = |index: usize| crate::decode::build::buildable(&plans, index);
+                crate::decode::BodyPlan::new(&body.ty, &manifest.schemas, &buildable)
+            })
+            .collect();
         Ok(Self {
             inner: Arc::new(AppInner {
                 table,
+                body_plans,
                 body_types: manifest
                     .routes
                     .iter()
@@ -313,6 +325,32 @@ impl App {
             BodyCheck::Invalid(issues) => Some(serde_json::to_string(&issues).unwrap_or_default()),
             BodyCheck::Valid | BodyCheck::Unsure => None,
         })
+    }
+
+    /// Route `route`'s body argument as the handler would get it (benchmarks and tests):
+    /// `(value, fast)` where `fast` says the fast path scanned and built it; a body that fails
+    /// validation raises ValueError with the 422 items as JSON.
+    fn decode_body<'py>(
+        &self,
+        py: Python<'py>,
+        route: usize,
+        body: &[u8],
+    ) -> PyResult<(Bound<'py, PyAny>, bool)> {
+        let Some(Some(_)) = self.inner.body_types.get(route) else {
+            return Err(PyValueError::new_err(format!("route {route} has no body")));
+        };
+        let tape = py.detach(|| {
+            self.inner.body_plans[route]
+                .as_ref()
+                .and_then(|plan| plan.scan(body))
+        });
+        if tape.is_none() {
+            if let Some(issues) = self.check_body(py, route, body)? {
+                return Err(PyValueError::new_err(issues));
+            }
+        }
+        let fast = tape.is_some();
+        Ok((self.inner.body_value(py, route, body, tape.as_ref())?, fast))
     }
 
     #[getter]

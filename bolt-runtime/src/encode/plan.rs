@@ -43,7 +43,8 @@ pub enum Default {
     Required,
     Value(Py<PyAny>),
     EmptyOf(Py<PyAny>),
-    Factory,
+    /// Any other `default_factory` (kept for decoding, which calls it for a missing field).
+    Factory(Py<PyAny>),
 }
 
 pub struct FieldPlan {
@@ -65,6 +66,8 @@ pub struct StructPlan {
     pub tag_value: Option<Vec<u8>>,
     pub omit_defaults: bool,
     pub array_like: bool,
+    /// The class defines `__post_init__` (decoding must call it, so it is left to msgspec).
+    pub post_init: bool,
     /// For Serializers: the attribute path each field is read from on a model instance
     /// (`from_model` without building the Serializer); None for other Structs.
     pub model_sources: Option<Vec<Vec<Py<PyString>>>>,
@@ -294,7 +297,7 @@ impl Plans {
                     default: match default {
                         Some(Default::Value(v)) => Default::Value(v.clone_ref(py)),
                         Some(Default::EmptyOf(t)) => Default::EmptyOf(t.clone_ref(py)),
-                        Some(Default::Factory) => Default::Factory,
+                        Some(Default::Factory(f)) => Default::Factory(f.clone_ref(py)),
                         _ => Default::Required,
                     },
                 })
@@ -380,6 +383,7 @@ impl Plans {
             omit_defaults: config.getattr("omit_defaults")?.extract()?,
             array_like: config.getattr("array_like")?.extract()?,
             model_sources: model_sources(cls)?,
+            post_init: cls.hasattr("__post_init__")?,
         })
     }
 
@@ -395,7 +399,7 @@ impl Plans {
             .find(|k| factory.is(k.bind(py)));
         Ok(match empty_kind {
             Some(kind) => Default::EmptyOf(kind.clone_ref(py)),
-            None => Default::Factory,
+            None => Default::Factory(factory.unbind()),
         })
     }
 }

@@ -423,7 +423,7 @@ impl Walker<'_> {
             Default::EmptyOf(kind) => {
                 value.get_type().is(kind.bind(value.py())) && value.len()? == 0
             }
-            Default::Required | Default::Factory => false,
+            Default::Required | Default::Factory(_) => false,
         })
     }
 

@@ -1,0 +1,213 @@
+//! Python objects from a fast-path tape (with the GIL): the same objects
+//! `msgspec.json.decode(body, type=T)` returns. Struct instances are allocated and their slots
+//! filled directly, as msgspec's own decoder does (no `__init__`; missing fields take their
+//! defaults, factories called).
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple};
+
+use super::fast::{BodyPlan, Shape, Tape, Token};
+use crate::encode::plan::{Default, NamedPlan, Plans, StructPlan};
+
+/// Whether schema `index`'s class can be built here: a Struct whose slots are known, without
+/// `__post_init__`, with a default for every optional field.
+pub fn buildable(plans: &Plans, index: usize) -> bool {
+    match plans.named.get(index) {
+        Some(NamedPlan::Struct(plan)) => plan.offsets.is_some() && !plan.post_init,
+        _ => false,
+    }
+}
+
+pub struct Builder<'a> {
+    pub plan: &'a BodyPlan,
+    pub plans: &'a Plans,
+    pub tape: &'a Tape,
+    pub body: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(plan: &'a BodyPlan, plans: &'a Plans, tape: &'a Tape, body: &'a [u8]) -> Self {
+        Self {
+            plan,
+            plans,
+            tape,
+            body,
+            at: 0,
+        }
+    }
+
+    pub fn root<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, &self.plan.root)
+    }
+
+    fn next(&mut self) -> PyResult<Token> {
+        let token = self.tape.tokens.get(self.at).copied();
+        self.at += 1;
+        token.ok_or_else(|| PyRuntimeError::new_err("body tape ended early"))
+    }
+
+    fn text(&self, start: u32, end: u32) -> &'a str {
+        // The scanner checked the body is UTF-8 and cut it at quote positions.
+        std::str::from_utf8(&self.body[start as usize..end as usize]).unwrap_or_default()
+    }
+
+    fn value<'py>(&mut self, py: Python<'py>, shape: &Shape) -> PyResult<Bound<'py, PyAny>> {
+        let mut shape = shape;
+        while let Shape::Nullable(inner) = shape {
+            shape = inner;
+        }
+        Ok(match self.next()? {
+            Token::Null => py.None().into_bound(py),
+            Token::Bool(truth) => PyBool::new(py, truth).to_owned().into_any(),
+            Token::Int(number) => number.into_pyobject(py)?.into_any(),
+            Token::Float(number) => PyFloat::new(py, number).into_any(),
+            Token::Str(start, end) => PyString::new(py, self.text(start, end)).into_any(),
+            Token::Unescaped(index) => {
+                PyString::new(py, &self.tape.strings[index as usize]).into_any()
+            }
+            Token::Array(count) => match shape {
+                Shape::List(item) => self.list(py, item, count)?,
+                Shape::Tuple(item) => PyTuple::new(py, self.items(py, item, count)?)?.into_any(),
+                Shape::Set(item) => PySet::new(py, &self.items(py, item, count)?)?.into_any(),
+                Shape::FrozenSet(item) => {
+                    PyFrozenSet::new(py, &self.items(py, item, count)?)?.into_any()
+                }
+                _ => return Err(PyRuntimeError::new_err("body tape: unexpected array")),
+            },
+            Token::Map(count) => {
+                let Shape::Dict(value) = shape else {
+                    return Err(PyRuntimeError::new_err("body tape: unexpected object"));
+                };
+                let dict = PyDict::new(py);
+                for _ in 0..count {
+                    let key = self.key(py)?;
+                    dict.set_item(key, self.value(py, value)?)?;
+                }
+                dict.into_any()
+            }
+            Token::Struct(count) => {
+                let Shape::Struct(index) = shape else {
+                    return Err(PyRuntimeError::new_err("body tape: unexpected struct"));
+                };
+                self.structure(py, *index, count)?
+            }
+            Token::Field(_) => return Err(PyRuntimeError::new_err("body tape: stray field")),
+        })
+    }
+
+    fn items<'py>(
+        &mut self,
+        py: Python<'py>,
+        item: &Shape,
+        count: u32,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        (0..count).map(|_| self.value(py, item)).collect()
+    }
+
+    /// A list filled in place (no intermediate vector).
+    fn list<'py>(
+        &mut self,
+        py: Python<'py>,
+        item: &Shape,
+        count: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // SAFETY: PyList_New gives a list of `count` null items; each index is set exactly once
+        // with an owned reference (PyList_SetItem steals it). If building an item fails, the
+        // list is dropped with the remaining items null, which list_dealloc accepts.
+        unsafe {
+            let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(count as ffi::Py_ssize_t))?;
+            for i in 0..count {
+                let value = self.value(py, item)?;
+                ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, value.into_ptr());
+            }
+            Ok(list)
+        }
+    }
+
+    fn key<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        Ok(match self.next()? {
+            Token::Str(start, end) => PyString::new(py, self.text(start, end)),
+            Token::Unescaped(index) => PyString::new(py, &self.tape.strings[index as usize]),
+            _ => return Err(PyRuntimeError::new_err("body tape: key is not a string")),
+        })
+    }
+
+    fn structure<'py>(
+        &mut self,
+        py: Python<'py>,
+        index: usize,
+        count: u32,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let shape = &self.plan.structs[index];
+        let Some(NamedPlan::Struct(plan)) = self.plans.named.get(shape.schema) else {
+            return Err(PyRuntimeError::new_err("body tape: no Struct plan"));
+        };
+        let offsets = plan
+            .offsets
+            .as_deref()
+            .ok_or_else(|| PyRuntimeError::new_err("Struct layout unknown"))?;
+        let object = allocate(py, plan)?;
+        let mut given = 0u64;
+        for _ in 0..count {
+            let Token::Field(field) = self.next()? else {
+                return Err(PyRuntimeError::new_err("body tape: expected a field"));
+            };
+            let field = field as usize;
+            let value = self.value(py, &shape.fields[field].1)?;
+            // SAFETY: the slot belongs to this fresh instance and is still empty (the scanner
+            // rejects repeated keys).
+            unsafe { set_slot(&object, offsets[field], value) };
+            given |= 1 << field;
+        }
+        for (index, field) in plan.fields.iter().enumerate() {
+            if given & (1 << index) != 0 {
+                continue;
+            }
+            let value = match &field.default {
+                Default::Value(default) => default.bind(py).clone(),
+                Default::EmptyOf(kind) | Default::Factory(kind) => kind.bind(py).call0()?,
+                Default::Required => {
+                    return Err(PyRuntimeError::new_err("body tape: required field missing"))
+                }
+            };
+            // SAFETY: as above; this slot was not given.
+            unsafe { set_slot(&object, offsets[index], value) };
+        }
+        Ok(object)
+    }
+}
+
+/// Store `value` (an owned reference) in the empty slot at `offset` of `object`.
+///
+/// # Safety
+/// `offset` must be a field slot offset of `object`'s exact class, and the slot empty.
+unsafe fn set_slot(object: &Bound<'_, PyAny>, offset: isize, value: Bound<'_, PyAny>) {
+    let slot = object
+        .as_ptr()
+        .cast::<u8>()
+        .offset(offset)
+        .cast::<*mut ffi::PyObject>();
+    *slot = value.into_ptr();
+}
+
+/// A new, zeroed instance of the Struct class (its fields are set by the caller). An
+/// instance dropped before every slot is set is fine: Struct deallocation skips empty slots.
+fn allocate<'py>(py: Python<'py>, plan: &StructPlan) -> PyResult<Bound<'py, PyAny>> {
+    let cls = plan.cls.bind(py);
+    // SAFETY: `cls` is a type object; its tp_alloc returns a new zeroed instance (or null with
+    // an exception set).
+    unsafe {
+        let tp = cls.as_ptr().cast::<ffi::PyTypeObject>();
+        let alloc = ffi::PyType_GetSlot(tp, ffi::Py_tp_alloc);
+        let object = if alloc.is_null() {
+            ffi::PyType_GenericAlloc(tp, 0)
+        } else {
+            let alloc: ffi::allocfunc = std::mem::transmute(alloc);
+            alloc(tp, 0)
+        };
+        Bound::from_owned_ptr_or_err(py, object)
+    }
+}

@@ -30,7 +30,7 @@ test-rust:
 lint: venv
 	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo clippy --workspace --all-targets -- -D warnings
 	cargo fmt --all --check
-	$(VENV)/bin/ruff check python tests examples
+	$(VENV)/bin/ruff check python tests examples benches
 
 test-python: develop
 	$(PY) -m pytest -q

@@ -1,5 +1,6 @@
 //! Compiled route table of the `{{ project }}` project, served by bolt-runtime.
 
+mod decode;
 mod encode;
 mod extract;
 mod routes;
@@ -15,6 +16,7 @@ static TABLE: CompiledTable = CompiledTable {
     lookup: routes::lookup,
     extractors: &extract::EXTRACTORS,
     encoders: &encode::ENCODERS,
+    body_scanners: &decode::BODY_SCANNERS,
 };
 
 #[pymodule]

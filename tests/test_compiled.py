@@ -126,14 +126,23 @@ def test_files_are_written_only_when_changed(tmp_path):
     assert driver.check(project.text, tmp_path, project.project) == []
 
 
-def test_generated_demo_crate_is_clippy_clean(tmp_path):
-    project = collect_routes(discover_apis(), project="demo")
-    generated = driver.generate(project.text, tmp_path, project.project)
+def _clippy_clean(generated) -> None:
     cmd = ["cargo", "clippy", "--quiet", "--manifest-path", str(generated.crate_dir / "Cargo.toml"), "--",
            "-D", "warnings"]
     proc = subprocess.run(cmd, env=driver.cargo_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "warning" not in proc.stderr
+
+
+def test_generated_demo_crate_is_clippy_clean(tmp_path):
+    project = collect_routes(discover_apis(), project="demo")
+    _clippy_clean(driver.generate(project.text, tmp_path, project.project))
+
+
+def test_generated_golden_crate_is_clippy_clean(tmp_path):
+    """The golden manifest's schemas reach every kind of generated encoder and body scanner."""
+    text = (ROOT / "tests" / "golden" / "manifest.json").read_text()
+    _clippy_clean(driver.generate(text, tmp_path, "golden"))
 
 
 def test_codegen_errors_name_the_handler():

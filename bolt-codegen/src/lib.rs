@@ -67,6 +67,13 @@ pub fn generate(
             )?,
         ),
         (
+            "src/decode.rs",
+            rust(
+                "src/decode.rs",
+                emit::format_tokens(emit::decoders::emit(&ir)),
+            )?,
+        ),
+        (
             "src/encode.rs",
             rust(
                 "src/encode.rs",

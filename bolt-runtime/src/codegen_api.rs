@@ -2,8 +2,9 @@
 //! bolt-runtime alone and instantiate none of its generics themselves.
 
 pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
-pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, Walk};
+pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, ScanFn, Walk};
 pub use crate::constraints::{self, FloatOp};
+pub use crate::decode::{Cursor, Tape};
 pub use crate::encode::plan::StructPlan;
 pub use crate::encode::{EncodeFn, EncodeResult, Item, Walker};
 pub use crate::http::{percent_decode, HttpRequest};

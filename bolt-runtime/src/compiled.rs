@@ -20,7 +20,12 @@ pub struct CompiledTable {
     pub extractors: &'static [ExtractFn],
     /// One entry per manifest schema (in name order): its generated encoder, if it has one.
     pub encoders: &'static [Option<crate::encode::EncodeFn>],
+    /// One entry per route id: its generated body scanner, if the fast path covers its body.
+    pub body_scanners: &'static [Option<ScanFn>],
 }
+
+/// A generated body scanner: the fast path's tape for a valid body, else None.
+pub type ScanFn = fn(&[u8]) -> Option<crate::decode::Tape>;
 
 impl RouteTable for CompiledTable {
     fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {

@@ -88,9 +88,10 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
         .as_ref()
         .map_or(!request.body.is_empty(), |args| args.contains(&Arg::Body));
     // A covered, valid body becomes a tape here; anything else gets the full check.
-    let body_tape = match &app.body_plans[route] {
-        Some(plan) if body_sent => plan.scan(&request.body),
-        _ => None,
+    let body_tape = if body_sent {
+        app.scan_body(route, &request.body)
+    } else {
+        None
     };
     let body_issues = match &app.body_types[route] {
         Some(ty) if body_sent && body_tape.is_none() => {

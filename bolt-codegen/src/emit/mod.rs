@@ -1,5 +1,6 @@
 //! One module per generated artifact. Emitters are pure: IR in, file contents out.
 
+pub mod decoders;
 pub mod encoders;
 pub mod extractors;
 pub mod routes;

@@ -34,6 +34,16 @@ pub enum Outcome {
 }
 
 impl AppInner {
+    /// The fast path's tape for `route`'s body (generated scanner, else the plan's), when the
+    /// body type is covered and the body valid.
+    pub fn scan_body(&self, route: usize, body: &[u8]) -> Option<crate::decode::Tape> {
+        let plan = self.body_plans[route].as_ref()?;
+        match self.table.body_scanner(route) {
+            Some(generated) => generated(body),
+            None => plan.scan(body),
+        }
+    }
+
     /// The body argument: built from the fast path's tape, or decoded by msgspec.
     pub fn body_value<'py>(
         &self,

@@ -124,6 +124,14 @@ pub enum Table {
 }
 
 impl Table {
+    /// The compiled table's generated scanner for `route`'s body, if any.
+    pub fn body_scanner(&self, route: usize) -> Option<crate::compiled::ScanFn> {
+        match self {
+            Table::Dynamic(_) => None,
+            Table::Compiled(table) => table.body_scanners.get(route).copied().flatten(),
+        }
+    }
+
     /// The compiled table's per-schema encoders; none for the interpreted table.
     pub fn generated_encoders(&self) -> &[Option<crate::encode::EncodeFn>] {
         match self {
@@ -298,6 +306,16 @@ impl App {
             .collect()
     }
 
+    /// Paths of the routes whose bodies are scanned by a generated decoder.
+    #[getter]
+    fn generated_decoders(&self) -> Vec<String> {
+        let inner = &self.inner;
+        (0..inner.routes.len())
+            .filter(|&r| inner.body_plans[r].is_some() && inner.table.body_scanner(r).is_some())
+            .map(|r| inner.routes[r].path.clone())
+            .collect()
+    }
+
     /// The JSON body route `route` would send for `value` (benchmarks and tests).
     fn encode_response<'py>(
         &self,
@@ -339,11 +357,7 @@ impl App {
         let Some(Some(_)) = self.inner.body_types.get(route) else {
             return Err(PyValueError::new_err(format!("route {route} has no body")));
         };
-        let tape = py.detach(|| {
-            self.inner.body_plans[route]
-                .as_ref()
-                .and_then(|plan| plan.scan(body))
-        });
+        let tape = py.detach(|| self.inner.scan_body(route, body));
         if tape.is_none() {
             if let Some(issues) = self.check_body(py, route, body)? {
                 return Err(PyValueError::new_err(issues));

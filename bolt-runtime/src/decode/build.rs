@@ -8,7 +8,8 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple};
 
-use super::fast::{BodyPlan, Shape, Tape, Token};
+use super::cursor::{Tape, Token};
+use super::fast::{BodyPlan, Shape};
 use crate::encode::plan::{Default, NamedPlan, Plans, StructPlan};
 
 /// Whether schema `index`'s class can be built here: a Struct whose slots are known, without

@@ -6,16 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::cursor::{Cursor, Tape};
 use crate::manifest::{Schema, TypeRef};
-
-/// Powers of ten that are exact doubles.
-const POWERS_OF_TEN: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// Deeper nesting is left to the full path.
-const MAX_DEPTH: usize = 64;
 
 /// A declared type the fast path can decode.
 #[derive(Debug)]
@@ -81,20 +73,9 @@ impl BodyPlan {
 
     /// Scan `body`; the tape when it is valid and fully covered, else None.
     pub fn scan(&self, body: &[u8]) -> Option<Tape> {
-        let text = std::str::from_utf8(body).ok()?;
-        let mut scanner = Scanner {
-            plan: self,
-            text,
-            bytes: body,
-            at: 0,
-            tape: Tape {
-                tokens: Vec::with_capacity(body.len() / 8),
-                strings: Vec::new(),
-            },
-        };
-        scanner.value(&self.root, 0)?;
-        scanner.skip_space();
-        (scanner.at == body.len()).then_some(scanner.tape)
+        let mut cursor = Cursor::new(body)?;
+        self.value(&mut cursor, &self.root)?;
+        cursor.finish()
     }
 }
 
@@ -183,339 +164,30 @@ impl<'a> Compiler<'a> {
     }
 }
 
-/// One decoded value; containers are followed by their items.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Token {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    /// A string without escapes: a byte range of the body.
-    Str(u32, u32),
-    /// A string with escapes: an index into `Tape::strings`.
-    Unescaped(u32),
-    /// A list/tuple/set of `n` items.
-    Array(u32),
-    /// A dict of `n` key (string token) + value pairs.
-    Map(u32),
-    /// A Struct with `n` fields present, each a `Field` + value.
-    Struct(u32),
-    Field(u32),
-}
-
-#[derive(Debug, Default)]
-pub struct Tape {
-    pub tokens: Vec<Token>,
-    pub strings: Vec<String>,
-}
-
-struct Scanner<'a> {
-    plan: &'a BodyPlan,
-    text: &'a str,
-    bytes: &'a [u8],
-    at: usize,
-    tape: Tape,
-}
-
-impl Scanner<'_> {
-    fn skip_space(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
-            self.at += 1;
-        }
-    }
-
-    fn peek(&mut self) -> Option<u8> {
-        self.skip_space();
-        self.bytes.get(self.at).copied()
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        if self.peek() == Some(byte) {
-            self.at += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.bytes[self.at..]
-            .starts_with(word)
-            .then(|| self.at += word.len())
-    }
-
-    fn value(&mut self, shape: &Shape, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        let next = self.peek()?;
+impl BodyPlan {
+    fn value(&self, c: &mut Cursor<'_>, shape: &Shape) -> Option<()> {
         match shape {
-            Shape::Nullable(_) if next == b'n' => {
-                self.literal(b"null")?;
-                self.tape.tokens.push(Token::Null);
+            Shape::Int => c.int_value(),
+            Shape::Float => c.float_value(),
+            Shape::Str => c.str_value(),
+            Shape::Bool => c.bool_value(),
+            Shape::Nullable(inner) => c.nullable(|c| self.value(c, inner)),
+            Shape::List(item) | Shape::Tuple(item) | Shape::Set(item) | Shape::FrozenSet(item) => {
+                c.array(|c| self.value(c, item))
             }
-            Shape::Nullable(inner) => self.value(inner, depth)?,
-            Shape::Bool => {
-                let truth = next == b't';
-                self.literal(if truth { b"true" } else { b"false" })?;
-                self.tape.tokens.push(Token::Bool(truth));
-            }
-            Shape::Int | Shape::Float => {
-                let token = self.number(matches!(shape, Shape::Float))?;
-                self.tape.tokens.push(token);
-            }
-            Shape::Str if next == b'"' => {
-                let token = self.string()?;
-                self.tape.tokens.push(token);
-            }
-            Shape::List(item) | Shape::Tuple(item) | Shape::Set(item) | Shape::FrozenSet(item)
-                if next == b'[' =>
-            {
-                self.array(item, depth)?
-            }
-            Shape::Dict(value) if next == b'{' => self.map(value, depth)?,
-            Shape::Struct(index) if next == b'{' => self.structure(*index, depth)?,
-            _ => return None,
-        }
-        Some(())
-    }
-
-    /// A number token as `Int` (integers within i64) or `Float` (for float types: any finite
-    /// number). msgspec's int type takes no fractions or exponents.
-    fn number(&mut self, float: bool) -> Option<Token> {
-        let start = self.at;
-        let b = self.bytes;
-        let mut i = start;
-        let negative = b.get(i) == Some(&b'-');
-        if negative {
-            i += 1;
-        }
-        // Up to 19 digits accumulate exactly; longer numbers take the general parser.
-        let mut mantissa: u64 = 0;
-        let mut digits = 0u32;
-        match b.get(i)? {
-            b'0' => i += 1,
-            b'1'..=b'9' => {
-                while let Some(d @ b'0'..=b'9') = b.get(i) {
-                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                    digits += 1;
-                    i += 1;
-                }
-            }
-            _ => return None,
-        }
-        let integer_end = i;
-        let mut fraction_digits = 0i32;
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            let first = i;
-            while let Some(d @ b'0'..=b'9') = b.get(i) {
-                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                i += 1;
-            }
-            if i == first {
-                return None;
-            }
-            fraction_digits = (i - first) as i32;
-            digits += fraction_digits as u32;
-        }
-        let mut exponent_given = false;
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            exponent_given = true;
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let first = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == first {
-                return None;
-            }
-        }
-        self.at = i;
-        if !float {
-            if i != integer_end {
-                return None;
-            }
-            if digits <= 18 {
-                let value = mantissa as i64;
-                return Some(Token::Int(if negative { -value } else { value }));
-            }
-            return self.text[start..i].parse().ok().map(Token::Int);
-        }
-        // Exact when the digits fit a double and the power of ten is exact (Clinger's fast
-        // path); otherwise the correctly rounded general parser.
-        let value = if !exponent_given && digits <= 15 && fraction_digits <= 22 {
-            let value = mantissa as f64 / POWERS_OF_TEN[fraction_digits as usize];
-            if negative {
-                -value
-            } else {
-                value
-            }
-        } else {
-            self.text[start..i].parse().ok()?
-        };
-        // An integer token is an int converted to float: `-0` is 0.0, as msgspec gives.
-        let value = if i == integer_end && value == 0.0 {
-            0.0
-        } else {
-            value
-        };
-        value.is_finite().then_some(Token::Float(value))
-    }
-
-    /// A string token; the cursor is on its opening quote.
-    fn string(&mut self) -> Option<Token> {
-        let start = self.at + 1;
-        let mut i = start;
-        loop {
-            match *self.bytes.get(i)? {
-                b'"' => {
-                    self.at = i + 1;
-                    return Some(Token::Str(
-                        u32::try_from(start).ok()?,
-                        u32::try_from(i).ok()?,
-                    ));
-                }
-                b'\\' => break,
-                0x00..=0x1f => return None,
-                _ => i += 1,
-            }
-        }
-        let mut out = String::from(&self.text[start..i]);
-        loop {
-            match *self.bytes.get(i)? {
-                b'"' => break,
-                b'\\' => {
-                    let escaped = match *self.bytes.get(i + 1)? {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            let hex = |at: usize| {
-                                let digits = self.text.get(at..at + 4)?;
-                                u32::from_str_radix(digits, 16).ok()
-                            };
-                            let code = hex(i + 2)?;
-                            i += 4;
-                            if (0xD800..0xDC00).contains(&code)
-                                && self.bytes.get(i + 2..i + 4) == Some(&b"\\u"[..])
-                            {
-                                // A surrogate pair; lone surrogates are left to the full path.
-                                let low = hex(i + 4).filter(|c| (0xDC00..0xE000).contains(c))?;
-                                i += 6;
-                                char::from_u32(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))?
-                            } else {
-                                char::from_u32(code)?
-                            }
-                        }
-                        _ => return None,
-                    };
-                    out.push(escaped);
-                    i += 2;
-                }
-                0x00..=0x1f => return None,
-                _ => {
-                    let run = i;
-                    while !matches!(self.bytes.get(i), None | Some(b'"' | b'\\' | 0x00..=0x1f)) {
-                        i += 1;
-                    }
-                    out.push_str(&self.text[run..i]);
-                }
-            }
-        }
-        self.at = i + 1;
-        self.tape.strings.push(out);
-        Some(Token::Unescaped(
-            u32::try_from(self.tape.strings.len() - 1).ok()?,
-        ))
-    }
-
-    /// The items of `[...]`, counted into the token pushed before them.
-    fn array(&mut self, item: &Shape, depth: usize) -> Option<()> {
-        self.at += 1;
-        let header = self.tape.tokens.len();
-        self.tape.tokens.push(Token::Array(0));
-        let mut count = 0u32;
-        if !self.eat(b']') {
-            loop {
-                self.value(item, depth + 1)?;
-                count += 1;
-                if self.eat(b']') {
-                    break;
-                }
-                if !self.eat(b',') {
-                    return None;
-                }
-            }
-        }
-        self.tape.tokens[header] = Token::Array(count);
-        Some(())
-    }
-
-    /// Object members: calls `member` with each key token after its colon.
-    fn members(&mut self, mut member: impl FnMut(&mut Self, Token) -> Option<()>) -> Option<u32> {
-        self.at += 1;
-        let mut count = 0u32;
-        if self.eat(b'}') {
-            return Some(0);
-        }
-        loop {
-            if self.peek()? != b'"' {
-                return None;
-            }
-            let key = self.string()?;
-            if !self.eat(b':') {
-                return None;
-            }
-            member(self, key)?;
-            count += 1;
-            if self.eat(b'}') {
-                return Some(count);
-            }
-            if !self.eat(b',') {
-                return None;
-            }
+            Shape::Dict(value) => c.map(|c| self.value(c, value)),
+            Shape::Struct(index) => self.structure(c, *index),
         }
     }
 
-    fn map(&mut self, value: &Shape, depth: usize) -> Option<()> {
-        let header = self.tape.tokens.len();
-        self.tape.tokens.push(Token::Map(0));
-        let count = self.members(|this, key| {
-            this.tape.tokens.push(key);
-            this.value(value, depth + 1)
-        })?;
-        self.tape.tokens[header] = Token::Map(count);
-        Some(())
-    }
-
-    fn key_text(&self, key: Token) -> Option<&str> {
-        match key {
-            Token::Str(start, end) => Some(&self.text[start as usize..end as usize]),
-            // Escaped keys are rare; the full path handles them.
-            _ => None,
-        }
-    }
-
-    fn structure(&mut self, index: usize, depth: usize) -> Option<()> {
-        let plan = self.plan;
-        let shape = &plan.structs[index];
-        let header = self.tape.tokens.len();
-        self.tape.tokens.push(Token::Struct(0));
+    fn structure(&self, c: &mut Cursor<'_>, index: usize) -> Option<()> {
+        let shape = &self.structs[index];
+        let header = c.begin_struct();
         // Which fields were given (Structs over 64 fields are not covered).
         let mut seen = 0u64;
         let mut present = 0u32;
         let mut expected = 0usize;
-        self.members(|this, key| {
-            let name = this.key_text(key)?.as_bytes();
+        c.members(|c, name| {
             // Fields usually come in declaration order: try the next one first.
             let found = if shape.fields.get(expected).is_some_and(|(n, _)| n == name) {
                 Some(expected)
@@ -531,70 +203,25 @@ impl Scanner<'_> {
                     seen |= 1 << field;
                     expected = field + 1;
                     present += 1;
-                    this.tape.tokens.push(Token::Field(field as u32));
-                    this.value(&shape.fields[field].1, depth + 1)
+                    c.field(field as u32);
+                    self.value(c, &shape.fields[field].1)
                 }
                 None => match &shape.tag {
-                    Some((tag_field, tag)) if tag_field.as_slice() == name => this.tag(tag),
+                    Some((tag_field, tag)) if tag_field.as_slice() == name => match tag {
+                        serde_json::Value::String(tag) => c.tag_str(tag),
+                        serde_json::Value::Number(tag) => c.tag_int(tag.as_i64()?),
+                        _ => None,
+                    },
                     _ if shape.forbid_unknown_fields => None,
-                    _ => this.skip(depth + 1),
+                    _ => c.skip(),
                 },
             }
         })?;
         if seen & shape.required_mask != shape.required_mask {
             return None;
         }
-        self.tape.tokens[header] = Token::Struct(present);
+        c.end_struct(header, present);
         Some(())
-    }
-
-    /// The tag member's value must be the Struct's own tag.
-    fn tag(&mut self, tag: &serde_json::Value) -> Option<()> {
-        match (self.peek()?, tag) {
-            (b'"', serde_json::Value::String(expected)) => match self.string()? {
-                Token::Str(s, e) => (&self.text[s as usize..e as usize] == expected).then_some(()),
-                _ => None,
-            },
-            (_, serde_json::Value::Number(expected)) => match self.number(false)? {
-                Token::Int(n) if expected.as_i64() == Some(n) => Some(()),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// Any valid JSON value, checked and dropped (an ignored unknown field).
-    fn skip(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        let strings = self.tape.strings.len();
-        let done = match self.peek()? {
-            b'"' => self.string().map(drop),
-            b'n' => self.literal(b"null"),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'[' => {
-                self.at += 1;
-                if self.eat(b']') {
-                    Some(())
-                } else {
-                    loop {
-                        self.skip(depth + 1)?;
-                        if self.eat(b']') {
-                            break Some(());
-                        }
-                        if !self.eat(b',') {
-                            break None;
-                        }
-                    }
-                }
-            }
-            b'{' => self.members(|this, _| this.skip(depth + 1)).map(drop),
-            _ => self.number(true).map(drop),
-        };
-        self.tape.strings.truncate(strings);
-        done
     }
 }
 
@@ -616,6 +243,7 @@ mod tests {
 
     #[test]
     fn scans_structs_into_a_tape() {
+        use super::super::cursor::Token;
         let p = plan(
             r#"{"kind": "list", "item": {"kind": "named", "name": "m:P"}}"#,
             POINT,
@@ -658,5 +286,24 @@ mod tests {
             assert!(p.scan(body).is_none(), "{}", String::from_utf8_lossy(body));
         }
         assert!(p.scan(br#"{"x": 1, "z": "\u00e9\"\/"}"#).is_some());
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    #[test]
+    #[ignore = "timing probe: cargo test --release -- --ignored scan_speed --nocapture"]
+    fn scan_speed() {
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string("/tmp/bodyplan.json").unwrap()).unwrap();
+        let ty = serde_json::from_value(spec["ty"].clone()).unwrap();
+        let schemas = serde_json::from_value(spec["schemas"].clone()).unwrap();
+        let plan = super::BodyPlan::new(&ty, &schemas, &|_| true).unwrap();
+        let body = std::fs::read("/tmp/body.json").unwrap();
+        let start = std::time::Instant::now();
+        for _ in 0..20000 {
+            std::hint::black_box(plan.scan(&body).unwrap());
+        }
+        println!("scan {:?}", start.elapsed() / 20000);
     }
 }

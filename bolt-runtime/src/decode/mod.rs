@@ -4,9 +4,11 @@
 //! wording) and, if valid, decoded by msgspec.
 
 pub mod build;
+pub mod cursor;
 pub mod fast;
 mod json;
 mod validate;
 
-pub use fast::{BodyPlan, Tape};
+pub use cursor::{Cursor, Tape};
+pub use fast::BodyPlan;
 pub use validate::{validate_body, BodyCheck};

@@ -3,18 +3,19 @@
 use bolt_runtime::__codegen::{phf, pick, Endpoints, Lookup, Walk};
 /// Paths without parameters: one hash probe.
 static STATIC_PATHS: phf::Map<&'static str, Endpoints> = bolt_runtime::__codegen::phf::Map {
-    key: 16287231350648472473,
-    disps: &[(0, 3), (0, 0)],
+    key: 4640563225893978031,
+    disps: &[(0, 0), (4, 0)],
     entries: &[
         ("/items/latest", &[("GET", 7)]),
-        ("/types/sparse", &[("POST", 10)]),
-        ("/", &[("GET", 0)]),
         ("/items", &[("GET", 2), ("POST", 3)]),
-        ("/types/events", &[("GET", 9)]),
+        ("/", &[("GET", 0)]),
+        ("/types/sparse", &[("POST", 11)]),
+        ("/types/cart", &[("PUT", 9)]),
+        ("/types/events", &[("GET", 10)]),
     ],
 };
 pub fn lookup<'p>(method: &str, path: &'p str) -> Lookup<'p> {
-    let endpoints = if matches!(path.len(), 1 | 6 | 13) {
+    let endpoints = if matches!(path.len(), 1 | 6 | 11 | 13) {
         STATIC_PATHS.get(path)
     } else {
         None

@@ -1,0 +1,281 @@
+//! `src/decode.rs`: one body scanner per route whose body type the fast path covers, and one
+//! per Struct it reaches, with field keys matched by a generated `match` and a primitive call
+//! per field type. They produce exactly the tape the runtime's plan-driven scanner produces
+//! (the runtime builds the objects from it, and uses these only where its own plan exists).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bolt_runtime::manifest::{Field, Schema, TypeRef};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::Ir;
+
+/// Struct scanners to emit, by schema index; None while being emitted (recursive types).
+struct Emitter<'a> {
+    schemas: &'a BTreeMap<String, Schema>,
+    structs: BTreeMap<usize, Option<TokenStream>>,
+}
+
+fn struct_fn(index: usize) -> syn::Ident {
+    format_ident!("scan_struct_{}", index)
+}
+
+/// Whether the fast path covers `ty` (`visiting`: Structs being checked, assumed covered).
+fn covered(
+    schemas: &BTreeMap<String, Schema>,
+    ty: &TypeRef,
+    visiting: &mut BTreeSet<String>,
+) -> bool {
+    match ty {
+        TypeRef::Int | TypeRef::Float | TypeRef::Str | TypeRef::Bool => true,
+        TypeRef::Optional { inner } => covered(schemas, inner, visiting),
+        TypeRef::Union { options } => match options.as_slice() {
+            [TypeRef::None, inner] | [inner, TypeRef::None] => covered(schemas, inner, visiting),
+            _ => false,
+        },
+        TypeRef::List { item }
+        | TypeRef::Vartuple { item }
+        | TypeRef::Set { item }
+        | TypeRef::Frozenset { item } => covered(schemas, item, visiting),
+        TypeRef::Dict { key, value } => **key == TypeRef::Str && covered(schemas, value, visiting),
+        TypeRef::Named { name } => {
+            if !visiting.insert(name.clone()) {
+                return true;
+            }
+            match schemas.get(name) {
+                Some(Schema::Struct {
+                    fields,
+                    tag_field,
+                    tag,
+                    array_like: false,
+                    ..
+                }) => {
+                    let tag_ok = match (tag_field, tag) {
+                        (Some(_), Some(serde_json::Value::String(_))) | (None, _) | (_, None) => {
+                            true
+                        }
+                        (Some(_), Some(serde_json::Value::Number(n))) => n.as_i64().is_some(),
+                        _ => false,
+                    };
+                    tag_ok
+                        && fields.len() <= 64
+                        && fields.iter().all(|f| covered(schemas, &f.ty, visiting))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+impl<'a> Emitter<'a> {
+    /// `value(ty)` as something to pass to `nullable`/`array`/`map`: a Struct scanner by
+    /// name, anything else as a closure.
+    fn reader(&mut self, ty: &'a TypeRef) -> Option<TokenStream> {
+        if let TypeRef::Named { name } = ty {
+            return self.structure(name).map(struct_fn).map(|f| quote!(#f));
+        }
+        let value = self.value(ty)?;
+        Some(quote!(|c| #value))
+    }
+
+    /// The expression reading one value of `ty` (a covered type) from `c`.
+    fn value(&mut self, ty: &'a TypeRef) -> Option<TokenStream> {
+        Some(match ty {
+            TypeRef::Int => quote!(c.int_value()),
+            TypeRef::Float => quote!(c.float_value()),
+            TypeRef::Str => quote!(c.str_value()),
+            TypeRef::Bool => quote!(c.bool_value()),
+            TypeRef::Optional { inner } => {
+                let inner = self.reader(inner)?;
+                quote!(c.nullable(#inner))
+            }
+            TypeRef::Union { options } => match options.as_slice() {
+                [TypeRef::None, inner] | [inner, TypeRef::None] => {
+                    let inner = self.reader(inner)?;
+                    quote!(c.nullable(#inner))
+                }
+                _ => return None,
+            },
+            TypeRef::List { item }
+            | TypeRef::Vartuple { item }
+            | TypeRef::Set { item }
+            | TypeRef::Frozenset { item } => {
+                let item = self.reader(item)?;
+                quote!(c.array(#item))
+            }
+            TypeRef::Dict { key, value } if **key == TypeRef::Str => {
+                let value = self.reader(value)?;
+                quote!(c.map(#value))
+            }
+            TypeRef::Named { name } => {
+                let index = self.structure(name)?;
+                let function = struct_fn(index);
+                quote!(#function(c))
+            }
+            _ => return None,
+        })
+    }
+
+    fn structure(&mut self, name: &'a str) -> Option<usize> {
+        let index = self.schemas.keys().position(|k| k == name)?;
+        if self.structs.contains_key(&index) {
+            return Some(index);
+        }
+        let Some(Schema::Struct {
+            fields,
+            tag_field,
+            tag,
+            array_like: false,
+            forbid_unknown_fields,
+            ..
+        }) = self.schemas.get(name)
+        else {
+            return None;
+        };
+        if fields.len() > 64 {
+            return None;
+        }
+        self.structs.insert(index, None);
+        let function = struct_fn(index);
+        let tag_arm = match (tag_field, tag) {
+            (Some(field), Some(serde_json::Value::String(value))) => {
+                let key = Literal::byte_string(field.as_bytes());
+                Some(quote!(#key => return c.tag_str(#value),))
+            }
+            (Some(field), Some(serde_json::Value::Number(value))) => {
+                let key = Literal::byte_string(field.as_bytes());
+                let value = Literal::i64_unsuffixed(value.as_i64()?);
+                Some(quote!(#key => return c.tag_int(#value),))
+            }
+            (Some(_), Some(_)) => return None,
+            _ => None,
+        };
+        let body = self.struct_body(&function, name, fields, tag_arm, *forbid_unknown_fields)?;
+        self.structs.insert(index, Some(body));
+        Some(index)
+    }
+
+    fn struct_body(
+        &mut self,
+        function: &syn::Ident,
+        name: &str,
+        fields: &'a [Field],
+        tag_arm: Option<TokenStream>,
+        forbid_unknown_fields: bool,
+    ) -> Option<TokenStream> {
+        let mut key_arms = Vec::with_capacity(fields.len());
+        let mut value_arms = Vec::with_capacity(fields.len());
+        let mut seen_keys = BTreeSet::new();
+        let mut required: u64 = 0;
+        for (i, field) in fields.iter().enumerate() {
+            let position = Literal::u32_unsuffixed(i as u32);
+            // The first field with a wire name wins, as in the runtime's lookup.
+            if seen_keys.insert(field.encode_name.as_str()) {
+                let key = Literal::byte_string(field.encode_name.as_bytes());
+                key_arms.push(quote!(#key => #position,));
+            }
+            let value = self.value(&field.ty)?;
+            value_arms.push(quote!(#position => #value,));
+            if field.required {
+                required |= 1 << i;
+            }
+        }
+        let unknown = if forbid_unknown_fields {
+            quote!(_ => return None,)
+        } else {
+            quote!(_ => return c.skip(),)
+        };
+        let required_check = (required != 0).then(|| {
+            let required = Literal::u64_unsuffixed(required);
+            quote!(if seen & #required != #required {
+                return None;
+            })
+        });
+        let doc = format!(" `{name}`");
+        Some(quote! {
+            #[doc = #doc]
+            fn #function(c: &mut Cursor<'_>) -> Option<()> {
+                let header = c.begin_struct();
+                let mut seen: u64 = 0;
+                let mut present: u32 = 0;
+                c.members(|c, key| {
+                    let field: u32 = match key {
+                        #(#key_arms)*
+                        #tag_arm
+                        #unknown
+                    };
+                    // Repeated keys: msgspec keeps the last; the full path decides.
+                    if seen & (1 << field) != 0 {
+                        return None;
+                    }
+                    seen |= 1 << field;
+                    present += 1;
+                    c.field(field);
+                    match field {
+                        #(#value_arms)*
+                        _ => None,
+                    }
+                })?;
+                #required_check
+                c.end_struct(header, present);
+                Some(())
+            }
+        })
+    }
+}
+
+pub fn emit(ir: &Ir) -> TokenStream {
+    let mut emitter = Emitter {
+        schemas: &ir.schemas,
+        structs: BTreeMap::new(),
+    };
+    let mut entries = Vec::with_capacity(ir.routes.len());
+    let mut route_fns = Vec::new();
+    for route in &ir.routes {
+        let body = route
+            .params
+            .iter()
+            .find(|p| p.source == bolt_runtime::manifest::Source::Body);
+        let covered_body = body.filter(|p| covered(&ir.schemas, &p.ty, &mut BTreeSet::new()));
+        match covered_body.and_then(|p| emitter.value(&p.ty)) {
+            Some(value) => {
+                let name = format_ident!("scan_body_{}", route.id);
+                let doc = format!(" Body of `{}`.", route.handler);
+                route_fns.push(quote! {
+                    #[doc = #doc]
+                    fn #name(body: &[u8]) -> Option<Tape> {
+                        let mut cursor = Cursor::new(body)?;
+                        let c = &mut cursor;
+                        #value?;
+                        cursor.finish()
+                    }
+                });
+                entries.push(quote!(Some(#name)));
+            }
+            None => entries.push(quote!(None)),
+        }
+    }
+    // Only covered bodies are emitted, so every Struct scanner is reached from one of them.
+    let struct_fns = emitter.structs.into_values().flatten();
+    let count = Literal::usize_unsuffixed(entries.len());
+    let uses = if route_fns.is_empty() {
+        quote!(
+            use bolt_runtime::__codegen::ScanFn;
+        )
+    } else {
+        quote!(
+            use bolt_runtime::__codegen::{Cursor, ScanFn, Tape};
+        )
+    };
+    quote! {
+        #uses
+
+        pub static BODY_SCANNERS: [Option<ScanFn>; #count] = [#(#entries),*];
+
+        #(#route_fns)*
+
+        #(#struct_fns)*
+    }
+}

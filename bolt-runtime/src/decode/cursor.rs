@@ -1,0 +1,515 @@
+//! The JSON cursor of the fast body path: strict RFC 8259 scanning of one body into a flat
+//! tape of typed tokens, with the primitives both the plan-driven scanner (`fast`) and the
+//! per-schema scanners generated into compiled crates are written with. Every primitive
+//! returns None for input it does not take (the body then goes to the full path).
+
+/// Powers of ten that are exact doubles.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Deeper nesting is left to the full path.
+const MAX_DEPTH: usize = 64;
+
+/// One decoded value; containers are followed by their items.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Token {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A string without escapes: a byte range of the body.
+    Str(u32, u32),
+    /// A string with escapes: an index into `Tape::strings`.
+    Unescaped(u32),
+    /// A list/tuple/set of `n` items.
+    Array(u32),
+    /// A dict of `n` key (string token) + value pairs.
+    Map(u32),
+    /// A Struct with `n` fields present, each a `Field` + value.
+    Struct(u32),
+    Field(u32),
+}
+
+#[derive(Debug, Default)]
+pub struct Tape {
+    pub tokens: Vec<Token>,
+    pub strings: Vec<String>,
+}
+
+/// Whether any byte of `word` is `"`, `\\` or below 0x20 (the bytes that end a plain run of a
+/// JSON string). Exact about *whether*, which is all the caller needs.
+fn has_special_byte(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    (zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        | below_space)
+        != 0
+}
+
+/// `Cursor::string`'s marker for an escaped string.
+const ESCAPED: u32 = u32::MAX;
+
+fn string_token((start, end): (u32, u32)) -> Token {
+    if start == ESCAPED {
+        Token::Unescaped(end)
+    } else {
+        Token::Str(start, end)
+    }
+}
+
+pub struct Cursor<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+    depth: usize,
+    pub tape: Tape,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `body`, if it is UTF-8.
+    pub fn new(body: &'a [u8]) -> Option<Self> {
+        Some(Self {
+            text: std::str::from_utf8(body).ok()?,
+            bytes: body,
+            at: 0,
+            depth: 0,
+            tape: Tape {
+                tokens: Vec::with_capacity(body.len() / 4),
+                strings: Vec::new(),
+            },
+        })
+    }
+
+    /// The tape, if nothing but whitespace follows the value.
+    pub fn finish(mut self) -> Option<Tape> {
+        self.skip_space();
+        (self.at == self.bytes.len()).then_some(self.tape)
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// The next byte after whitespace.
+    pub fn peek(&mut self) -> Option<u8> {
+        self.skip_space();
+        self.bytes.get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.bytes[self.at..]
+            .starts_with(word)
+            .then(|| self.at += word.len())
+    }
+
+    fn push(&mut self, token: Token) -> Option<()> {
+        self.tape.tokens.push(token);
+        Some(())
+    }
+
+    pub fn int_value(&mut self) -> Option<()> {
+        self.peek()?;
+        self.number(false)
+    }
+
+    pub fn float_value(&mut self) -> Option<()> {
+        self.peek()?;
+        self.number(true)
+    }
+
+    pub fn str_value(&mut self) -> Option<()> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let span = self.string()?;
+        self.push(string_token(span))
+    }
+
+    pub fn bool_value(&mut self) -> Option<()> {
+        let truth = self.peek()? == b't';
+        self.literal(if truth { b"true" } else { b"false" })?;
+        self.push(Token::Bool(truth))
+    }
+
+    /// `null`, or a value of the inner type.
+    pub fn nullable(&mut self, inner: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            return self.push(Token::Null);
+        }
+        inner(self)
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// `[...]` with each item read by `item`, counted into the token pushed before them.
+    pub fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        if self.peek()? != b'[' {
+            return None;
+        }
+        self.enter()?;
+        self.at += 1;
+        let header = self.tape.tokens.len();
+        self.tape.tokens.push(Token::Array(0));
+        let mut count = 0u32;
+        if !self.eat(b']') {
+            loop {
+                item(self)?;
+                count += 1;
+                if self.eat(b']') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+        self.tape.tokens[header] = Token::Array(count);
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// `{...}` members: `member` gets each key's `string` span after its colon.
+    fn member_spans(
+        &mut self,
+        mut member: impl FnMut(&mut Self, (u32, u32)) -> Option<()>,
+    ) -> Option<u32> {
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.enter()?;
+        self.at += 1;
+        let mut count = 0u32;
+        if !self.eat(b'}') {
+            loop {
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                let key = self.string()?;
+                if !self.eat(b':') {
+                    return None;
+                }
+                member(self, key)?;
+                count += 1;
+                if self.eat(b'}') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(count)
+    }
+
+    /// Struct members: `member` gets each key's bytes after its colon. Escaped keys are rare
+    /// in Struct bodies and left to the full path.
+    pub fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<u32> {
+        let bytes = self.bytes;
+        self.member_spans(|this, (start, end)| {
+            if start == ESCAPED {
+                return None;
+            }
+            member(this, &bytes[start as usize..end as usize])
+        })
+    }
+
+    /// A `dict[str, V]` with each value read by `value`.
+    pub fn map(&mut self, mut value: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        let header = self.tape.tokens.len();
+        self.tape.tokens.push(Token::Map(0));
+        let count = self.member_spans(|this, key| {
+            this.tape.tokens.push(string_token(key));
+            value(this)
+        })?;
+        self.tape.tokens[header] = Token::Map(count);
+        Some(())
+    }
+
+    /// Starts a Struct: its header token, completed by `end_struct`.
+    pub fn begin_struct(&mut self) -> usize {
+        self.tape.tokens.push(Token::Struct(0));
+        self.tape.tokens.len() - 1
+    }
+
+    pub fn end_struct(&mut self, header: usize, present: u32) {
+        self.tape.tokens[header] = Token::Struct(present);
+    }
+
+    /// Records that field `index` follows (its value is read next).
+    pub fn field(&mut self, index: u32) {
+        self.tape.tokens.push(Token::Field(index));
+    }
+
+    /// A tag member's value: the Struct's own string tag.
+    pub fn tag_str(&mut self, expected: &str) -> Option<()> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        match self.string()? {
+            (ESCAPED, _) => None,
+            (s, e) => (&self.text[s as usize..e as usize] == expected).then_some(()),
+        }
+    }
+
+    /// A tag member's value: the Struct's own integer tag.
+    pub fn tag_int(&mut self, expected: i64) -> Option<()> {
+        self.peek()?;
+        self.number(false)?;
+        match self.tape.tokens.pop()? {
+            Token::Int(n) if n == expected => Some(()),
+            _ => None,
+        }
+    }
+
+    /// A number token as `Int` (integers within i64) or `Float` (for float types: any finite
+    /// number). msgspec's int type takes no fractions or exponents.
+    /// Pushes the number token.
+    fn number(&mut self, float: bool) -> Option<()> {
+        let start = self.at;
+        let b = self.bytes;
+        let mut i = start;
+        let negative = b.get(i) == Some(&b'-');
+        if negative {
+            i += 1;
+        }
+        // Up to 19 digits accumulate exactly; longer numbers take the general parser.
+        let mut mantissa: u64 = 0;
+        let mut digits = 0u32;
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                while let Some(d @ b'0'..=b'9') = b.get(i) {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    digits += 1;
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        let integer_end = i;
+        let mut fraction_digits = 0i32;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let first = i;
+            while let Some(d @ b'0'..=b'9') = b.get(i) {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                i += 1;
+            }
+            if i == first {
+                return None;
+            }
+            fraction_digits = (i - first) as i32;
+            digits += fraction_digits as u32;
+        }
+        let mut exponent_given = false;
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            exponent_given = true;
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let first = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == first {
+                return None;
+            }
+        }
+        self.at = i;
+        if !float {
+            if i != integer_end {
+                return None;
+            }
+            if digits <= 18 {
+                let value = mantissa as i64;
+                return self.push(Token::Int(if negative { -value } else { value }));
+            }
+            let value = self.text[start..i].parse().ok()?;
+            return self.push(Token::Int(value));
+        }
+        // Exact when the digits fit a double and the power of ten is exact (Clinger's fast
+        // path); otherwise the correctly rounded general parser.
+        let value = if !exponent_given && digits <= 15 && fraction_digits <= 22 {
+            let value = mantissa as f64 / POWERS_OF_TEN[fraction_digits as usize];
+            if negative {
+                -value
+            } else {
+                value
+            }
+        } else {
+            self.text[start..i].parse().ok()?
+        };
+        // An integer token is an int converted to float: `-0` is 0.0, as msgspec gives.
+        let value = if i == integer_end && value == 0.0 {
+            0.0
+        } else {
+            value
+        };
+        if !value.is_finite() {
+            return None;
+        }
+        self.push(Token::Float(value))
+    }
+
+    /// A string; the cursor is on its opening quote. Returns the byte range of a string
+    /// without escapes, or `(ESCAPED, index)` of its unescaped copy in `Tape::strings`.
+    /// (Plain integers, not a `Token`: a returned enum is stored and reloaded through memory,
+    /// which stalled this hot path.)
+    fn string(&mut self) -> Option<(u32, u32)> {
+        let start = self.at + 1;
+        let mut i = start;
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        while let Some(chunk) = self.bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            if has_special_byte(word) {
+                break;
+            }
+            i += 8;
+        }
+        loop {
+            match *self.bytes.get(i)? {
+                b'"' => {
+                    self.at = i + 1;
+                    return Some((u32::try_from(start).ok()?, u32::try_from(i).ok()?));
+                }
+                b'\\' => break,
+                0x00..=0x1f => return None,
+                _ => i += 1,
+            }
+        }
+        let mut out = String::from(&self.text[start..i]);
+        loop {
+            match *self.bytes.get(i)? {
+                b'"' => break,
+                b'\\' => {
+                    let escaped = match *self.bytes.get(i + 1)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hex = |at: usize| {
+                                let digits = self.text.get(at..at + 4)?;
+                                u32::from_str_radix(digits, 16).ok()
+                            };
+                            let code = hex(i + 2)?;
+                            i += 4;
+                            if (0xD800..0xDC00).contains(&code)
+                                && self.bytes.get(i + 2..i + 4) == Some(&b"\\u"[..])
+                            {
+                                // A surrogate pair; lone surrogates are left to the full path.
+                                let low = hex(i + 4).filter(|c| (0xDC00..0xE000).contains(c))?;
+                                i += 6;
+                                char::from_u32(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))?
+                            } else {
+                                char::from_u32(code)?
+                            }
+                        }
+                        _ => return None,
+                    };
+                    out.push(escaped);
+                    i += 2;
+                }
+                0x00..=0x1f => return None,
+                _ => {
+                    let run = i;
+                    while !matches!(self.bytes.get(i), None | Some(b'"' | b'\\' | 0x00..=0x1f)) {
+                        i += 1;
+                    }
+                    out.push_str(&self.text[run..i]);
+                }
+            }
+        }
+        self.at = i + 1;
+        self.tape.strings.push(out);
+        Some((ESCAPED, u32::try_from(self.tape.strings.len() - 1).ok()?))
+    }
+
+    /// Any valid JSON value, checked and dropped (an ignored unknown field).
+    pub fn skip(&mut self) -> Option<()> {
+        let strings = self.tape.strings.len();
+        let done = match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'n' => self.literal(b"null"),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'[' => {
+                self.enter()?;
+                self.at += 1;
+                let mut done = Some(());
+                if !self.eat(b']') {
+                    loop {
+                        self.skip()?;
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            done = None;
+                            break;
+                        }
+                    }
+                }
+                self.depth -= 1;
+                done
+            }
+            b'{' => self.member_spans(|this, _| this.skip()).map(drop),
+            _ => self
+                .number(true)
+                .and_then(|()| self.tape.tokens.pop())
+                .map(drop),
+        };
+        self.tape.strings.truncate(strings);
+        done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_special_byte;
+
+    #[test]
+    fn special_bytes_are_found_in_every_position() {
+        let plain = *b"abcdefgh";
+        assert!(!has_special_byte(u64::from_le_bytes(plain)));
+        assert!(!has_special_byte(u64::from_le_bytes(*b"\xc3\xa9 ~!#[]")));
+        for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for at in 0..8 {
+                let mut word = plain;
+                word[at] = special;
+                assert!(
+                    has_special_byte(u64::from_le_bytes(word)),
+                    "{special} at {at}"
+                );
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bolt_runtime::encode::plan::key_bytes;
 use bolt_runtime::manifest::{Field, Schema, TypeRef};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -142,12 +143,18 @@ impl<'a> Emitter<'a> {
         let tag_arm = match (tag_field, tag) {
             (Some(field), Some(serde_json::Value::String(value))) => {
                 let key = Literal::byte_string(field.as_bytes());
-                Some(quote!(#key => return c.tag_str(#value),))
+                Some(quote!(Key::Other(#key) => {
+                    c.tag_str(#value)?;
+                    return Some(None);
+                }))
             }
             (Some(field), Some(serde_json::Value::Number(value))) => {
                 let key = Literal::byte_string(field.as_bytes());
                 let value = Literal::i64_unsuffixed(value.as_i64()?);
-                Some(quote!(#key => return c.tag_int(#value),))
+                Some(quote!(Key::Other(#key) => {
+                    c.tag_int(#value)?;
+                    return Some(None);
+                }))
             }
             (Some(_), Some(_)) => return None,
             _ => None,
@@ -166,16 +173,18 @@ impl<'a> Emitter<'a> {
         forbid_unknown_fields: bool,
     ) -> Option<TokenStream> {
         let mut key_arms = Vec::with_capacity(fields.len());
+        let mut predicted = Vec::with_capacity(fields.len());
         let mut value_arms = Vec::with_capacity(fields.len());
         let mut seen_keys = BTreeSet::new();
         let mut required: u64 = 0;
         for (i, field) in fields.iter().enumerate() {
-            let position = Literal::u32_unsuffixed(i as u32);
+            let position = Literal::usize_unsuffixed(i);
             // The first field with a wire name wins, as in the runtime's lookup.
             if seen_keys.insert(field.encode_name.as_str()) {
                 let key = Literal::byte_string(field.encode_name.as_bytes());
-                key_arms.push(quote!(#key => #position,));
+                key_arms.push(quote!(Key::Other(#key) => #position,));
             }
+            predicted.push(Literal::byte_string(&key_bytes(&field.encode_name)));
             let value = self.value(&field.ty)?;
             value_arms.push(quote!(#position => #value,));
             if field.required {
@@ -183,10 +192,14 @@ impl<'a> Emitter<'a> {
             }
         }
         let unknown = if forbid_unknown_fields {
-            quote!(_ => return None,)
+            quote!(Key::Other(_) => return None,)
         } else {
-            quote!(_ => return c.skip(),)
+            quote!(Key::Other(_) => {
+                c.skip()?;
+                return Some(None);
+            })
         };
+        let count = Literal::usize_unsuffixed(fields.len());
         let required_check = (required != 0).then(|| {
             let required = Literal::u64_unsuffixed(required);
             quote!(if seen & #required != #required {
@@ -197,11 +210,13 @@ impl<'a> Emitter<'a> {
         Some(quote! {
             #[doc = #doc]
             fn #function(c: &mut Cursor<'_>) -> Option<()> {
+                const KEYS: [&[u8]; #count] = [#(#predicted),*];
                 let header = c.begin_struct();
                 let mut seen: u64 = 0;
                 let mut present: u32 = 0;
-                c.members(|c, key| {
-                    let field: u32 = match key {
+                c.struct_members(&KEYS, |c, key| {
+                    let field: usize = match key {
+                        Key::Field(field) => field,
                         #(#key_arms)*
                         #tag_arm
                         #unknown
@@ -212,11 +227,12 @@ impl<'a> Emitter<'a> {
                     }
                     seen |= 1 << field;
                     present += 1;
-                    c.field(field);
+                    c.field(field as u32);
                     match field {
                         #(#value_arms)*
                         _ => None,
-                    }
+                    }?;
+                    Some(Some(field))
                 })?;
                 #required_check
                 c.end_struct(header, present);
@@ -266,7 +282,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         )
     } else {
         quote!(
-            use bolt_runtime::__codegen::{Cursor, ScanFn, Tape};
+            use bolt_runtime::__codegen::{Cursor, Key, ScanFn, Tape};
         )
     };
     quote! {

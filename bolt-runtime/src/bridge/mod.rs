@@ -367,6 +367,15 @@ impl App {
         Ok((self.inner.body_value(py, route, body, tape.as_ref())?, fast))
     }
 
+    /// Whether the fast path takes `body` for `route` (the scan alone, without the GIL;
+    /// benchmarks and tests).
+    fn fast_scan(&self, py: Python<'_>, route: usize, body: &[u8]) -> PyResult<bool> {
+        if route >= self.inner.routes.len() {
+            return Err(PyValueError::new_err(format!("no route {route}")));
+        }
+        Ok(py.detach(|| self.inner.scan_body(route, body).is_some()))
+    }
+
     #[getter]
     fn compiled(&self) -> bool {
         self.inner.table.is_compiled()

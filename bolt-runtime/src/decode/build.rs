@@ -51,8 +51,10 @@ impl<'a> Builder<'a> {
     }
 
     fn text(&self, start: u32, end: u32) -> &'a str {
-        // The scanner checked the body is UTF-8 and cut it at quote positions.
-        std::str::from_utf8(&self.body[start as usize..end as usize]).unwrap_or_default()
+        let bytes = &self.body[start as usize..end as usize];
+        // SAFETY: the tape's plain strings are ranges the cursor checked to be UTF-8
+        // (`Cursor::string`), of this same body.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     fn value<'py>(&mut self, py: Python<'py>, shape: &Shape) -> PyResult<Bound<'py, PyAny>> {

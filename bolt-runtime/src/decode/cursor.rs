@@ -38,17 +38,25 @@ pub struct Tape {
     pub strings: Vec<String>,
 }
 
-/// Whether any byte of `word` is `"`, `\\` or below 0x20 (the bytes that end a plain run of a
-/// JSON string). Exact about *whether*, which is all the caller needs.
-fn has_special_byte(word: u64) -> bool {
+/// The high bit of each byte of `word` that is `"`, `\\`, below 0x20 or above 0x7f (the bytes
+/// that end a plain ASCII run of a JSON string). Borrows can flag bytes above a flagged one,
+/// so only the lowest flag is exact, which is the one the caller uses.
+fn special_bytes(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    (zero_byte(word ^ (ONES * u64::from(b'"')))
+    let high = word & HIGHS;
+    zero_byte(word ^ (ONES * u64::from(b'"')))
         | zero_byte(word ^ (ONES * u64::from(b'\\')))
-        | below_space)
-        != 0
+        | below_space
+        | high
+}
+
+/// Number and escape digits, which the caller has matched as ASCII (else "", which no parse
+/// accepts).
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// `Cursor::string`'s marker for an escaped string.
@@ -62,8 +70,33 @@ fn string_token((start, end): (u32, u32)) -> Token {
     }
 }
 
+/// A Struct member's key: a field predicted in declaration order, or the key's bytes.
+pub enum Key<'a> {
+    Field(usize),
+    Other(&'a [u8]),
+}
+
+/// Key equality without a `memcmp` call for the usual short keys (overlapping loads).
+#[inline]
+pub fn same_key(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word =
+        |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default());
+    let half =
+        |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
+    match len {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        _ => a == b,
+    }
+}
+
 pub struct Cursor<'a> {
-    text: &'a str,
     bytes: &'a [u8],
     at: usize,
     depth: usize,
@@ -71,10 +104,10 @@ pub struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    /// A cursor at the start of `body`, if it is UTF-8.
+    /// A cursor at the start of `body`. Strings are checked for UTF-8 as they are read
+    /// (everything else must be ASCII), so the strings on the tape are valid `str`s.
     pub fn new(body: &'a [u8]) -> Option<Self> {
         Some(Self {
-            text: std::str::from_utf8(body).ok()?,
             bytes: body,
             at: 0,
             depth: 0,
@@ -99,8 +132,22 @@ impl<'a> Cursor<'a> {
 
     /// The next byte after whitespace.
     pub fn peek(&mut self) -> Option<u8> {
+        let byte = *self.bytes.get(self.at)?;
+        if byte > b' ' {
+            return Some(byte);
+        }
         self.skip_space();
         self.bytes.get(self.at).copied()
+    }
+
+    /// After an item: a `,` or the `close` bracket, consumed and returned.
+    fn next_separator(&mut self, close: u8) -> Option<u8> {
+        let byte = self.peek()?;
+        if byte == b',' || byte == close {
+            self.at += 1;
+            return Some(byte);
+        }
+        None
     }
 
     fn eat(&mut self, byte: u8) -> bool {
@@ -175,11 +222,9 @@ impl<'a> Cursor<'a> {
             loop {
                 item(self)?;
                 count += 1;
-                if self.eat(b']') {
-                    break;
-                }
-                if !self.eat(b',') {
-                    return None;
+                match self.next_separator(b']')? {
+                    b',' => {}
+                    _ => break,
                 }
             }
         }
@@ -188,11 +233,8 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
-    /// `{...}` members: `member` gets each key's `string` span after its colon.
-    fn member_spans(
-        &mut self,
-        mut member: impl FnMut(&mut Self, (u32, u32)) -> Option<()>,
-    ) -> Option<u32> {
+    /// `{...}`: `member` reads each member (key, colon and value); returns their count.
+    fn member_list(&mut self, mut member: impl FnMut(&mut Self) -> Option<()>) -> Option<u32> {
         if self.peek()? != b'{' {
             return None;
         }
@@ -201,20 +243,11 @@ impl<'a> Cursor<'a> {
         let mut count = 0u32;
         if !self.eat(b'}') {
             loop {
-                if self.peek()? != b'"' {
-                    return None;
-                }
-                let key = self.string()?;
-                if !self.eat(b':') {
-                    return None;
-                }
-                member(self, key)?;
+                member(self)?;
                 count += 1;
-                if self.eat(b'}') {
-                    break;
-                }
-                if !self.eat(b',') {
-                    return None;
+                match self.next_separator(b'}')? {
+                    b',' => {}
+                    _ => break,
                 }
             }
         }
@@ -222,18 +255,62 @@ impl<'a> Cursor<'a> {
         Some(count)
     }
 
-    /// Struct members: `member` gets each key's bytes after its colon. Escaped keys are rare
-    /// in Struct bodies and left to the full path.
-    pub fn members(
+    /// A member's key and its colon: the key's `string` span.
+    fn key(&mut self) -> Option<(u32, u32)> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let key = self.string()?;
+        self.eat(b':').then_some(key)
+    }
+
+    /// `{...}` members: `member` gets each key's `string` span after its colon.
+    fn member_spans(
         &mut self,
-        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+        mut member: impl FnMut(&mut Self, (u32, u32)) -> Option<()>,
+    ) -> Option<u32> {
+        self.member_list(|this| {
+            let key = this.key()?;
+            member(this, key)
+        })
+    }
+
+    /// Struct members. `keys[i]` is field `i`'s `"name":` as written by encoders; the next
+    /// field in declaration order is tried first with one short comparison, which is how
+    /// most bodies are laid out. `member` gets `Key::Field(i)` for such a match, else the key's
+    /// bytes (escaped keys are rare in Struct bodies and left to the full path); it returns
+    /// the field it read (or None for a member that is not a field, such as a tag).
+    pub fn struct_members<K: AsRef<[u8]>>(
+        &mut self,
+        keys: &[K],
+        mut member: impl FnMut(&mut Self, Key<'a>) -> Option<Option<usize>>,
     ) -> Option<u32> {
         let bytes = self.bytes;
-        self.member_spans(|this, (start, end)| {
-            if start == ESCAPED {
-                return None;
+        let mut expected = 0usize;
+        self.member_list(|this| {
+            this.peek()?;
+            let predicted = keys.get(expected).map(AsRef::as_ref).filter(|key| {
+                bytes
+                    .get(this.at..this.at + key.len())
+                    .is_some_and(|text| same_key(text, key))
+            });
+            let key = match predicted {
+                Some(key) => {
+                    this.at += key.len();
+                    Key::Field(expected)
+                }
+                None => {
+                    let (start, end) = this.key()?;
+                    if start == ESCAPED {
+                        return None;
+                    }
+                    Key::Other(&bytes[start as usize..end as usize])
+                }
+            };
+            if let Some(field) = member(this, key)? {
+                expected = field + 1;
             }
-            member(this, &bytes[start as usize..end as usize])
+            Some(())
         })
     }
 
@@ -271,7 +348,7 @@ impl<'a> Cursor<'a> {
         }
         match self.string()? {
             (ESCAPED, _) => None,
-            (s, e) => (&self.text[s as usize..e as usize] == expected).then_some(()),
+            (s, e) => (&self.bytes[s as usize..e as usize] == expected.as_bytes()).then_some(()),
         }
     }
 
@@ -349,7 +426,7 @@ impl<'a> Cursor<'a> {
                 let value = mantissa as i64;
                 return self.push(Token::Int(if negative { -value } else { value }));
             }
-            let value = self.text[start..i].parse().ok()?;
+            let value = ascii(&self.bytes[start..i]).parse().ok()?;
             return self.push(Token::Int(value));
         }
         // Exact when the digits fit a double and the power of ten is exact (Clinger's fast
@@ -362,7 +439,7 @@ impl<'a> Cursor<'a> {
                 value
             }
         } else {
-            self.text[start..i].parse().ok()?
+            ascii(&self.bytes[start..i]).parse().ok()?
         };
         // An integer token is an int converted to float: `-0` is 0.0, as msgspec gives.
         let value = if i == integer_end && value == 0.0 {
@@ -381,28 +458,37 @@ impl<'a> Cursor<'a> {
     /// (Plain integers, not a `Token`: a returned enum is stored and reloaded through memory,
     /// which stalled this hot path.)
     fn string(&mut self) -> Option<(u32, u32)> {
+        let bytes = self.bytes;
         let start = self.at + 1;
         let mut i = start;
-        // Eight bytes at a time while none is a quote, a backslash or a control character.
-        while let Some(chunk) = self.bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            if has_special_byte(word) {
-                break;
-            }
-            i += 8;
-        }
+        let mut non_ascii = false;
         loop {
-            match *self.bytes.get(i)? {
+            // Jump to the next quote, backslash, control or non-ASCII byte, 8 bytes a step.
+            while let Some(chunk) = bytes.get(i..i + 8) {
+                let mask = special_bytes(u64::from_le_bytes(chunk.try_into().ok()?));
+                if mask != 0 {
+                    i += (mask.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
+            match *bytes.get(i)? {
                 b'"' => {
+                    if non_ascii {
+                        std::str::from_utf8(&bytes[start..i]).ok()?;
+                    }
                     self.at = i + 1;
                     return Some((u32::try_from(start).ok()?, u32::try_from(i).ok()?));
                 }
                 b'\\' => break,
                 0x00..=0x1f => return None,
-                _ => i += 1,
+                byte => {
+                    non_ascii |= byte >= 0x80;
+                    i += 1;
+                }
             }
         }
-        let mut out = String::from(&self.text[start..i]);
+        let mut out = String::from(std::str::from_utf8(&self.bytes[start..i]).ok()?);
         loop {
             match *self.bytes.get(i)? {
                 b'"' => break,
@@ -418,7 +504,7 @@ impl<'a> Cursor<'a> {
                         b't' => '\t',
                         b'u' => {
                             let hex = |at: usize| {
-                                let digits = self.text.get(at..at + 4)?;
+                                let digits = ascii(self.bytes.get(at..at + 4)?);
                                 u32::from_str_radix(digits, 16).ok()
                             };
                             let code = hex(i + 2)?;
@@ -445,7 +531,7 @@ impl<'a> Cursor<'a> {
                     while !matches!(self.bytes.get(i), None | Some(b'"' | b'\\' | 0x00..=0x1f)) {
                         i += 1;
                     }
-                    out.push_str(&self.text[run..i]);
+                    out.push_str(std::str::from_utf8(&self.bytes[run..i]).ok()?);
                 }
             }
         }
@@ -494,21 +580,27 @@ impl<'a> Cursor<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::has_special_byte;
+    use super::special_bytes;
 
     #[test]
     fn special_bytes_are_found_in_every_position() {
         let plain = *b"abcdefgh";
-        assert!(!has_special_byte(u64::from_le_bytes(plain)));
-        assert!(!has_special_byte(u64::from_le_bytes(*b"\xc3\xa9 ~!#[]")));
+        assert_eq!(special_bytes(u64::from_le_bytes(plain)), 0);
+        assert_eq!(special_bytes(u64::from_le_bytes(*b"0~ !#[]}")), 0);
+        let accented = special_bytes(u64::from_le_bytes(*b"a\xc3\xa9 ~!#["));
+        assert_eq!(accented.trailing_zeros() / 8, 1);
         for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
             for at in 0..8 {
                 let mut word = plain;
                 word[at] = special;
-                assert!(
-                    has_special_byte(u64::from_le_bytes(word)),
-                    "{special} at {at}"
-                );
+                let first = special_bytes(u64::from_le_bytes(word)).trailing_zeros() / 8;
+                assert_eq!(first as usize, at, "{special} at {at}");
+                // After a byte that borrows, the lowest flag is still the first special byte.
+                if at > 0 {
+                    word[at - 1] = 0x00;
+                    let first = special_bytes(u64::from_le_bytes(word)).trailing_zeros() / 8;
+                    assert_eq!(first as usize, at - 1);
+                }
             }
         }
     }

@@ -120,7 +120,7 @@ impl Walker<'_> {
         // SAFETY: as in `field_int`.
         let field = unsafe { slot(plan, value, index) };
         if let Ok(text) = field.cast_exact::<PyString>() {
-            write::string(buf, text.to_str()?);
+            write::string(buf, super::walk::utf8(text.as_any())?);
             return Ok(());
         }
         self.field_any(plan, value, index, buf, depth)
@@ -222,7 +222,7 @@ fn list_of(list: &Bound<'_, PyList>, item: Item, buf: &mut Vec<u8>) -> PyResult<
                 write::float(buf, element.cast_exact::<PyFloat>()?.value());
             }
             Item::Str if element.is_exact_instance_of::<PyString>() => {
-                write::string(buf, element.cast_exact::<PyString>()?.to_str()?);
+                write::string(buf, super::walk::utf8(&element)?);
             }
             Item::Bool if element.is_exact_instance_of::<PyBool>() => {
                 let truth = element.is(PyBool::new(py, true));

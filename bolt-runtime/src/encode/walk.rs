@@ -38,6 +38,23 @@ pub struct Walker<'a> {
     pub generated: &'a [Option<super::EncodeFn>],
 }
 
+/// The UTF-8 text of a `str` (cached by CPython; for ASCII strings, their own data), read with
+/// one C call. Fails for strings with lone surrogates, which msgspec cannot encode either.
+#[inline]
+pub(super) fn utf8<'a>(value: &'a Bound<'_, PyAny>) -> PyResult<&'a str> {
+    let mut size: ffi::Py_ssize_t = 0;
+    // SAFETY: `value` is a str (callers checked); the returned buffer lives as long as the
+    // object, which `'a` borrows; CPython guarantees it is UTF-8.
+    unsafe {
+        let data = ffi::PyUnicode_AsUTF8AndSize(value.as_ptr(), &mut size);
+        if data.is_null() {
+            return Err(PyErr::fetch(value.py()));
+        }
+        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
+        Ok(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
 pub(super) fn is_type(value: &Bound<'_, PyAny>, ty: &Py<PyAny>) -> bool {
     // SAFETY: `value` is a live object; Py_TYPE only reads its type pointer.
     unsafe { ffi::Py_TYPE(value.as_ptr()).cast::<ffi::PyObject>() == ty.as_ptr() }
@@ -131,7 +148,7 @@ impl Walker<'_> {
     }
 
     fn string(&self, value: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> Result {
-        let s = value.cast::<PyString>().map_err(PyErr::from)?.to_str()?;
+        let s = utf8(value)?;
         write::string(buf, s);
         Ok(())
     }

@@ -13,15 +13,71 @@ const NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+/// `buf.extend_from_slice(bytes)`, without a `memcpy` call for the short pieces JSON is made
+/// of (keys, numbers, most strings).
+#[inline]
+pub fn extend(buf: &mut Vec<u8>, bytes: &[u8]) {
+    let len = bytes.len();
+    if !(4..=16).contains(&len) {
+        buf.extend_from_slice(bytes);
+        return;
+    }
+    buf.reserve(16);
+    // SAFETY: 16 bytes of spare capacity are reserved and `4 <= len <= 16`, so both (possibly
+    // overlapping) copies stay inside `bytes` and inside the spare capacity; exactly the
+    // first `len` spare bytes are then initialized and made part of the vector.
+    unsafe {
+        let src = bytes.as_ptr();
+        let dst = buf.as_mut_ptr().add(buf.len());
+        if len >= 8 {
+            dst.cast::<u64>()
+                .write_unaligned(src.cast::<u64>().read_unaligned());
+            let tail = len - 8;
+            dst.add(tail)
+                .cast::<u64>()
+                .write_unaligned(src.add(tail).cast::<u64>().read_unaligned());
+        } else {
+            dst.cast::<u32>()
+                .write_unaligned(src.cast::<u32>().read_unaligned());
+            let tail = len - 4;
+            dst.add(tail)
+                .cast::<u32>()
+                .write_unaligned(src.add(tail).cast::<u32>().read_unaligned());
+        }
+        buf.set_len(buf.len() + len);
+    }
+}
+
+/// Whether any byte of `bytes` is `"`, `\\` or a control character (a word at a time: a flag
+/// at a byte that is none of these needs a borrow from one below it, so any flag is real).
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let flags = zero_byte(word ^ (ONES * u64::from(b'"')))
+            | zero_byte(word ^ (ONES * u64::from(b'\\')))
+            | below_space;
+        if flags != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| NEEDS_ESCAPE[b as usize])
+}
+
 /// `"..."` with only `"`, `\` and control characters escaped; everything else written raw.
 #[inline]
 pub fn string(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
-    // Most strings need no escaping: one scan, one copy.
-    if !bytes.iter().any(|&b| NEEDS_ESCAPE[b as usize]) {
-        buf.extend_from_slice(bytes);
+    // Most strings need no escaping: one scan (a word at a time), one copy.
+    if !needs_escape(bytes) {
+        extend(buf, bytes);
         buf.push(b'"');
         return;
     }
@@ -57,7 +113,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 #[inline]
 pub fn int(buf: &mut Vec<u8>, value: i64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    extend(buf, itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// Shortest round-trip digits; plain decimals for exponents -5..15, `1e16`/`5e-324` otherwise;
@@ -90,6 +146,11 @@ pub fn float_key(buf: &mut Vec<u8>, value: f64) {
 fn finite(buf: &mut Vec<u8>, value: f64) {
     let mut digits = zmij::Buffer::new();
     let text = digits.format_finite(value).as_bytes();
+    // Only exponent forms (|value| >= 1e16) can hold a `+`.
+    if value.abs() < 1e16 {
+        extend(buf, text);
+        return;
+    }
     match text.iter().position(|&b| b == b'+') {
         Some(plus) => {
             buf.extend_from_slice(&text[..plus]);
@@ -207,6 +268,33 @@ mod tests {
             with(|b| string(b, s)),
             "\"a\\\"\\\\\\u0000\\u001f\u{7f}/\u{2028}é\\b\\t\\n\\f\\r\""
         );
+    }
+
+    #[test]
+    fn short_copies_append_exactly() {
+        let source: Vec<u8> = (0u8..40).collect();
+        for len in 0..=40 {
+            let mut buf = b"ab".to_vec();
+            extend(&mut buf, &source[..len]);
+            assert_eq!(&buf[..2], b"ab");
+            assert_eq!(&buf[2..], &source[..len]);
+        }
+    }
+
+    #[test]
+    fn escape_detection_matches_the_table() {
+        for special in 0u8..=255 {
+            for at in 0..12 {
+                let mut text = *b"plain text!!";
+                text[at] = special;
+                assert_eq!(
+                    needs_escape(&text),
+                    NEEDS_ESCAPE[special as usize],
+                    "{special} at {at}"
+                );
+            }
+        }
+        assert!(!needs_escape("caf\u{e9} \u{2028} long enough".as_bytes()));
     }
 
     #[test]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import pytest
 from django_bolt import BoltAPI
 from django_bolt.exceptions import RequestValidationError
 from django_bolt.serializers import (
+    Nested,
     Serializer,
     computed_field,
     create_serializer,
@@ -322,3 +323,104 @@ def test_views_dump_model_instances():
     author = Author.objects.create(name="A")
     book = Book.objects.create(title="T", author=author, price=Decimal("1.00"))
     assert BookOut.only("title", "author_name").dump(book) == {"title": "T", "author_name": "A"}
+
+
+class TagIn(Serializer):
+    name: str
+
+
+class PostIn(Serializer):
+    title: str
+    tags: Annotated[list[TagIn], Nested(TagIn, many=True, max_items=2)] = []
+    main: Annotated[TagIn | None, Nested(TagIn)] = None
+    lots: Annotated[list[TagIn], Nested(TagIn, many=True)] = []
+
+
+nested_api = BoltAPI()
+
+
+@nested_api.post("/posts")
+def create_post(payload: PostIn) -> dict:
+    return {"tags": [t.name for t in payload.tags], "main": payload.main.name if payload.main else None}
+
+
+def test_nested_max_items_caps_request_lists(client_for):
+    client = client_for(nested_api)
+    ok = client.post("/posts", json={"title": "t", "tags": [{"name": "a"}, {"name": "b"}], "main": {"name": "m"}})
+    assert (ok.status_code, ok.json()) == (200, {"tags": ["a", "b"], "main": "m"})
+    many = client.post("/posts", json={"title": 1, "tags": [{"name": "a"}] * 3, "lots": [{"name": "x"}] * 1001})
+    assert many.status_code == 422
+    assert many.json()["detail"] == [
+        {"loc": ["body", "title"], "msg": "Expected `str`, got `int`", "type": "validation_error"},
+        {"loc": ["body", "tags"], "msg": "Expected `array` of length <= 2", "type": "validation_error"},
+        {"loc": ["body", "lots"], "msg": "Expected `array` of length <= 1000", "type": "validation_error"},
+    ]
+    with pytest.raises(RequestValidationError):
+        PostIn.model_validate({"title": "t", "tags": [{"name": "a"}] * 3})
+    # Output is not capped: from_model/constructing keeps every item.
+    assert len(PostIn(title="t", tags=[TagIn(name="a")] * 3).tags) == 3
+
+
+def test_nested_marker_checks_its_arguments():
+    with pytest.raises(TypeError, match="Serializer subclass"):
+        Nested(dict)
+    with pytest.raises(ValueError, match="max_items"):
+        Nested(TagIn, many=True, max_items=-1)
+
+
+class Phone(Serializer):
+    number: str
+
+    @field_validator("number", mode="before")
+    def digits_only(cls, value):
+        if isinstance(value, int):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ValueError("a phone number is text or digits")
+        return "".join(ch for ch in value if ch.isdigit())
+
+
+class Contact(Serializer):
+    name: str
+    tags: list[str]
+    phones: list[Phone] = []
+
+    @field_validator("tags", mode="before")
+    def split_tags(cls, value):
+        return value.split(",") if isinstance(value, str) else value
+
+    @field_validator("name")
+    def strip(cls, value):
+        return value.strip()
+
+
+before_api = BoltAPI()
+
+
+@before_api.post("/contacts")
+def create_contact(payload: Contact) -> Contact:
+    return payload
+
+
+def test_before_validators_see_raw_input(client_for):
+    client = client_for(before_api)
+    phones = [{"number": "+1 (555) 01"}, {"number": 42}]
+    r = client.post("/contacts", json={"name": " Ann ", "tags": "a,b", "phones": phones})
+    assert r.status_code == 200, r.content
+    assert r.json() == {"name": "Ann", "tags": ["a", "b"], "phones": [{"number": "155501"}, {"number": "42"}]}
+    bad = client.post("/contacts", json={"name": 1, "tags": "x", "phones": [{"number": None}, {"number": [1]}]})
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == [
+        {"loc": ["body", "phones", 0, "number"], "msg": "a phone number is text or digits", "type": "value_error"},
+        {"loc": ["body", "phones", 1, "number"], "msg": "a phone number is text or digits", "type": "value_error"},
+    ]
+    # After the before validators, msgspec checks the types as usual.
+    typed = client.post("/contacts", json={"name": 1, "tags": "x"})
+    assert typed.status_code == 422 and typed.json()["detail"][0]["loc"] == ["body", "name"]
+    assert Contact.model_validate({"name": "Bo", "tags": "x,y"}).tags == ["x", "y"]
+    assert Contact.model_validate_json(b'{"name": "Bo", "tags": "z"}').tags == ["z"]
+
+
+def test_validator_modes_are_checked():
+    with pytest.raises(ValueError, match="'before' or 'after'"):
+        field_validator("x", mode="wrap")

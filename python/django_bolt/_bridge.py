@@ -49,8 +49,12 @@ def validation_issue(message: str) -> dict[str, Any]:
 
 def decode_body(body: bytes, body_type: Any) -> Any:
     from .exceptions import RequestValidationError
+    from .serializers.before import decode as decode_with_before
+    from .serializers.before import needs_before
 
     try:
+        if body_type is not None and needs_before(body_type):
+            return decode_with_before(body, body_type)
         return msgspec.json.decode(body, type=_ANY if body_type is None else body_type)
     except msgspec.ValidationError as exc:
         raise RequestValidationError([validation_issue(str(exc))]) from None

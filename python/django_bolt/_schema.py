@@ -111,6 +111,8 @@ class SchemaRegistry:
             return self._named(cls, lambda: {"kind": "enum", "values": [self._json(m.value) for m in cls]})
         if isinstance(info, mi.StructType):
             cls = info.cls
+            if getattr(cls, "__bolt_before_validators__", None) is not None and _needs_before(cls):
+                return {"kind": "any"}  # raw values first go through Python validators
             config = (typing.get_origin(cls) or cls).__struct_config__
             return self._named(cls, lambda: {
                 "kind": "struct", "fields": self._fields(info.fields), "tag_field": info.tag_field,
@@ -124,3 +126,9 @@ class SchemaRegistry:
         if isinstance(info, mi.NamedTupleType):
             return self._named(info.cls, lambda: {"kind": "namedtuple", "fields": self._fields(info.fields)})
         return {"kind": "any"}
+
+
+def _needs_before(cls: Any) -> bool:
+    from .serializers.before import needs_before
+
+    return needs_before(cls)

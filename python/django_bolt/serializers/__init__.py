@@ -6,9 +6,11 @@ from .base import Serializer, SerializerValidationError
 from .decorators import computed_field, field_validator, model_validator
 from .fields import FieldConfig, field
 from .helpers import create_serializer
+from .nested import DEFAULT_MAX_NESTED_ITEMS, Nested, NestedConfig
 from .views import SerializerView
 
 __all__ = [
     "Serializer", "SerializerValidationError", "field", "FieldConfig", "Meta", "field_validator",
-    "model_validator", "computed_field", "create_serializer", "SerializerView",
+    "model_validator", "computed_field", "create_serializer", "SerializerView", "Nested", "NestedConfig",
+    "DEFAULT_MAX_NESTED_ITEMS",
 ]

@@ -9,7 +9,10 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
+from .before import decode as decode_with_before
+from .before import needs_before
 from .fields import FieldConfig
+from .nested import apply_item_limits
 
 T = TypeVar("T", bound="Serializer")
 _STRUCT_META = type(msgspec.Struct)
@@ -29,20 +32,23 @@ class SerializerValidationError(Exception):
 
 class _SerializerMeta(_STRUCT_META):
     def __new__(mcs, name: str, bases: tuple, namespace: dict, **kwargs: Any):
+        apply_item_limits(namespace, name)
         configs: dict[str, FieldConfig] = {}
         for key, value in list(namespace.items()):
             if isinstance(value, FieldConfig):
                 configs[key] = value
                 namespace[key] = value.to_msgspec()
         field_validators: dict[str, list] = {}
+        before_validators: dict[str, list] = {}
         model_validators: list = []
         computed: list[str] = []
         for key, value in namespace.items():
             fn = getattr(value, "__func__", value)
             marker = getattr(fn, "__bolt_field_validator__", None)
             if marker is not None:
+                target = before_validators if marker[1] == "before" else field_validators
                 for field_name in marker[0]:
-                    field_validators.setdefault(field_name, []).append(fn)
+                    target.setdefault(field_name, []).append(fn)
             if getattr(fn, "__bolt_model_validator__", False):
                 model_validators.append(fn)
             if isinstance(value, property) and getattr(value.fget, "__bolt_computed__", False):
@@ -57,24 +63,30 @@ class _SerializerMeta(_STRUCT_META):
         inherited = [b for b in reversed(cls.__mro__[1:]) if isinstance(b, _SerializerMeta)]
         all_configs: dict[str, FieldConfig] = {}
         all_validators: dict[str, list] = {}
+        all_before: dict[str, list] = {}
         all_model_validators: list = []
         all_computed: list[str] = []
         for base in inherited:
             all_configs.update(base.__bolt_field_configs__)
             for k, v in base.__bolt_field_validators__.items():
                 all_validators.setdefault(k, []).extend(v)
+            for k, v in base.__bolt_before_validators__.items():
+                all_before.setdefault(k, []).extend(v)
             all_model_validators.extend(base.__bolt_model_validators__)
             all_computed.extend(c for c in base.__bolt_computed__ if c not in all_computed)
         all_configs.update(configs)
         for k, v in field_validators.items():
             all_validators.setdefault(k, []).extend(v)
+        for k, v in before_validators.items():
+            all_before.setdefault(k, []).extend(v)
         all_model_validators.extend(model_validators)
         all_computed.extend(c for c in computed if c not in all_computed)
-        unknown = set(all_validators) - set(cls.__struct_fields__)
+        unknown = (set(all_validators) | set(all_before)) - set(cls.__struct_fields__)
         if unknown:
             raise TypeError(f"{name}: field_validator for unknown field(s) {sorted(unknown)}")
         cls.__bolt_field_configs__ = all_configs
         cls.__bolt_field_validators__ = all_validators
+        cls.__bolt_before_validators__ = all_before
         cls.__bolt_model_validators__ = all_model_validators
         cls.__bolt_computed__ = tuple(all_computed)
         cls.__bolt_encode_names__ = dict(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
@@ -118,6 +130,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     __bolt_field_configs__: ClassVar[dict[str, FieldConfig]]
     __bolt_field_validators__: ClassVar[dict[str, list]]
+    __bolt_before_validators__: ClassVar[dict[str, list]]
     __bolt_model_validators__: ClassVar[list]
     __bolt_computed__: ClassVar[tuple[str, ...]]
     __bolt_encode_names__: ClassVar[dict[str, str]]
@@ -157,6 +170,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
         if isinstance(data, dict):
             return cls.model_validate_json(msgspec.json.encode(data))
+        if needs_before(cls):
+            raise TypeError(f"{cls.__name__} has mode='before' validators: model_validate takes a dict")
         try:
             return msgspec.convert(data, cls, from_attributes=True)
         except msgspec.ValidationError as exc:
@@ -171,6 +186,13 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         from ..exceptions import RequestValidationError
 
         raw = data.encode() if isinstance(data, str) else data
+        if needs_before(cls):
+            try:
+                return decode_with_before(raw, cls)
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                raise RequestValidationError([_issue(str(exc))]) from None
+            except SerializerValidationError as exc:
+                raise RequestValidationError(exc.errors) from None
         registry = SchemaRegistry()
         described = registry.describe(cls)
         found = _core.validate_json(raw, msgspec.json.encode(described).decode(),

@@ -8,11 +8,12 @@ from typing import Any
 
 def field_validator(*fields: str, mode: str = "after") -> Callable[[Callable], Callable]:
     """`@field_validator("email")` on `def f(cls, value)`: return the (possibly changed) value,
-    or raise ValueError/TypeError/AssertionError to reject it."""
+    or raise ValueError/TypeError/AssertionError to reject it. `mode="after"` (the default)
+    sees the typed value; `mode="before"` sees the raw input value, before its type is checked."""
     if not fields or not all(isinstance(f, str) for f in fields):
         raise TypeError("field_validator() takes the names of the fields it validates")
-    if mode != "after":
-        raise ValueError("field_validator supports mode='after' (validators see the typed value)")
+    if mode not in ("before", "after"):
+        raise ValueError(f"field_validator mode must be 'before' or 'after', got {mode!r}")
 
     def mark(fn: Callable) -> Callable:
         fn.__bolt_field_validator__ = (fields, mode)

@@ -1,0 +1,67 @@
+"""`Nested(...)`: django-bolt's marker for nested serializer fields, with a cap on list sizes.
+
+`Annotated[list[TagOut], Nested(TagOut, many=True, max_items=50)]` is a list of nested
+serializers whose *input* (request bodies, `model_validate*`) may hold at most 50 items: the cap
+becomes `msgspec.Meta(max_length=50)` on the field, so it is checked in Rust with every other
+body error. Output built by `from_model` is not capped (it comes from the database, not from a
+client)."""
+
+from __future__ import annotations
+
+import sys
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+DEFAULT_MAX_NESTED_ITEMS = 1000
+
+
+@dataclass(frozen=True)
+class NestedConfig:
+    serializer_class: type
+    many: bool = False
+    max_items: int | None = DEFAULT_MAX_NESTED_ITEMS
+
+
+def Nested(serializer_class: type, *, many: bool = False,  # noqa: N802 (django-bolt's name)
+           max_items: int | None = DEFAULT_MAX_NESTED_ITEMS) -> NestedConfig:
+    from .base import Serializer
+
+    if not isinstance(serializer_class, type) or not issubclass(serializer_class, Serializer):
+        raise TypeError(f"Nested() takes a Serializer subclass, got {serializer_class!r}")
+    if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
+        raise ValueError(f"Nested(max_items=...) must be a non-negative int or None, got {max_items!r}")
+    return NestedConfig(serializer_class, many, max_items)
+
+
+def _config(annotation: Any) -> NestedConfig | None:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return next((m for m in annotation.__metadata__ if isinstance(m, NestedConfig)), None)
+    return None
+
+
+def apply_item_limits(namespace: dict[str, Any], class_name: str) -> None:
+    """Add `Meta(max_length=max_items)` to each field annotated with `Nested(..., many=True)`,
+    before msgspec builds the class. String annotations (`from __future__ import annotations`)
+    are evaluated here; one that cannot be yet (a forward reference) is a class error, since
+    its cap would otherwise be silently lost."""
+    annotations = namespace.get("__annotations__", {})
+    module = sys.modules.get(namespace.get("__module__", ""))
+    scope = {**(vars(module) if module else {}), **namespace}
+    for name, annotation in list(annotations.items()):
+        if isinstance(annotation, str):
+            if "Nested(" not in annotation:
+                continue
+            try:
+                annotation = eval(annotation, scope)  # noqa: S307 (the class's own annotation)
+            except NameError as exc:
+                raise TypeError(
+                    f"{class_name}.{name}: cannot resolve {annotations[name]!r} for Nested(): {exc}") from None
+        config = _config(annotation)
+        if config is None:
+            continue
+        if config.many and config.max_items is not None:
+            annotation = typing.Annotated[annotation, msgspec.Meta(max_length=config.max_items)]
+        annotations[name] = annotation

@@ -316,7 +316,22 @@ class Audited(msgspec.Struct):
             raise ValueError("name must not be empty")
 
 
-FAST = {"order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape}
+class Event(msgspec.Struct):
+    day: dt.date
+    at: dt.datetime
+    clock: dt.time
+    ident: uuid.UUID
+    amount: decimal.Decimal
+    kind: Literal["a", "b", 3]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=5, pattern="^[a-z]+$")]
+    count: Annotated[int, msgspec.Meta(ge=0, le=100)] = 0
+    ratio: Annotated[float, msgspec.Meta(gt=0.0)] = 1.0
+    tags: Annotated[list[str], msgspec.Meta(max_length=2)] = []
+    when: dt.datetime | None = None
+
+
+FAST = {"order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape,
+        "event": Event}
 SLOW = {"audited": Audited}
 fast_api = BoltAPI()
 
@@ -454,6 +469,38 @@ def test_compiled_table_scans_covered_bodies_with_generated_decoders(fast_client
         assert generated == {f"/fast/{name}" for name in FAST}
     else:
         assert generated == set()
+
+
+aware = st.datetimes(timezones=st.none() | st.just(dt.UTC) | st.integers(-1439, 1439).map(
+    lambda m: dt.timezone(dt.timedelta(minutes=m))))
+events = st.builds(
+    Event, st.dates(), aware, st.times(timezones=st.none() | st.just(dt.UTC)), st.uuids(),
+    st.decimals(allow_nan=False, allow_infinity=False), st.sampled_from(["a", "b", 3]),
+    st.from_regex(r"[a-z]{1,5}", fullmatch=True), st.integers(0, 100),
+    st.floats(min_value=1e-9, allow_nan=False, allow_infinity=False), st.lists(texts, max_size=2),
+    st.none() | aware)
+
+
+@SETTINGS
+@given(body=events.flatmap(variants))
+def test_fast_path_builds_dates_uuids_decimals_literals_and_checks_constraints(fast_client, body):
+    check_fast(fast_client, "event", body, must_be_fast=True)
+
+
+def _event_field_values():
+    return st.fixed_dictionaries({}, optional={
+        "day": st.dates().map(str) | texts | st.integers(), "at": aware.map(dt.datetime.isoformat) | texts,
+        "clock": st.times().map(str) | texts, "ident": st.uuids().map(str) | st.uuids().map(lambda u: u.hex) | texts,
+        "amount": st.decimals(allow_nan=False, allow_infinity=False).map(str) | finite | texts,
+        "kind": st.sampled_from(["a", "b", "c", 3, 4]), "name": texts | st.integers(),
+        "count": st.integers(-5, 105) | finite, "ratio": finite | st.integers(-2, 2),
+        "tags": st.lists(texts, max_size=3), "when": st.none() | aware.map(dt.datetime.isoformat)})
+
+
+@SETTINGS
+@given(value=_event_field_values())
+def test_near_valid_events_match_msgspec(fast_client, value):
+    check_fast(fast_client, "event", json.dumps(value).encode())
 
 
 def test_fast_path_defaults_are_fresh_objects(fast_client):

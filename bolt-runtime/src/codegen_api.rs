@@ -5,6 +5,7 @@ pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is
 pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, ScanFn, Walk};
 pub use crate::constraints::{self, FloatOp};
 pub use crate::decode::cursor::Key;
+pub use crate::decode::limits::{limits_from_json, Limits};
 pub use crate::decode::{Cursor, Tape};
 pub use crate::encode::plan::StructPlan;
 pub use crate::encode::{EncodeFn, EncodeResult, Item, Walker};
@@ -13,6 +14,7 @@ pub use crate::manifest::TypeRef;
 pub use crate::py_api::register_compiled;
 pub use crate::router::Lookup;
 pub use crate::table::Arg;
+pub use crate::temporal::{is_date, is_datetime, is_time, is_uuid};
 pub use crate::validation::Issue;
 pub use crate::value::Value;
 pub use {phf, pyo3, regex};

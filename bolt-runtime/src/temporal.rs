@@ -204,6 +204,23 @@ fn civil_from_days(days: i64) -> (i64, u8, u8) {
     (year, month, day)
 }
 
+/// Whether msgspec's JSON decoding takes `text` as a date / time / datetime / UUID.
+pub fn is_date(text: &str) -> bool {
+    parse_date(text).is_some()
+}
+
+pub fn is_time(text: &str) -> bool {
+    parse_time_wrapping(text).is_some()
+}
+
+pub fn is_datetime(text: &str) -> bool {
+    parse_rfc3339_datetime(text).is_some()
+}
+
+pub fn is_uuid(text: &str) -> bool {
+    parse_uuid(text).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bolt_runtime::decode::limits::Limits;
 use bolt_runtime::encode::plan::key_bytes;
 use bolt_runtime::manifest::{Field, Schema, TypeRef};
 use proc_macro2::{Literal, TokenStream};
@@ -16,6 +17,8 @@ use crate::model::Ir;
 struct Emitter<'a> {
     schemas: &'a BTreeMap<String, Schema>,
     structs: BTreeMap<usize, Option<TokenStream>>,
+    /// `static LIMITS_n` items for the constrained values met so far.
+    limits: Vec<TokenStream>,
 }
 
 fn struct_fn(index: usize) -> syn::Ident {
@@ -29,7 +32,28 @@ fn covered(
     visiting: &mut BTreeSet<String>,
 ) -> bool {
     match ty {
-        TypeRef::Int | TypeRef::Float | TypeRef::Str | TypeRef::Bool => true,
+        TypeRef::Int
+        | TypeRef::Float
+        | TypeRef::Str
+        | TypeRef::Bool
+        | TypeRef::Date
+        | TypeRef::Time
+        | TypeRef::Datetime
+        | TypeRef::Uuid
+        | TypeRef::Decimal => true,
+        TypeRef::Literal { values } => values.iter().all(|v| v.is_string() || v.as_i64().is_some()),
+        TypeRef::Constrained { inner, constraints } => {
+            let limitable = match &**inner {
+                TypeRef::Int | TypeRef::Float | TypeRef::Str => true,
+                TypeRef::List { .. }
+                | TypeRef::Vartuple { .. }
+                | TypeRef::Set { .. }
+                | TypeRef::Frozenset { .. } => true,
+                TypeRef::Dict { key, .. } => **key == TypeRef::Str,
+                _ => false,
+            };
+            limitable && Limits::new(constraints).is_some() && covered(schemas, inner, visiting)
+        }
         TypeRef::Optional { inner } => covered(schemas, inner, visiting),
         TypeRef::Union { options } => match options.as_slice() {
             [TypeRef::None, inner] | [inner, TypeRef::None] => covered(schemas, inner, visiting),
@@ -88,6 +112,29 @@ impl<'a> Emitter<'a> {
             TypeRef::Float => quote!(c.float_value()),
             TypeRef::Str => quote!(c.str_value()),
             TypeRef::Bool => quote!(c.bool_value()),
+            TypeRef::Date => quote!(c.string_where(bolt_runtime::__codegen::is_date)),
+            TypeRef::Time => quote!(c.string_where(bolt_runtime::__codegen::is_time)),
+            TypeRef::Datetime => quote!(c.string_where(bolt_runtime::__codegen::is_datetime)),
+            TypeRef::Uuid => quote!(c.string_where(bolt_runtime::__codegen::is_uuid)),
+            TypeRef::Decimal => quote!(c.decimal_value()),
+            TypeRef::Literal { values } => {
+                let strings = values.iter().filter_map(|v| v.as_str());
+                let ints = values
+                    .iter()
+                    .filter_map(serde_json::Value::as_i64)
+                    .map(Literal::i64_unsuffixed);
+                quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*]))
+            }
+            TypeRef::Constrained { inner, constraints } => {
+                let inner = self.value(inner)?;
+                let name = format_ident!("LIMITS_{}", self.limits.len());
+                let json = serde_json::to_string(constraints).ok()?;
+                self.limits.push(quote! {
+                    static #name: std::sync::LazyLock<Option<bolt_runtime::__codegen::Limits>> =
+                        std::sync::LazyLock::new(|| bolt_runtime::__codegen::limits_from_json(#json));
+                });
+                quote!(c.limited(#name.as_ref(), |c| #inner))
+            }
             TypeRef::Optional { inner } => {
                 let inner = self.reader(inner)?;
                 quote!(c.nullable(#inner))
@@ -246,6 +293,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     let mut emitter = Emitter {
         schemas: &ir.schemas,
         structs: BTreeMap::new(),
+        limits: Vec::new(),
     };
     let mut entries = Vec::with_capacity(ir.routes.len());
     let mut route_fns = Vec::new();
@@ -274,21 +322,27 @@ pub fn emit(ir: &Ir) -> TokenStream {
         }
     }
     // Only covered bodies are emitted, so every Struct scanner is reached from one of them.
-    let struct_fns = emitter.structs.into_values().flatten();
+    let struct_fns: Vec<TokenStream> = emitter.structs.into_values().flatten().collect();
+    let limits = emitter.limits;
     let count = Literal::usize_unsuffixed(entries.len());
-    let uses = if route_fns.is_empty() {
-        quote!(
+    // Imports only of what is used: generated code compiles without warnings.
+    let uses = match (route_fns.is_empty(), struct_fns.is_empty()) {
+        (true, _) => quote!(
             use bolt_runtime::__codegen::ScanFn;
-        )
-    } else {
-        quote!(
+        ),
+        (false, true) => quote!(
+            use bolt_runtime::__codegen::{Cursor, ScanFn, Tape};
+        ),
+        (false, false) => quote!(
             use bolt_runtime::__codegen::{Cursor, Key, ScanFn, Tape};
-        )
+        ),
     };
     quote! {
         #uses
 
         pub static BODY_SCANNERS: [Option<ScanFn>; #count] = [#(#entries),*];
+
+        #(#limits)*
 
         #(#route_fns)*
 

@@ -53,7 +53,8 @@ impl AppInner {
         tape: Option<&crate::decode::Tape>,
     ) -> PyResult<Bound<'py, PyAny>> {
         if let (Some(tape), Some(plan)) = (tape, &self.body_plans[route]) {
-            return crate::decode::build::Builder::new(plan, &self.plans, tape, body).root(py);
+            return crate::decode::build::Builder::new(plan, &self.cache, &self.plans, tape, body)
+                .root(py);
         }
         let body = PyBytes::new(py, body);
         let ty = self.routes[route]

@@ -10,7 +10,10 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple
 
 use super::cursor::{Tape, Token};
 use super::fast::{BodyPlan, Shape};
+use crate::bridge::PyCache;
 use crate::encode::plan::{Default, NamedPlan, Plans, StructPlan};
+use crate::temporal;
+use crate::value::Value;
 
 /// Whether schema `index`'s class can be built here: a Struct whose slots are known, without
 /// `__post_init__`, with a default for every optional field.
@@ -23,6 +26,8 @@ pub fn buildable(plans: &Plans, index: usize) -> bool {
 
 pub struct Builder<'a> {
     pub plan: &'a BodyPlan,
+    /// Builds dates, times, UUIDs and decimals (as for parameters).
+    pub cache: &'a PyCache,
     pub plans: &'a Plans,
     pub tape: &'a Tape,
     pub body: &'a [u8],
@@ -30,9 +35,16 @@ pub struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(plan: &'a BodyPlan, plans: &'a Plans, tape: &'a Tape, body: &'a [u8]) -> Self {
+    pub fn new(
+        plan: &'a BodyPlan,
+        cache: &'a PyCache,
+        plans: &'a Plans,
+        tape: &'a Tape,
+        body: &'a [u8],
+    ) -> Self {
         Self {
             plan,
+            cache,
             plans,
             tape,
             body,
@@ -59,10 +71,18 @@ impl<'a> Builder<'a> {
 
     fn value<'py>(&mut self, py: Python<'py>, shape: &Shape) -> PyResult<Bound<'py, PyAny>> {
         let mut shape = shape;
-        while let Shape::Nullable(inner) = shape {
+        while let Shape::Nullable(inner) | Shape::Constrained(inner, _) = shape {
             shape = inner;
         }
-        Ok(match self.next()? {
+        let token = self.next()?;
+        if let (
+            Shape::Date | Shape::Time | Shape::Datetime | Shape::Uuid | Shape::Decimal,
+            Token::Str(..) | Token::Unescaped(_),
+        ) = (shape, token)
+        {
+            return self.parsed(py, shape, token);
+        }
+        Ok(match token {
             Token::Null => py.None().into_bound(py),
             Token::Bool(truth) => PyBool::new(py, truth).to_owned().into_any(),
             Token::Int(number) => number.into_pyobject(py)?.into_any(),
@@ -99,6 +119,32 @@ impl<'a> Builder<'a> {
             }
             Token::Field(_) => return Err(PyRuntimeError::new_err("body tape: stray field")),
         })
+    }
+
+    /// A value the scanner checked as text: parsed again here and made the Python object.
+    fn parsed<'py>(
+        &self,
+        py: Python<'py>,
+        shape: &Shape,
+        token: Token,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let text = match token {
+            Token::Str(start, end) => self.text(start, end),
+            Token::Unescaped(index) => self.tape.strings[index as usize].as_str(),
+            _ => "",
+        };
+        let invalid = || PyRuntimeError::new_err(format!("body tape: unchecked value {text:?}"));
+        let value = match shape {
+            Shape::Date => Value::Date(temporal::parse_date(text).ok_or_else(invalid)?),
+            Shape::Time => Value::Time(temporal::parse_time_wrapping(text).ok_or_else(invalid)?),
+            Shape::Datetime => {
+                let (date, time) = temporal::parse_rfc3339_datetime(text).ok_or_else(invalid)?;
+                Value::DateTime(date, time)
+            }
+            Shape::Uuid => Value::Uuid(temporal::parse_uuid(text).ok_or_else(invalid)?),
+            _ => Value::Decimal(text.to_owned()),
+        };
+        self.cache.to_py(py, &value)
     }
 
     fn items<'py>(

@@ -188,6 +188,50 @@ impl<'a> Cursor<'a> {
         self.push(string_token(span))
     }
 
+    /// A string that `ok` accepts (dates, times, UUIDs: checked here, built from the tape).
+    pub fn string_where(&mut self, ok: impl Fn(&str) -> bool) -> Option<()> {
+        self.str_value()?;
+        let token = *self.tape.tokens.last()?;
+        ok(self.token_text(token)?).then_some(())
+    }
+
+    /// A decimal: a string Python's `Decimal` takes, or a JSON number kept as its text (a
+    /// `Str` token of the number's bytes).
+    pub fn decimal_value(&mut self) -> Option<()> {
+        if self.peek()? == b'"' {
+            return self.string_where(crate::coerce::is_python_decimal);
+        }
+        let start = self.at;
+        self.number(true)?;
+        self.tape.tokens.pop();
+        let (start, end) = (u32::try_from(start).ok()?, u32::try_from(self.at).ok()?);
+        self.push(Token::Str(start, end))
+    }
+
+    /// One of the literal strings or integers.
+    pub fn literal_value<S: AsRef<str>>(&mut self, strings: &[S], ints: &[i64]) -> Option<()> {
+        if self.peek()? == b'"' {
+            return self.string_where(|t| strings.iter().any(|s| s.as_ref() == t));
+        }
+        self.int_value()?;
+        match self.tape.tokens.last()? {
+            Token::Int(n) if ints.contains(n) => Some(()),
+            _ => None,
+        }
+    }
+
+    /// The text of a string token of this tape.
+    pub fn token_text(&self, token: Token) -> Option<&str> {
+        match token {
+            // Checked UTF-8 when read (`string`).
+            Token::Str(start, end) => {
+                std::str::from_utf8(&self.bytes[start as usize..end as usize]).ok()
+            }
+            Token::Unescaped(index) => self.tape.strings.get(index as usize).map(String::as_str),
+            _ => None,
+        }
+    }
+
     pub fn bool_value(&mut self) -> Option<()> {
         let truth = self.peek()? == b't';
         self.literal(if truth { b"true" } else { b"false" })?;

@@ -7,8 +7,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::cursor::{same_key, Cursor, Key, Tape};
+use super::limits::Limits;
 use crate::encode::plan::key_bytes;
 use crate::manifest::{Schema, TypeRef};
+use crate::temporal;
 
 /// A declared type the fast path can decode.
 #[derive(Debug)]
@@ -27,6 +29,15 @@ pub enum Shape {
     Dict(Box<Shape>),
     /// Index into `BodyPlan::structs`.
     Struct(usize),
+    Date,
+    Time,
+    Datetime,
+    Uuid,
+    Decimal,
+    /// Literal strings and integers.
+    Literal(Vec<String>, Vec<i64>),
+    /// `Annotated[T, msgspec.Meta(...)]`: the value is checked after it is read.
+    Constrained(Box<Shape>, Box<Limits>),
 }
 
 #[derive(Debug)]
@@ -113,6 +124,44 @@ impl<'a> Compiler<'a> {
                 Shape::Dict(boxed(self, value)?)
             }
             TypeRef::Named { name } => Shape::Struct(self.named(name)?),
+            TypeRef::Date => Shape::Date,
+            TypeRef::Time => Shape::Time,
+            TypeRef::Datetime => Shape::Datetime,
+            TypeRef::Uuid => Shape::Uuid,
+            TypeRef::Decimal => Shape::Decimal,
+            TypeRef::Literal { values } => {
+                let strings: Vec<String> = values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect();
+                let ints: Vec<i64> = values
+                    .iter()
+                    .filter_map(serde_json::Value::as_i64)
+                    .collect();
+                if strings.len() + ints.len() != values.len() {
+                    return None; // bools, None or floats among the values
+                }
+                Shape::Literal(strings, ints)
+            }
+            TypeRef::Constrained { inner, constraints } => {
+                // Limits on what the fast path reads as one token (numbers, strings, arrays,
+                // objects); anything else is left to the full path.
+                let shape = self.shape(inner)?;
+                if !matches!(
+                    shape,
+                    Shape::Int
+                        | Shape::Float
+                        | Shape::Str
+                        | Shape::List(_)
+                        | Shape::Tuple(_)
+                        | Shape::Set(_)
+                        | Shape::FrozenSet(_)
+                        | Shape::Dict(_)
+                ) {
+                    return None;
+                }
+                Shape::Constrained(Box::new(shape), Box::new(Limits::new(constraints)?))
+            }
             _ => return None,
         })
     }
@@ -181,6 +230,13 @@ impl BodyPlan {
             }
             Shape::Dict(value) => c.map(|c| self.value(c, value)),
             Shape::Struct(index) => self.structure(c, *index),
+            Shape::Date => c.string_where(temporal::is_date),
+            Shape::Time => c.string_where(temporal::is_time),
+            Shape::Datetime => c.string_where(temporal::is_datetime),
+            Shape::Uuid => c.string_where(temporal::is_uuid),
+            Shape::Decimal => c.decimal_value(),
+            Shape::Literal(strings, ints) => c.literal_value(strings, ints),
+            Shape::Constrained(inner, limits) => c.limited(Some(limits), |c| self.value(c, inner)),
         }
     }
 

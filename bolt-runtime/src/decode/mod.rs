@@ -7,6 +7,7 @@ pub mod build;
 pub mod cursor;
 pub mod fast;
 mod json;
+pub mod limits;
 mod validate;
 
 pub use cursor::{Cursor, Tape};

@@ -16,7 +16,7 @@ use crate::validation::{Issue, LocPart};
 use crate::value::Value as Number;
 
 /// `pattern=` regexes compiled once per process (None: not expressible in Rust's regex syntax).
-fn cached_regex(pattern: &str) -> Option<regex::Regex> {
+pub(crate) fn cached_regex(pattern: &str) -> Option<regex::Regex> {
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<std::collections::HashMap<String, Option<regex::Regex>>>> =
         OnceLock::new();

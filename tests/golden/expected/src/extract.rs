@@ -2,7 +2,7 @@
 //! Per-route parameter extraction for this project.
 use bolt_runtime::__codegen::*;
 /// Indexed by route id.
-pub static EXTRACTORS: [ExtractFn; 12] = [
+pub static EXTRACTORS: [ExtractFn; 14] = [
     extract_0,
     extract_1,
     extract_2,
@@ -15,6 +15,8 @@ pub static EXTRACTORS: [ExtractFn; 12] = [
     extract_9,
     extract_10,
     extract_11,
+    extract_12,
+    extract_13,
 ];
 /// Arguments of `golden.api:index`.
 fn extract_0(
@@ -225,22 +227,36 @@ fn extract_8(captures: &[&str], _request: &HttpRequest) -> Result<Vec<Arg>, Vec<
     }
     if issues.is_empty() { Ok(args) } else { Err(issues) }
 }
-/// Arguments of `golden.types:cart`.
+/// Arguments of `golden.types:booking`.
 fn extract_9(
     _captures: &[&str],
     _request: &HttpRequest,
 ) -> Result<Vec<Arg>, Vec<Issue>> {
     Ok(vec![Arg::Body])
 }
-/// Arguments of `golden.types:events`.
+/// Arguments of `golden.types:cart`.
 fn extract_10(
+    _captures: &[&str],
+    _request: &HttpRequest,
+) -> Result<Vec<Arg>, Vec<Issue>> {
+    Ok(vec![Arg::Body])
+}
+/// Arguments of `golden.types:events`.
+fn extract_11(
     _captures: &[&str],
     _request: &HttpRequest,
 ) -> Result<Vec<Arg>, Vec<Issue>> {
     Ok(vec![])
 }
+/// Arguments of `golden.types:point`.
+fn extract_12(
+    _captures: &[&str],
+    _request: &HttpRequest,
+) -> Result<Vec<Arg>, Vec<Issue>> {
+    Ok(vec![Arg::Body])
+}
 /// Arguments of `golden.types:sparse`.
-fn extract_11(
+fn extract_13(
     _captures: &[&str],
     _request: &HttpRequest,
 ) -> Result<Vec<Arg>, Vec<Issue>> {

@@ -7,7 +7,7 @@ mod routes;
 use bolt_runtime::__codegen::pyo3::prelude::*;
 use bolt_runtime::__codegen::{register_compiled, CompiledTable};
 /// sha256 of the manifest this crate was generated from.
-pub const FINGERPRINT: &str = "eb9aab382651e4b57ac032f5f44e74a6bae2ac39b20d92fc78864f61cab5ffa2";
+pub const FINGERPRINT: &str = "288705a105f171db97bcc59fa784e3bc313f9743a6c49e1595766ffe6a149b6e";
 static TABLE: CompiledTable = CompiledTable {
     fingerprint: FINGERPRINT,
     lookup: routes::lookup,

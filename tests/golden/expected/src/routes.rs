@@ -3,19 +3,21 @@
 use bolt_runtime::__codegen::{phf, pick, Endpoints, Lookup, Walk};
 /// Paths without parameters: one hash probe.
 static STATIC_PATHS: phf::Map<&'static str, Endpoints> = bolt_runtime::__codegen::phf::Map {
-    key: 4640563225893978031,
-    disps: &[(0, 0), (4, 0)],
+    key: 16263683158343804936,
+    disps: &[(0, 7), (0, 0), (0, 1)],
     entries: &[
+        ("/types/events", &[("GET", 11)]),
+        ("/types/point", &[("POST", 12)]),
+        ("/types/sparse", &[("POST", 13)]),
+        ("/", &[("GET", 0)]),
         ("/items/latest", &[("GET", 7)]),
         ("/items", &[("GET", 2), ("POST", 3)]),
-        ("/", &[("GET", 0)]),
-        ("/types/sparse", &[("POST", 11)]),
-        ("/types/cart", &[("PUT", 9)]),
-        ("/types/events", &[("GET", 10)]),
+        ("/types/cart", &[("PUT", 10)]),
+        ("/types/booking", &[("POST", 9)]),
     ],
 };
 pub fn lookup<'p>(method: &str, path: &'p str) -> Lookup<'p> {
-    let endpoints = if matches!(path.len(), 1 | 6 | 11 | 13) {
+    let endpoints = if matches!(path.len(), 1 | 6 | 11 | 12 | 13 | 14) {
         STATIC_PATHS.get(path)
     } else {
         None

@@ -330,9 +330,18 @@ class Event(msgspec.Struct):
     when: dt.datetime | None = None
 
 
+class Limited(msgspec.Struct):
+    codes: Annotated[set[int], msgspec.Meta(min_length=2)] = set()
+    names: Annotated[dict[str, int], msgspec.Meta(min_length=2)] = {}
+    big: Annotated[int, msgspec.Meta(le=9007199254740995)] = 0
+    word: Annotated[str, msgspec.Meta(pattern=r"^\w+$")] = "w"
+    plain: Annotated[str, msgspec.Meta(pattern="^[a-z]+$")] = "p"
+    amount: decimal.Decimal = decimal.Decimal(0)
+
+
 FAST = {"order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape,
-        "event": Event}
-SLOW = {"audited": Audited}
+        "event": Event, "positive": Annotated[float, msgspec.Meta(gt=0)]}
+SLOW = {"audited": Audited, "limited": Limited}  # Limited: limits the fast path must not judge
 fast_api = BoltAPI()
 
 
@@ -501,6 +510,24 @@ def _event_field_values():
 @given(value=_event_field_values())
 def test_near_valid_events_match_msgspec(fast_client, value):
     check_fast(fast_client, "event", json.dumps(value).encode())
+
+
+@pytest.mark.parametrize("body", [
+    b'{"lines": [], "id": 1, "x": "\\u+041"}',  # a sign is not a hex digit
+    b'{"codes": [1, 1]}', b'{"names": {"a": 1, "a": 2}}',  # duplicates collapse below min_length
+    b'{"codes": [1, 2], "names": {"a": 1, "b": 2}}',
+    b'{"big": 9007199254740996}', b'{"big": 9007199254740995}',  # bounds past 2^53
+    b'{"word": "e\xcc\x81"}', b'{"word": "a_b"}',  # Python's \w, not Rust's
+    b'{"plain": "abc\n"}', b'{"plain": "abc\nd"}',  # Python's $ matches before a final newline
+    b'{"amount": -0}', b'{"amount": -0.0}', b'{"amount": 1.50}',
+])
+def test_review_cases_match_msgspec(fast_client, body):
+    check_fast(fast_client, "order" if b"lines" in body else "limited", body)
+
+
+@pytest.mark.parametrize("body", [b"1.5", b"-1", b"0"])
+def test_constraints_on_the_body_itself_are_kept(fast_client, body):
+    check_fast(fast_client, "positive", body)
 
 
 def test_fast_path_defaults_are_fresh_objects(fast_client):

@@ -138,6 +138,10 @@ def _classify(handler: str, method: str, name: str, annotation: Any, metadata: l
     if source == "request":
         return ParamInfo(name, name, "request", {"kind": "any"}, True)
     if source == "body":
+        # `Annotated[T, msgspec.Meta(...)]` on the body itself keeps its constraints.
+        metas = tuple(m for m in metadata if isinstance(m, msgspec.Meta))
+        if metas:
+            annotation = typing.Annotated[(annotation, *metas)]
         return ParamInfo(name, name, "body", describe(annotation), required,
                          None if required else default, annotation=annotation)
     alias = (marker.alias if marker else None) or name

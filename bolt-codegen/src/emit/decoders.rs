@@ -25,6 +25,14 @@ fn struct_fn(index: usize) -> syn::Ident {
     format_ident!("scan_struct_{}", index)
 }
 
+/// Sets and dicts can hold fewer items than the JSON they were read from.
+fn collapses(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::Set { .. } | TypeRef::Frozenset { .. } | TypeRef::Dict { .. }
+    )
+}
+
 /// Whether the fast path covers `ty` (`visiting`: Structs being checked, assumed covered).
 fn covered(
     schemas: &BTreeMap<String, Schema>,
@@ -52,7 +60,9 @@ fn covered(
                 TypeRef::Dict { key, .. } => **key == TypeRef::Str,
                 _ => false,
             };
-            limitable && Limits::new(constraints).is_some() && covered(schemas, inner, visiting)
+            limitable
+                && Limits::new(constraints, collapses(inner)).is_some()
+                && covered(schemas, inner, visiting)
         }
         TypeRef::Optional { inner } => covered(schemas, inner, visiting),
         TypeRef::Union { options } => match options.as_slice() {
@@ -126,12 +136,13 @@ impl<'a> Emitter<'a> {
                 quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*]))
             }
             TypeRef::Constrained { inner, constraints } => {
+                let collapses = collapses(inner);
                 let inner = self.value(inner)?;
                 let name = format_ident!("LIMITS_{}", self.limits.len());
                 let json = serde_json::to_string(constraints).ok()?;
                 self.limits.push(quote! {
                     static #name: std::sync::LazyLock<Option<bolt_runtime::__codegen::Limits>> =
-                        std::sync::LazyLock::new(|| bolt_runtime::__codegen::limits_from_json(#json));
+                        std::sync::LazyLock::new(|| bolt_runtime::__codegen::limits_from_json(#json, #collapses));
                 });
                 quote!(c.limited(#name.as_ref(), |c| #inner))
             }

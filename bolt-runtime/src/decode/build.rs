@@ -6,7 +6,7 @@
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyList, PySet, PyString, PyTuple};
 
 use super::cursor::{Tape, Token};
 use super::fast::{BodyPlan, Shape};
@@ -62,11 +62,10 @@ impl<'a> Builder<'a> {
         token.ok_or_else(|| PyRuntimeError::new_err("body tape ended early"))
     }
 
-    fn text(&self, start: u32, end: u32) -> &'a str {
-        let bytes = &self.body[start as usize..end as usize];
-        // SAFETY: the tape's plain strings are ranges the cursor checked to be UTF-8
-        // (`Cursor::string`), of this same body.
-        unsafe { std::str::from_utf8_unchecked(bytes) }
+    fn text(&self, start: u32, end: u32) -> PyResult<&'a str> {
+        // The cursor checked these ranges; checked again so that no tape can mislead this.
+        std::str::from_utf8(&self.body[start as usize..end as usize])
+            .map_err(|_| PyRuntimeError::new_err("body tape: a string is not UTF-8"))
     }
 
     fn value<'py>(&mut self, py: Python<'py>, shape: &Shape) -> PyResult<Bound<'py, PyAny>> {
@@ -87,7 +86,7 @@ impl<'a> Builder<'a> {
             Token::Bool(truth) => PyBool::new(py, truth).to_owned().into_any(),
             Token::Int(number) => number.into_pyobject(py)?.into_any(),
             Token::Float(number) => PyFloat::new(py, number).into_any(),
-            Token::Str(start, end) => PyString::new(py, self.text(start, end)).into_any(),
+            Token::Str(start, end) => PyString::new(py, self.text(start, end)?).into_any(),
             Token::Unescaped(index) => {
                 PyString::new(py, &self.tape.strings[index as usize]).into_any()
             }
@@ -129,7 +128,7 @@ impl<'a> Builder<'a> {
         token: Token,
     ) -> PyResult<Bound<'py, PyAny>> {
         let text = match token {
-            Token::Str(start, end) => self.text(start, end),
+            Token::Str(start, end) => self.text(start, end)?,
             Token::Unescaped(index) => self.tape.strings[index as usize].as_str(),
             _ => "",
         };
@@ -156,13 +155,26 @@ impl<'a> Builder<'a> {
         (0..count).map(|_| self.value(py, item)).collect()
     }
 
-    /// A list filled in place (no intermediate vector).
+    /// A list: filled in place when its items are plain values; otherwise built first, since
+    /// building them can run Python code (factories, constructors) that must never see a
+    /// list with empty items.
     fn list<'py>(
         &mut self,
         py: Python<'py>,
         item: &Shape,
         count: u32,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let mut plain = item;
+        while let Shape::Nullable(inner) | Shape::Constrained(inner, _) = plain {
+            plain = inner;
+        }
+        let scalar = matches!(
+            plain,
+            Shape::Int | Shape::Float | Shape::Str | Shape::Bool | Shape::Literal(..)
+        );
+        if !scalar {
+            return Ok(PyList::new(py, self.items(py, item, count)?)?.into_any());
+        }
         // SAFETY: PyList_New gives a list of `count` null items; each index is set exactly once
         // with an owned reference (PyList_SetItem steals it). If building an item fails, the
         // list is dropped with the remaining items null, which list_dealloc accepts.
@@ -178,7 +190,7 @@ impl<'a> Builder<'a> {
 
     fn key<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         Ok(match self.next()? {
-            Token::Str(start, end) => PyString::new(py, self.text(start, end)),
+            Token::Str(start, end) => PyString::new(py, self.text(start, end)?),
             Token::Unescaped(index) => PyString::new(py, &self.tape.strings[index as usize]),
             _ => return Err(PyRuntimeError::new_err("body tape: key is not a string")),
         })

@@ -204,6 +204,10 @@ impl<'a> Cursor<'a> {
         let start = self.at;
         self.number(true)?;
         self.tape.tokens.pop();
+        // msgspec reads an integer token as an int first: `-0` is Decimal('0').
+        if &self.bytes[start..self.at] == b"-0" {
+            return None;
+        }
         let (start, end) = (u32::try_from(start).ok()?, u32::try_from(self.at).ok()?);
         self.push(Token::Str(start, end))
     }
@@ -548,8 +552,12 @@ impl<'a> Cursor<'a> {
                         b't' => '\t',
                         b'u' => {
                             let hex = |at: usize| {
-                                let digits = ascii(self.bytes.get(at..at + 4)?);
-                                u32::from_str_radix(digits, 16).ok()
+                                let digits = self.bytes.get(at..at + 4)?;
+                                // from_str_radix alone would take a sign (`\u+041`).
+                                if !digits.iter().all(u8::is_ascii_hexdigit) {
+                                    return None;
+                                }
+                                u32::from_str_radix(ascii(digits), 16).ok()
                             };
                             let code = hex(i + 2)?;
                             i += 4;

@@ -160,7 +160,12 @@ impl<'a> Compiler<'a> {
                 ) {
                     return None;
                 }
-                Shape::Constrained(Box::new(shape), Box::new(Limits::new(constraints)?))
+                let collapses =
+                    matches!(shape, Shape::Set(_) | Shape::FrozenSet(_) | Shape::Dict(_));
+                Shape::Constrained(
+                    Box::new(shape),
+                    Box::new(Limits::new(constraints, collapses)?),
+                )
             }
             _ => return None,
         })

@@ -18,8 +18,15 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn new(c: &Constraints) -> Option<Self> {
-        if c.multiple_of.is_some() {
+    /// Limits for a value of a type whose item count can shrink when built (`collapses`: sets
+    /// and dicts drop repeated items, so their `min_length` is left to the full path).
+    pub fn new(c: &Constraints, collapses: bool) -> Option<Self> {
+        if c.multiple_of.is_some() || (collapses && c.min_length.is_some()) {
+            return None;
+        }
+        // Bounds are read as f64: past 2^53 an integer bound may be rounded.
+        let exact = |bound: Option<f64>| bound.is_none_or(|b| b.abs() <= 9_007_199_254_740_992.0);
+        if ![c.gt, c.ge, c.lt, c.le].into_iter().all(exact) {
             return None;
         }
         Some(Self {
@@ -75,7 +82,8 @@ impl Cursor<'_> {
     }
 }
 
-/// Limits from a constraints object in manifest JSON (generated crates embed it).
-pub fn limits_from_json(json: &str) -> Option<Limits> {
-    Limits::new(&serde_json::from_str(json).ok()?)
+/// Limits from a constraints object in manifest JSON (generated crates embed it; the
+/// generator only emits limits `Limits::new` takes for their type).
+pub fn limits_from_json(json: &str, collapses: bool) -> Option<Limits> {
+    Limits::new(&serde_json::from_str(json).ok()?, collapses)
 }

@@ -15,7 +15,11 @@ use crate::temporal;
 use crate::validation::{Issue, LocPart};
 use crate::value::Value as Number;
 
-/// `pattern=` regexes compiled once per process (None: not expressible in Rust's regex syntax).
+/// `pattern=` regexes compiled once per process, or None where Rust's regex could judge a
+/// string differently from Python's `re.search` (msgspec's check): only patterns built from
+/// literals, `.`, classes of literals and ranges, groups, alternation, quantifiers and anchors
+/// are taken, and `$` is rewritten to Python's meaning (end, or before a final newline).
+/// Anything else (`\w`, `\d`, `\s`, `\b`, `(?...)`, POSIX or nested classes) is msgspec's call.
 pub(crate) fn cached_regex(pattern: &str) -> Option<regex::Regex> {
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<std::collections::HashMap<String, Option<regex::Regex>>>> =
@@ -23,8 +27,52 @@ pub(crate) fn cached_regex(pattern: &str) -> Option<regex::Regex> {
     let mut cache = CACHE.get_or_init(Default::default).lock().ok()?;
     cache
         .entry(pattern.to_owned())
-        .or_insert_with(|| regex::Regex::new(pattern).ok())
+        .or_insert_with(|| {
+            python_equivalent(pattern).and_then(|translated| regex::Regex::new(&translated).ok())
+        })
         .clone()
+}
+
+/// `pattern` in Rust's syntax with Python's meaning, for the subset both read alike.
+fn python_equivalent(pattern: &str) -> Option<String> {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                // Escaped punctuation only: letters and digits are classes, anchors or
+                // back-references whose meaning differs between the engines.
+                let escaped = chars.next()?;
+                if !escaped.is_ascii_punctuation() {
+                    return None;
+                }
+                out.push('\\');
+                out.push(escaped);
+            }
+            '[' if in_class => return None, // Rust: nested class; Python: a literal `[`
+            '[' => {
+                in_class = true;
+                out.push(c);
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next()?);
+                }
+                // A leading `]` is a literal in Python, an empty class error in Rust.
+                if chars.peek() == Some(&']') {
+                    return None;
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '&' | '-' | '~' if in_class && chars.peek() == Some(&c) => return None, // Rust set operators
+            '(' if chars.peek() == Some(&'?') => return None,
+            '$' if !in_class => out.push_str("(?:\\n?\\z)"),
+            _ => out.push(c),
+        }
+    }
+    (!in_class).then_some(out)
 }
 
 /// Outcome of checking a body.
@@ -318,6 +366,11 @@ impl<'j> Checker<'_, 'j> {
         let mut found = Vec::new();
         match (ty, value) {
             (TypeRef::Int, Json::Number(n)) => {
+                // Bounds are read as f64: past 2^53 an integer bound may be rounded.
+                let exact = |b: Option<f64>| b.is_none_or(|b| b.abs() <= 9_007_199_254_740_992.0);
+                if ![c.gt, c.ge, c.lt, c.le].into_iter().all(exact) {
+                    return Err(Unsure);
+                }
                 let number = match n.parse::<i64>() {
                     Ok(i) => Number::Int(i),
                     Err(_) => Number::BigInt(n.to_string()),
@@ -339,7 +392,10 @@ impl<'j> Checker<'_, 'j> {
                 lengths("str", text.chars().count(), &mut found);
                 if let (true, Some(pattern)) = (found.is_empty(), &c.pattern) {
                     let re = cached_regex(pattern).ok_or(Unsure)?;
-                    found.extend(check::pattern(text, &re).err());
+                    if !re.is_match(text) {
+                        // Worded with the pattern as written, not its Rust translation.
+                        found.push(format!("Expected `str` matching regex '{pattern}'"));
+                    }
                 }
             }
             (
@@ -568,6 +624,25 @@ mod tests {
                 .collect(),
             BodyCheck::Valid => vec![],
             BodyCheck::Unsure => vec![("unsure".into(), String::new())],
+        }
+    }
+
+    #[test]
+    fn patterns_mean_what_python_means_or_are_left_to_msgspec() {
+        let re = cached_regex("^[a-z]+$").unwrap();
+        assert!(re.is_match("abc") && re.is_match("abc\n") && !re.is_match("abc\nd"));
+        assert!(cached_regex(r"^a\.b$").unwrap().is_match("a.b"));
+        for unsure in [
+            r"^\w+$",
+            r"\d",
+            r"\bx",
+            "[[:alpha:]]",
+            "(?i)a",
+            "[a&&b]",
+            "[]a]",
+            r"\1",
+        ] {
+            assert!(cached_regex(unsure).is_none(), "{unsure}");
         }
     }
 

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString};
 
 use super::plan::StructPlan;
-use super::walk::{is_type, EncodeResult, Walker};
+use super::walk::{is_type, EncodeError, EncodeResult, Walker};
 use super::write;
 
 /// Element type of a `list[...]` field with a fast path.
@@ -25,7 +25,8 @@ pub enum Item {
 pub type EncodeFn =
     for<'py> fn(&Walker<'_>, &StructPlan, &Bound<'py, PyAny>, &mut Vec<u8>, usize) -> EncodeResult;
 
-/// Field `index` of `value`, borrowed from its slot.
+/// Field `index` of `value`, borrowed from its slot; Mismatch if Python code run by an earlier
+/// field emptied it.
 ///
 /// # Safety
 /// `Walker::plain_slots(plan, value)` must have returned true.
@@ -34,9 +35,9 @@ unsafe fn slot<'a, 'py>(
     plan: &StructPlan,
     value: &'a Bound<'py, PyAny>,
     index: usize,
-) -> Borrowed<'a, 'py, PyAny> {
+) -> Result<Borrowed<'a, 'py, PyAny>, EncodeError> {
     let offsets = plan.offsets.as_deref().unwrap_or_default();
-    super::slots::read_slot(value, offsets[index]).expect("plain_slots checked every slot")
+    super::slots::read_slot(value, offsets[index]).ok_or(EncodeError::Mismatch)
 }
 
 impl Walker<'_> {
@@ -66,7 +67,7 @@ impl Walker<'_> {
     ) -> EncodeResult {
         // Owned: encoding may run Python code (enum values, conversions) that rebinds the slot.
         // SAFETY: generated encoders are only called after `plain_slots`.
-        let field = unsafe { slot(plan, value, index) }.to_owned();
+        let field = unsafe { slot(plan, value, index) }?.to_owned();
         self.encode(&plan.fields[index].node, &field, buf, depth + 1)
     }
 
@@ -80,7 +81,7 @@ impl Walker<'_> {
         depth: usize,
     ) -> EncodeResult {
         // SAFETY: as in `field_any`; no Python code runs while the borrow is used.
-        let field = unsafe { slot(plan, value, index) };
+        let field = unsafe { slot(plan, value, index) }?;
         if field.is_exact_instance_of::<PyInt>() {
             if let Ok(number) = field.extract::<i64>() {
                 write::int(buf, number);
@@ -100,7 +101,7 @@ impl Walker<'_> {
         depth: usize,
     ) -> EncodeResult {
         // SAFETY: as in `field_int`.
-        let field = unsafe { slot(plan, value, index) };
+        let field = unsafe { slot(plan, value, index) }?;
         if let Ok(number) = field.cast_exact::<PyFloat>() {
             write::float(buf, number.value());
             return Ok(());
@@ -118,7 +119,7 @@ impl Walker<'_> {
         depth: usize,
     ) -> EncodeResult {
         // SAFETY: as in `field_int`.
-        let field = unsafe { slot(plan, value, index) };
+        let field = unsafe { slot(plan, value, index) }?;
         if let Ok(text) = field.cast_exact::<PyString>() {
             write::string(buf, super::walk::utf8(text.as_any())?);
             return Ok(());
@@ -136,7 +137,7 @@ impl Walker<'_> {
         depth: usize,
     ) -> EncodeResult {
         // SAFETY: as in `field_int`.
-        let field = unsafe { slot(plan, value, index) };
+        let field = unsafe { slot(plan, value, index) }?;
         if field.is_exact_instance_of::<PyBool>() {
             let truth = field.is(PyBool::new(value.py(), true));
             buf.extend_from_slice(if truth { b"true" } else { b"false" });
@@ -159,7 +160,7 @@ impl Walker<'_> {
         let t = &self.plans.types;
         let class = [&t.date, &t.datetime, &t.time][usize::from(kind)];
         // SAFETY: as in `field_any`.
-        let field = unsafe { slot(plan, value, index) };
+        let field = unsafe { slot(plan, value, index) }?;
         if is_type(&field, class) {
             // Dates are written from their bytes; aware values may call `utcoffset()`, so
             // they are owned while that Python code runs.
@@ -186,7 +187,7 @@ impl Walker<'_> {
     ) -> EncodeResult {
         // SAFETY: as in `field_int`: scalars are written without running Python code, so the
         // borrowed list and its borrowed elements stay alive throughout.
-        let field = unsafe { slot(plan, value, index) };
+        let field = unsafe { slot(plan, value, index) }?;
         if let Ok(list) = field.cast_exact::<PyList>() {
             let mark = buf.len();
             if list_of(&list, item, buf)? {

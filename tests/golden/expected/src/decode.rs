@@ -17,11 +17,11 @@ pub static BODY_SCANNERS: [Option<ScanFn>; 14] = [
     Some(scan_body_13),
 ];
 static LIMITS_0: std::sync::LazyLock<Option<bolt_runtime::__codegen::Limits>> = std::sync::LazyLock::new(||
-bolt_runtime::__codegen::limits_from_json("{\"min_length\":1,\"max_length\":4}"));
+bolt_runtime::__codegen::limits_from_json("{\"min_length\":1,\"max_length\":4}", false));
 static LIMITS_1: std::sync::LazyLock<Option<bolt_runtime::__codegen::Limits>> = std::sync::LazyLock::new(||
-bolt_runtime::__codegen::limits_from_json("{\"pattern\":\"^[a-z ]*$\"}"));
+bolt_runtime::__codegen::limits_from_json("{\"pattern\":\"^[a-z ]*$\"}", false));
 static LIMITS_2: std::sync::LazyLock<Option<bolt_runtime::__codegen::Limits>> = std::sync::LazyLock::new(||
-bolt_runtime::__codegen::limits_from_json("{\"ge\":0.0}"));
+bolt_runtime::__codegen::limits_from_json("{\"ge\":0.0}", false));
 /// Body of `golden.types:booking`.
 fn scan_body_9(body: &[u8]) -> Option<Tape> {
     let mut cursor = Cursor::new(body)?;

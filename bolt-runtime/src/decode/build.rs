@@ -6,7 +6,7 @@
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyList, PySet, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple};
 
 use super::cursor::{Tape, Token};
 use super::fast::{BodyPlan, Shape};
@@ -35,7 +35,7 @@ pub struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(
+    pub(crate) fn new(
         plan: &'a BodyPlan,
         cache: &'a PyCache,
         plans: &'a Plans,
@@ -63,9 +63,15 @@ impl<'a> Builder<'a> {
     }
 
     fn text(&self, start: u32, end: u32) -> PyResult<&'a str> {
-        // The cursor checked these ranges; checked again so that no tape can mislead this.
-        std::str::from_utf8(&self.body[start as usize..end as usize])
-            .map_err(|_| PyRuntimeError::new_err("body tape: a string is not UTF-8"))
+        let bytes = self
+            .body
+            .get(start as usize..end as usize)
+            .ok_or_else(|| PyRuntimeError::new_err("body tape: range outside the body"))?;
+        // SAFETY: tapes are written only by `Cursor` (their fields are crate-private), whose
+        // `string` checks every string range it records for UTF-8 (non-ASCII ones with
+        // from_utf8, the rest being ASCII), and `Builder::new` is crate-private, called with
+        // the body the tape was scanned from.
+        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
     }
 
     fn value<'py>(&mut self, py: Python<'py>, shape: &Shape) -> PyResult<Bound<'py, PyAny>> {
@@ -155,35 +161,27 @@ impl<'a> Builder<'a> {
         (0..count).map(|_| self.value(py, item)).collect()
     }
 
-    /// A list: filled in place when its items are plain values; otherwise built first, since
-    /// building them can run Python code (factories, constructors) that must never see a
-    /// list with empty items.
+    /// A list filled in place. It is kept out of the garbage collector's sight while it has
+    /// empty items: building an item can run Python code (factories, constructors, a
+    /// collection) that must never reach a half-filled list through `gc.get_objects()`.
     fn list<'py>(
         &mut self,
         py: Python<'py>,
         item: &Shape,
         count: u32,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut plain = item;
-        while let Shape::Nullable(inner) | Shape::Constrained(inner, _) = plain {
-            plain = inner;
-        }
-        let scalar = matches!(
-            plain,
-            Shape::Int | Shape::Float | Shape::Str | Shape::Bool | Shape::Literal(..)
-        );
-        if !scalar {
-            return Ok(PyList::new(py, self.items(py, item, count)?)?.into_any());
-        }
-        // SAFETY: PyList_New gives a list of `count` null items; each index is set exactly once
-        // with an owned reference (PyList_SetItem steals it). If building an item fails, the
-        // list is dropped with the remaining items null, which list_dealloc accepts.
+        // SAFETY: PyList_New gives a new list of `count` null items, untracked here (nothing
+        // else refers to it yet); each index is set exactly once with an owned reference
+        // (PyList_SetItem steals it), then the list is tracked again. A list dropped half-built
+        // is deallocated untracked with some items null, which list_dealloc accepts.
         unsafe {
             let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(count as ffi::Py_ssize_t))?;
+            ffi::PyObject_GC_UnTrack(list.as_ptr().cast());
             for i in 0..count {
                 let value = self.value(py, item)?;
                 ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, value.into_ptr());
             }
+            ffi::PyObject_GC_Track(list.as_ptr().cast());
             Ok(list)
         }
     }

@@ -34,8 +34,9 @@ pub enum Token {
 
 #[derive(Debug, Default)]
 pub struct Tape {
-    pub tokens: Vec<Token>,
-    pub strings: Vec<String>,
+    // Only a Cursor writes tapes (the builder relies on their string ranges being UTF-8).
+    pub(crate) tokens: Vec<Token>,
+    pub(crate) strings: Vec<String>,
 }
 
 /// The high bit of each byte of `word` that is `"`, `\\`, below 0x20 or above 0x7f (the bytes
@@ -100,7 +101,7 @@ pub struct Cursor<'a> {
     bytes: &'a [u8],
     at: usize,
     depth: usize,
-    pub tape: Tape,
+    pub(crate) tape: Tape,
 }
 
 impl<'a> Cursor<'a> {

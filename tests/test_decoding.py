@@ -15,7 +15,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 import pytest
 from django_bolt import Body, BoltAPI
+from django_bolt._bridge import decode_body
 from django_bolt.exceptions import RequestValidationError
+from django_bolt.serializers import Serializer, SerializerValidationError, field, field_validator, model_validator
 from django_bolt.testing import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -330,6 +332,28 @@ class Event(msgspec.Struct):
     when: dt.datetime | None = None
 
 
+class ItemIn(Serializer):
+    sku: str
+    qty: int = 1
+
+    @field_validator("sku")
+    def upper(cls, value):
+        if not value:
+            raise ValueError("sku must not be empty")
+        return value.upper()
+
+
+class CartIn(Serializer):
+    owner: str = field(alias="ownerName")
+    items: list[ItemIn] = []
+    note: str | None = field(default=None, read_only=True)
+
+    @model_validator
+    def some_items(self):
+        if self.owner == "nobody" and not self.items:
+            raise ValueError("an empty cart needs an owner")
+
+
 class Limited(msgspec.Struct):
     codes: Annotated[set[int], msgspec.Meta(min_length=2)] = set()
     names: Annotated[dict[str, int], msgspec.Meta(min_length=2)] = {}
@@ -340,7 +364,7 @@ class Limited(msgspec.Struct):
 
 
 FAST = {"order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape,
-        "event": Event, "positive": Annotated[float, msgspec.Meta(gt=0)]}
+        "event": Event, "positive": Annotated[float, msgspec.Meta(gt=0)], "cart": CartIn}
 SLOW = {"audited": Audited, "limited": Limited}  # Limited: limits the fast path must not judge
 fast_api = BoltAPI()
 
@@ -380,7 +404,7 @@ def check_fast(client: TestClient, name: str, body: bytes, must_be_fast: bool = 
     response = client.post(f"/fast/{name}", content=body)
     try:
         expected = msgspec.json.decode(body, type=declared)
-    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, SerializerValidationError):
         assert response.status_code == 422, (name, body, response.content)
         assert RECEIVED == []
         # 422 items from the Rust check, or msgspec's error where the check defers to it.
@@ -528,6 +552,29 @@ def test_review_cases_match_msgspec(fast_client, body):
 @pytest.mark.parametrize("body", [b"1.5", b"-1", b"0"])
 def test_constraints_on_the_body_itself_are_kept(fast_client, body):
     check_fast(fast_client, "positive", body)
+
+
+@pytest.mark.parametrize(("body", "fast"), [
+    (b'{"ownerName": "ann", "items": [{"sku": "ab"}, {"sku": "cd", "qty": 2}]}', True),
+    (b'{"ownerName": "ann", "items": [{"sku": ""}]}', True),  # a nested field validator fails
+    (b'{"ownerName": "nobody"}', True),  # the model validator fails
+    (b'{"ownerName": 1, "items": [{"sku": 2}]}', False),
+])
+def test_serializer_bodies_are_built_and_validated(fast_client, body, fast):
+    check_fast(fast_client, "cart", body)
+    try:
+        expected = msgspec.json.decode(body, type=CartIn)
+    except (msgspec.ValidationError, SerializerValidationError):
+        if fast:  # scanned and built; the validators' 422 comes from the built objects
+            assert fast_client.app.fast_scan(route_id(fast_client, "cart"), body)
+            # ... and is the one msgspec's decoding gives.
+            with pytest.raises(RequestValidationError) as slow:
+                decode_body(body, CartIn)
+            response = fast_client.post("/fast/cart", content=body)
+            assert response.json()["detail"] == slow.value.errors
+        return
+    decoded, used_fast = fast_client.app.decode_body(route_id(fast_client, "cart"), body)
+    assert used_fast == fast and exactly(decoded, expected)
 
 
 def test_fast_path_defaults_are_fresh_objects(fast_client):

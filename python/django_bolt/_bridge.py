@@ -64,7 +64,17 @@ def decode_body(body: bytes, body_type: Any) -> Any:
         raise RequestValidationError([{"loc": ["body"], "msg": f"Invalid UTF-8: {exc.reason}",
                                        "type": "json_invalid"}]) from None
     except SerializerValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors]) from None
+        raise body_error(exc) from None
+
+
+def body_error(exc: BaseException) -> BaseException:
+    """What a Serializer's validators raised while its body was built (by msgspec or by the
+    Rust fast path) as the 422 it stands for; any other exception as it is."""
+    from .exceptions import RequestValidationError
+
+    if isinstance(exc, SerializerValidationError):
+        return RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors])
+    return exc
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,8 +53,17 @@ impl AppInner {
         tape: Option<&crate::decode::Tape>,
     ) -> PyResult<Bound<'py, PyAny>> {
         if let (Some(tape), Some(plan)) = (tape, &self.body_plans[route]) {
-            return crate::decode::build::Builder::new(plan, &self.cache, &self.plans, tape, body)
-                .root(py);
+            let built =
+                crate::decode::build::Builder::new(plan, &self.cache, &self.plans, tape, body)
+                    .root(py);
+            // Validator errors become the 422 they stand for, as when msgspec decodes.
+            return built.map_err(|err| {
+                let converted = self.cache.body_error.bind(py).call1((err.value(py),));
+                match converted {
+                    Ok(exception) => PyErr::from_value(exception),
+                    Err(other) => other,
+                }
+            });
         }
         let body = PyBytes::new(py, body);
         let ty = self.routes[route]

@@ -68,6 +68,7 @@ pub struct RouteInfo {
 pub struct PyCache {
     pub bridge: Py<PyAny>,
     pub decode_body: Py<PyAny>,
+    pub body_error: Py<PyAny>,
     pub render_response: Py<PyAny>,
     pub render_exception: Py<PyAny>,
     pub response_type: Py<PyAny>,
@@ -96,6 +97,7 @@ impl PyCache {
         Ok(Self {
             bridge: bridge.clone().unbind(),
             decode_body: get("decode_body")?,
+            body_error: get("body_error")?,
             render_response: get("render_response")?,
             render_exception: get("render_exception")?,
             response_type: get("Response")?,

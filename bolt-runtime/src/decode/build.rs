@@ -11,15 +11,17 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple
 use super::cursor::{Tape, Token};
 use super::fast::{BodyPlan, Shape};
 use crate::bridge::PyCache;
-use crate::encode::plan::{Default, NamedPlan, Plans, StructPlan};
+use crate::encode::plan::{Default, NamedPlan, Plans, PostInit, StructPlan};
 use crate::temporal;
 use crate::value::Value;
 
 /// Whether schema `index`'s class can be built here: a Struct whose slots are known, without
-/// `__post_init__`, with a default for every optional field.
+/// a `__post_init__` of its own (Serializer's validators are run after building).
 pub fn buildable(plans: &Plans, index: usize) -> bool {
     match plans.named.get(index) {
-        Some(NamedPlan::Struct(plan)) => plan.offsets.is_some() && !plan.post_init,
+        Some(NamedPlan::Struct(plan)) => {
+            plan.offsets.is_some() && plan.post_init != PostInit::Custom
+        }
         _ => false,
     }
 }
@@ -234,6 +236,9 @@ impl<'a> Builder<'a> {
             };
             // SAFETY: as above; this slot was not given.
             unsafe { set_slot(&object, offsets[index], value) };
+        }
+        if plan.post_init == PostInit::Validators {
+            object.call_method0(pyo3::intern!(py, "__post_init__"))?;
         }
         Ok(object)
     }

@@ -66,11 +66,39 @@ pub struct StructPlan {
     pub tag_value: Option<Vec<u8>>,
     pub omit_defaults: bool,
     pub array_like: bool,
-    /// The class defines `__post_init__` (decoding must call it, so it is left to msgspec).
-    pub post_init: bool,
+    /// What decoding must do after filling an instance's slots.
+    pub post_init: PostInit,
     /// For Serializers: the attribute path each field is read from on a model instance
     /// (`from_model` without building the Serializer); None for other Structs.
     pub model_sources: Option<Vec<Vec<Py<PyString>>>>,
+}
+
+/// A Struct class's `__post_init__`, as the fast body path sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostInit {
+    None,
+    /// Serializer's own: runs the validators, raising only what msgspec passes on unchanged,
+    /// so the fast path calls it after building.
+    Validators,
+    /// Anything else: msgspec's error wrapping applies, so msgspec decodes the class.
+    Custom,
+}
+
+impl PostInit {
+    fn of(cls: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if !cls.hasattr("__post_init__")? {
+            return Ok(PostInit::None);
+        }
+        let builds = cls
+            .getattr("__bolt_post_init_builds__")
+            .and_then(|v| v.extract::<bool>())
+            .unwrap_or(false);
+        Ok(if builds {
+            PostInit::Validators
+        } else {
+            PostInit::Custom
+        })
+    }
 }
 
 pub struct ObjectPlan {
@@ -383,7 +411,7 @@ impl Plans {
             omit_defaults: config.getattr("omit_defaults")?.extract()?,
             array_like: config.getattr("array_like")?.extract()?,
             model_sources: model_sources(cls)?,
-            post_init: cls.hasattr("__post_init__")?,
+            post_init: PostInit::of(cls)?,
         })
     }
 

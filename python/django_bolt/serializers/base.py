@@ -98,6 +98,9 @@ class _SerializerMeta(_STRUCT_META):
                   and ("Serializer" not in globals()
                        or (cls.__post_init__ is Serializer.__post_init__
                            and cls.from_model.__func__ is Serializer.from_model.__func__)))
+        # The fast body path may build instances itself and then call __post_init__, when it is
+        # Serializer's own (its errors are SerializerValidationError, as msgspec passes them on).
+        cls.__bolt_post_init_builds__ = "Serializer" not in globals() or cls.__post_init__ is Serializer.__post_init__
         cls.__bolt_model_sources__ = tuple(
             tuple((all_configs[f].source if f in all_configs and all_configs[f].source else f).split("."))
             for f in cls.__struct_fields__) if direct else None

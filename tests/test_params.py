@@ -168,6 +168,12 @@ def test_constraints_accept_valid_values(client_for):
     assert r.json() == {"a": 10, "b": 4, "c": 0.6, "s": "abcd", "p": "xyz", "m": 100}
 
 
+def test_pattern_dollar_means_what_python_means(client_for):
+    # re.search("^[a-z]+$", "xyz\n") matches (`$` also matches before a final newline).
+    assert client_for(api).get("/constrained?p=xyz%0A").json()["p"] == "xyz\n"
+    assert client_for(api).get("/constrained?p=xyz%0Aa").status_code == 422
+
+
 def test_path_marker_constraint(client_for):
     assert client_for(api).get("/path-marker/0").json()["detail"][0]["msg"] == "Expected `int` >= 1"
     assert client_for(api).get("/path-marker/3").json() == {"pk": 3}

@@ -21,9 +21,10 @@ impl ParamSpec {
     pub fn new(ty: TypeRef, constraints: Constraints) -> Result<Self, String> {
         check_param_type(&ty)?;
         let pattern = match &constraints.pattern {
-            Some(p) => {
-                Some(regex::Regex::new(p).map_err(|e| format!("invalid pattern {p:?}: {e}"))?)
-            }
+            Some(p) => Some(
+                constraints::compile_pattern(p)
+                    .map_err(|e| format!("invalid pattern {p:?}: {e}"))?,
+            ),
             None => None,
         };
         Ok(Self {
@@ -86,9 +87,9 @@ impl ParamSpec {
                 if let Some(max) = c.max_length {
                     constraints::max_length(s, max)?;
                 }
-                match &self.pattern {
-                    Some(re) => constraints::pattern(s, re),
-                    None => Ok(()),
+                match (&self.pattern, &c.pattern) {
+                    (Some(re), Some(written)) => constraints::pattern(s, re, written),
+                    _ => Ok(()),
                 }
             }
             _ => Ok(()),

@@ -100,13 +100,72 @@ pub fn max_length(text: &str, max: usize) -> Result<(), String> {
     }
 }
 
-/// msgspec's `pattern` is an unanchored search.
-pub fn pattern(text: &str, re: &regex::Regex) -> Result<(), String> {
+/// msgspec's `pattern` is an unanchored search; `re` comes from `compile_pattern(written)`.
+pub fn pattern(text: &str, re: &regex::Regex, written: &str) -> Result<(), String> {
     if re.is_match(text) {
         Ok(())
     } else {
-        Err(format!("Expected `str` matching regex '{}'", re.as_str()))
+        Err(format!("Expected `str` matching regex '{written}'"))
     }
+}
+
+/// A `pattern=` as a Rust regex, with `$` meaning what it means to Python's `re`.
+pub fn compile_pattern(written: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&python_pattern(written).0)
+}
+
+/// `pattern` in Rust's regex syntax, with `$` rewritten to Python's meaning (the end, or just
+/// before a final newline), and whether the whole pattern is in the subset both engines read
+/// alike: literals, `.`, classes of literals and ranges, groups, alternation, quantifiers and
+/// anchors. Escaped letters or digits (`\w`, `\d`, `\s`, `\b`, back-references), `(?...)`, and
+/// POSIX, nested or set-operation classes are not: their meanings differ between the engines.
+pub fn python_pattern(pattern: &str) -> (String, bool) {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut exact = true;
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                match chars.next() {
+                    Some(escaped) => {
+                        exact &= escaped.is_ascii_punctuation();
+                        out.push(escaped);
+                    }
+                    None => exact = false,
+                }
+            }
+            '[' if in_class => {
+                exact = false; // Rust: a nested class; Python: a literal `[`
+                out.push(c);
+            }
+            '[' => {
+                in_class = true;
+                out.push(c);
+                if chars.peek() == Some(&'^') {
+                    out.extend(chars.next());
+                }
+                // A leading `]` is a literal in Python, an empty class error in Rust.
+                exact &= chars.peek() != Some(&']');
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '&' | '-' | '~' if in_class && chars.peek() == Some(&c) => {
+                exact = false; // Rust set operators
+                out.push(c);
+            }
+            '(' if chars.peek() == Some(&'?') => {
+                exact = false;
+                out.push(c);
+            }
+            '$' if !in_class => out.push_str("(?:\\n?\\z)"),
+            _ => out.push(c),
+        }
+    }
+    (out, exact && !in_class)
 }
 
 /// Python's `repr(float)` for the bounds shown in messages (`10.0`, `1e+16`, `0.5`).

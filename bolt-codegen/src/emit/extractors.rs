@@ -79,8 +79,8 @@ fn checks(param: &ParamIr, scalar: &TypeRef, pattern: Option<&syn::Ident>) -> Ve
             if let Some(max) = c.max_length.map(unsuffixed) {
                 string_checks.push(quote!(constraints::max_length(string, #max)?;));
             }
-            if let Some(pattern) = pattern {
-                string_checks.push(quote!(constraints::pattern(string, &#pattern)?;));
+            if let (Some(pattern), Some(written)) = (pattern, &param.constraints.pattern) {
+                string_checks.push(quote!(constraints::pattern(string, &#pattern, #written)?;));
             }
             if !string_checks.is_empty() {
                 out.push(quote! {
@@ -119,7 +119,7 @@ fn coerce_fn(
     let pattern = param.constraints.pattern.as_ref().filter(|_| *scalar == TypeRef::Str).map(|p| {
         let ident = format_ident!("PATTERN_{}_{}", route.id, index);
         out.push(quote! {
-            static #ident: Pattern = Pattern::new(|| regex::Regex::new(#p).expect("validated at build time"));
+            static #ident: Pattern = Pattern::new(|| constraints::compile_pattern(#p).expect("validated at build time"));
         });
         ident
     });

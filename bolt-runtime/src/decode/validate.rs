@@ -16,10 +16,8 @@ use crate::validation::{Issue, LocPart};
 use crate::value::Value as Number;
 
 /// `pattern=` regexes compiled once per process, or None where Rust's regex could judge a
-/// string differently from Python's `re.search` (msgspec's check): only patterns built from
-/// literals, `.`, classes of literals and ranges, groups, alternation, quantifiers and anchors
-/// are taken, and `$` is rewritten to Python's meaning (end, or before a final newline).
-/// Anything else (`\w`, `\d`, `\s`, `\b`, `(?...)`, POSIX or nested classes) is msgspec's call.
+/// string differently from Python's `re.search` (msgspec's check): see
+/// `constraints::python_pattern`. Those are msgspec's call.
 pub(crate) fn cached_regex(pattern: &str) -> Option<regex::Regex> {
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<std::collections::HashMap<String, Option<regex::Regex>>>> =
@@ -28,51 +26,10 @@ pub(crate) fn cached_regex(pattern: &str) -> Option<regex::Regex> {
     cache
         .entry(pattern.to_owned())
         .or_insert_with(|| {
-            python_equivalent(pattern).and_then(|translated| regex::Regex::new(&translated).ok())
+            let (translated, exact) = crate::constraints::python_pattern(pattern);
+            exact.then(|| regex::Regex::new(&translated).ok()).flatten()
         })
         .clone()
-}
-
-/// `pattern` in Rust's syntax with Python's meaning, for the subset both read alike.
-fn python_equivalent(pattern: &str) -> Option<String> {
-    let mut out = String::with_capacity(pattern.len() + 8);
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                // Escaped punctuation only: letters and digits are classes, anchors or
-                // back-references whose meaning differs between the engines.
-                let escaped = chars.next()?;
-                if !escaped.is_ascii_punctuation() {
-                    return None;
-                }
-                out.push('\\');
-                out.push(escaped);
-            }
-            '[' if in_class => return None, // Rust: nested class; Python: a literal `[`
-            '[' => {
-                in_class = true;
-                out.push(c);
-                if chars.peek() == Some(&'^') {
-                    out.push(chars.next()?);
-                }
-                // A leading `]` is a literal in Python, an empty class error in Rust.
-                if chars.peek() == Some(&']') {
-                    return None;
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            '&' | '-' | '~' if in_class && chars.peek() == Some(&c) => return None, // Rust set operators
-            '(' if chars.peek() == Some(&'?') => return None,
-            '$' if !in_class => out.push_str("(?:\\n?\\z)"),
-            _ => out.push(c),
-        }
-    }
-    (!in_class).then_some(out)
 }
 
 /// Outcome of checking a body.

@@ -319,14 +319,14 @@ fn coerce_4_0(raw: &[&str]) -> Result<Value, String> {
     Ok(value)
 }
 static PATTERN_4_1: Pattern = Pattern::new(|| {
-    regex::Regex::new("^[a-z0-9]+$").expect("validated at build time")
+    constraints::compile_pattern("^[a-z0-9]+$").expect("validated at build time")
 });
 fn coerce_4_1(raw: &[&str]) -> Result<Value, String> {
     let text = raw[raw.len() - 1];
     let value = Value::Str(text.to_owned());
     if let Value::Str(string) = &value {
         constraints::min_length(string, 3)?;
-        constraints::pattern(string, &PATTERN_4_1)?;
+        constraints::pattern(string, &PATTERN_4_1, "^[a-z0-9]+$")?;
     }
     Ok(value)
 }

@@ -67,41 +67,102 @@ fn function_name(index: usize, schema: &str) -> syn::Ident {
     format_ident!("encode_{}_{}", index, snake.trim_matches('_'))
 }
 
-fn struct_encoder(
-    name: &syn::Ident,
-    schema: &str,
-    fields: &[Field],
-    tag: Option<Vec<u8>>,
-) -> TokenStream {
-    // Literal text between the fields: `{` + tag pair + first key, then `,"key":` ...
-    let mut prefix = b"{".to_vec();
+/// How a Struct lays out its fields.
+struct Layout<'a> {
+    fields: &'a [Field],
+    /// `"tag_field":tag`, and the tag value alone (for `array_like`).
+    tag: Option<(Vec<u8>, Vec<u8>)>,
+    array_like: bool,
+    omit_defaults: bool,
+}
+
+/// Statements writing every field: literal text between writers, computed once here.
+fn fixed_members(layout: &Layout<'_>) -> Vec<TokenStream> {
+    let (open, close) = if layout.array_like {
+        (b'[', b']')
+    } else {
+        (b'{', b'}')
+    };
+    let mut text = vec![open];
     let mut first = true;
-    if let Some(pair) = tag {
-        prefix.extend_from_slice(&pair);
+    if let Some((pair, value)) = &layout.tag {
+        text.extend_from_slice(if layout.array_like { value } else { pair });
         first = false;
     }
-    let mut statements = Vec::with_capacity(fields.len() * 2 + 1);
-    for (index, field) in fields.iter().enumerate() {
+    let mut statements = Vec::with_capacity(layout.fields.len() * 2 + 1);
+    for (index, field) in layout.fields.iter().enumerate() {
         if !std::mem::take(&mut first) {
-            prefix.push(b',');
+            text.push(b',');
         }
-        prefix.extend_from_slice(&key_bytes(&field.encode_name));
-        let literal = Literal::byte_string(&std::mem::take(&mut prefix));
+        if !layout.array_like {
+            text.extend_from_slice(&key_bytes(&field.encode_name));
+        }
+        let literal = Literal::byte_string(&std::mem::take(&mut text));
         statements.push(quote!(buf.extend_from_slice(#literal);));
         statements.push(field_writer(&field.ty, index));
     }
-    prefix.push(b'}');
-    let literal = Literal::byte_string(&prefix);
+    text.push(close);
+    let literal = Literal::byte_string(&text);
     statements.push(quote!(buf.extend_from_slice(#literal);));
+    statements
+}
+
+/// `omit_defaults`: each member written unless it holds its default.
+fn optional_members(layout: &Layout<'_>) -> Vec<TokenStream> {
+    let mut statements = vec![quote!(buf.push(b'{');)];
+    match &layout.tag {
+        Some((pair, _)) => {
+            let pair = Literal::byte_string(pair);
+            statements.push(quote!(buf.extend_from_slice(#pair);));
+            statements.push(quote!(let mut first = false;));
+        }
+        None => statements.push(quote!(let mut first = true;)),
+    }
+    for (index, field) in layout.fields.iter().enumerate() {
+        let position = Literal::usize_unsuffixed(index);
+        let key = Literal::byte_string(&key_bytes(&field.encode_name));
+        let writer = field_writer(&field.ty, index);
+        statements.push(quote! {
+            if !w.field_is_default(plan, value, #position)? {
+                bolt_runtime::__codegen::separator(&mut first, buf);
+                buf.extend_from_slice(#key);
+                #writer
+            }
+        });
+    }
+    statements.push(quote!(buf.push(b'}');));
+    statements
+}
+
+fn struct_encoder(name: &syn::Ident, schema: &str, layout: &Layout<'_>) -> TokenStream {
+    let statements = if layout.omit_defaults && !layout.array_like {
+        optional_members(layout)
+    } else {
+        fixed_members(layout)
+    };
     let doc = format!(" `{schema}`");
+    // A Struct without fields writes only literals: its other parameters go unused.
+    let unused = |name: &str| {
+        if layout.fields.is_empty() {
+            format_ident!("_{}", name)
+        } else {
+            format_ident!("{}", name)
+        }
+    };
+    let (w, plan, value, depth) = (
+        unused("w"),
+        unused("plan"),
+        unused("value"),
+        unused("depth"),
+    );
     quote! {
         #[doc = #doc]
         fn #name(
-            w: &Walker<'_>,
-            plan: &StructPlan,
-            value: &Bound<'_, PyAny>,
+            #w: &Walker<'_>,
+            #plan: &StructPlan,
+            #value: &Bound<'_, PyAny>,
             buf: &mut Vec<u8>,
-            depth: usize,
+            #depth: usize,
         ) -> EncodeResult {
             #(#statements)*
             Ok(())
@@ -118,17 +179,24 @@ pub fn emit(ir: &Ir) -> TokenStream {
                 fields,
                 tag_field,
                 tag,
-                array_like: false,
-                omit_defaults: false,
+                array_like,
+                omit_defaults,
                 ..
             } => {
                 let name = function_name(index, schema_name);
                 let tag = tag_field.as_ref().zip(tag.as_ref()).map(|(field, value)| {
+                    let value = json_bytes(value);
                     let mut pair = key_bytes(field);
-                    pair.extend_from_slice(&json_bytes(value));
-                    pair
+                    pair.extend_from_slice(&value);
+                    (pair, value)
                 });
-                functions.push(struct_encoder(&name, schema_name, fields, tag));
+                let layout = Layout {
+                    fields,
+                    tag,
+                    array_like: *array_like,
+                    omit_defaults: *omit_defaults,
+                };
+                functions.push(struct_encoder(&name, schema_name, &layout));
                 entries.push(quote!(Some(#name)));
             }
             _ => entries.push(quote!(None)),

@@ -11,6 +11,14 @@ use super::plan::StructPlan;
 use super::walk::{is_type, EncodeError, EncodeResult, Walker};
 use super::write;
 
+/// `,` before every member but the first (`omit_defaults` objects, whose members vary).
+#[inline]
+pub fn separator(first: &mut bool, buf: &mut Vec<u8>) {
+    if !std::mem::take(first) {
+        buf.push(b',');
+    }
+}
+
 /// Element type of a `list[...]` field with a fast path.
 #[derive(Clone, Copy)]
 pub enum Item {
@@ -54,6 +62,19 @@ impl Walker<'_> {
             unsafe { super::slots::read_slot(value, offset) }
                 .is_some_and(|field| field.as_ptr() != unset)
         })
+    }
+
+    /// `omit_defaults`: whether field `index` holds its default (and is left out).
+    pub fn field_is_default(
+        &self,
+        plan: &StructPlan,
+        value: &Bound<'_, PyAny>,
+        index: usize,
+    ) -> EncodeResult<bool> {
+        // Owned: comparing with an empty default asks the value's length.
+        // SAFETY: generated encoders are only called after `plain_slots`.
+        let field = unsafe { slot(plan, value, index) }?.to_owned();
+        Ok(self.is_default(&plan.fields[index], &field)?)
     }
 
     /// Any field, through the generic walk of its declared node.

@@ -9,6 +9,6 @@ pub mod temporal;
 pub mod walk;
 pub mod write;
 
-pub use fields::{EncodeFn, Item};
+pub use fields::{separator, EncodeFn, Item};
 pub use plan::{Node, Plans};
 pub use walk::{EncodeError, EncodeResult, Walker};

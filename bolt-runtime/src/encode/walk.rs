@@ -434,7 +434,7 @@ impl Walker<'_> {
         self.encode(&field.node, value, buf, depth + 1)
     }
 
-    fn is_default(&self, field: &FieldPlan, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    pub(super) fn is_default(&self, field: &FieldPlan, value: &Bound<'_, PyAny>) -> PyResult<bool> {
         Ok(match &field.default {
             Default::Value(default) => value.is(default.bind(value.py())),
             Default::EmptyOf(kind) => {

@@ -2,7 +2,7 @@
 //! Per-route parameter extraction for this project.
 use bolt_runtime::__codegen::*;
 /// Indexed by route id.
-pub static EXTRACTORS: [ExtractFn; 14] = [
+pub static EXTRACTORS: [ExtractFn; 15] = [
     extract_0,
     extract_1,
     extract_2,
@@ -17,6 +17,7 @@ pub static EXTRACTORS: [ExtractFn; 14] = [
     extract_11,
     extract_12,
     extract_13,
+    extract_14,
 ];
 /// Arguments of `golden.api:index`.
 fn extract_0(
@@ -248,15 +249,22 @@ fn extract_11(
 ) -> Result<Vec<Arg>, Vec<Issue>> {
     Ok(vec![])
 }
-/// Arguments of `golden.types:point`.
+/// Arguments of `golden.types:nothing`.
 fn extract_12(
+    _captures: &[&str],
+    _request: &HttpRequest,
+) -> Result<Vec<Arg>, Vec<Issue>> {
+    Ok(vec![])
+}
+/// Arguments of `golden.types:point`.
+fn extract_13(
     _captures: &[&str],
     _request: &HttpRequest,
 ) -> Result<Vec<Arg>, Vec<Issue>> {
     Ok(vec![Arg::Body])
 }
 /// Arguments of `golden.types:sparse`.
-fn extract_13(
+fn extract_14(
     _captures: &[&str],
     _request: &HttpRequest,
 ) -> Result<Vec<Arg>, Vec<Issue>> {

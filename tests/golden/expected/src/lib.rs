@@ -7,7 +7,7 @@ mod routes;
 use bolt_runtime::__codegen::pyo3::prelude::*;
 use bolt_runtime::__codegen::{register_compiled, CompiledTable};
 /// sha256 of the manifest this crate was generated from.
-pub const FINGERPRINT: &str = "288705a105f171db97bcc59fa784e3bc313f9743a6c49e1595766ffe6a149b6e";
+pub const FINGERPRINT: &str = "1c43c38df6fc5b85a053ec50aaa0493f89126300253eb79de5c3456d36ee4393";
 static TABLE: CompiledTable = CompiledTable {
     fingerprint: FINGERPRINT,
     lookup: routes::lookup,

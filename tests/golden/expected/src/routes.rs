@@ -4,16 +4,17 @@ use bolt_runtime::__codegen::{phf, pick, Endpoints, Lookup, Walk};
 /// Paths without parameters: one hash probe.
 static STATIC_PATHS: phf::Map<&'static str, Endpoints> = bolt_runtime::__codegen::phf::Map {
     key: 16263683158343804936,
-    disps: &[(0, 7), (0, 0), (0, 1)],
+    disps: &[(1, 0), (2, 6), (0, 5)],
     entries: &[
+        ("/types/point", &[("POST", 13)]),
+        ("/types/cart", &[("PUT", 10)]),
         ("/types/events", &[("GET", 11)]),
-        ("/types/point", &[("POST", 12)]),
-        ("/types/sparse", &[("POST", 13)]),
+        ("/types/sparse", &[("POST", 14)]),
         ("/", &[("GET", 0)]),
+        ("/types/nothing", &[("GET", 12)]),
+        ("/types/booking", &[("POST", 9)]),
         ("/items/latest", &[("GET", 7)]),
         ("/items", &[("GET", 2), ("POST", 3)]),
-        ("/types/cart", &[("PUT", 10)]),
-        ("/types/booking", &[("POST", 9)]),
     ],
 };
 pub fn lookup<'p>(method: &str, path: &'p str) -> Lookup<'p> {

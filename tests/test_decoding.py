@@ -361,6 +361,12 @@ class Limited(msgspec.Struct):
     word: Annotated[str, msgspec.Meta(pattern=r"^\w+$")] = "w"
     plain: Annotated[str, msgspec.Meta(pattern="^[a-z]+$")] = "p"
     amount: decimal.Decimal = decimal.Decimal(0)
+    stamp: Annotated[dt.datetime, msgspec.Meta(tz=True)] | None = None
+    capped: Annotated[set[int], msgspec.Meta(max_length=2)] = set()
+    spaced: Annotated[str, msgspec.Meta(pattern="^a{1, 2}$")] = "a{1, 2}"
+    possessive: Annotated[str, msgspec.Meta(pattern="^a*+a$")] = "b"
+    angle: Annotated[str, msgspec.Meta(pattern=r"^\<$")] = "<"
+    newline: Annotated[str, msgspec.Meta(pattern="^a$\n")] = "a\n"
 
 
 FAST = {"order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape,
@@ -544,9 +550,20 @@ def test_near_valid_events_match_msgspec(fast_client, value):
     b'{"word": "e\xcc\x81"}', b'{"word": "a_b"}',  # Python's \w, not Rust's
     b'{"plain": "abc\n"}', b'{"plain": "abc\nd"}',  # Python's $ matches before a final newline
     b'{"amount": -0}', b'{"amount": -0.0}', b'{"amount": 1.50}',
+    b'{"amount": "1e1000000000000000000"}', b'{"amount": 0e99999999999999999999}',  # Decimal overflow
+    b'{"stamp": "2024-01-01T10:00:00"}', b'{"stamp": "2024-01-01T10:00:00Z"}',  # Meta(tz=True)
+    b'{"capped": [1, 1, 1]}', b'{"capped": [1, 2, 3]}',  # max_length counts distinct items
+    b'{"spaced": "a"}', b'{"possessive": "aa"}', b'{"angle": "a"}', b'{"newline": "a\\n"}',
 ])
 def test_review_cases_match_msgspec(fast_client, body):
     check_fast(fast_client, "order" if b"lines" in body else "limited", body)
+
+
+@pytest.mark.parametrize("amount", [b'"1e1000000000000000000"', b"0e99999999999999999999", b'"1e999999999999999999"'])
+def test_decimal_exponents_past_decimals_range_are_msgspecs_422(fast_client, amount):
+    body = (b'{"day": "2024-01-01", "at": "2024-01-01T00:00:00Z", "clock": "10:00:00", "ident": '
+            b'"0b5d1c1e-9c3a-4d5e-8f00-1234567890ab", "kind": "a", "name": "ab", "amount": ' + amount + b"}")
+    check_fast(fast_client, "event", body)
 
 
 @pytest.mark.parametrize("body", [b"1.5", b"-1", b"0"])

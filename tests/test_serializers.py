@@ -424,3 +424,31 @@ def test_before_validators_see_raw_input(client_for):
 def test_validator_modes_are_checked():
     with pytest.raises(ValueError, match="'before' or 'after'"):
         field_validator("x", mode="wrap")
+
+
+class Wrapper(msgspec.Struct):
+    """A plain Struct around Serializers with before validators, in a fixed tuple and optionally."""
+    pair: tuple[int, Phone]
+    maybe: Phone | None = None
+    counts: dict[int, int] = {}
+
+
+def test_before_validators_under_plain_structs_and_tuples():
+    from django_bolt._bridge import decode_body
+
+    got = decode_body(b'{"pair": [1, {"number": 5}], "maybe": {"number": "+4 2"}, "counts": {"1": 2}}', Wrapper)
+    assert got == Wrapper(pair=(1, Phone(number="5")), maybe=Phone(number="42"), counts={1: 2})
+    with pytest.raises(RequestValidationError) as bad:
+        decode_body(b'{"pair": [1, {"number": null}]}', Wrapper)
+    assert bad.value.errors == [
+        {"loc": ["body", "pair", 1, "number"], "msg": "a phone number is text or digits", "type": "value_error"}]
+
+
+class Capped(Serializer):
+    tags: Annotated[list[TagIn], Nested(TagIn, many=True, max_items=1)] | None = None
+
+
+def test_nested_caps_survive_optional():
+    with pytest.raises(RequestValidationError):
+        Capped.model_validate({"tags": [{"name": "a"}, {"name": "b"}]})
+    assert Capped.model_validate({"tags": [{"name": "a"}]}).tags == [TagIn(name="a")]

@@ -336,7 +336,16 @@ pub fn is_python_decimal(text: &str) -> bool {
         }
         None => digit_run(mantissa),
     };
-    let exponent_ok = exponent.is_none_or(|e| digit_run(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    // Exponents past 17 significant digits overflow Decimal's range (InvalidOperation):
+    // msgspec's call, not a value to build.
+    let exponent_ok = exponent.is_none_or(|e| {
+        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        let significant = digits
+            .trim_start_matches(['0', '_'])
+            .bytes()
+            .filter(u8::is_ascii_digit);
+        digit_run(digits) && significant.count() <= 17
+    });
     mantissa_ok && exponent_ok
 }
 

@@ -122,15 +122,22 @@ pub fn compile_pattern(written: &str) -> Result<regex::Regex, regex::Error> {
 pub fn python_pattern(pattern: &str) -> (String, bool) {
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut exact = true;
-    let mut chars = pattern.chars().peekable();
+    let chars: Vec<char> = pattern.chars().collect();
     let mut in_class = false;
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        i += 1;
         match c {
             '\\' => {
                 out.push(c);
-                match chars.next() {
+                match next {
                     Some(escaped) => {
-                        exact &= escaped.is_ascii_punctuation();
+                        i += 1;
+                        // Letters and digits name classes, anchors or back-references; `\<`
+                        // and `\>` are word boundaries to Rust, literals to Python.
+                        exact &= escaped.is_ascii_punctuation() && !matches!(escaped, '<' | '>');
                         out.push(escaped);
                     }
                     None => exact = false,
@@ -143,25 +150,42 @@ pub fn python_pattern(pattern: &str) -> (String, bool) {
             '[' => {
                 in_class = true;
                 out.push(c);
-                if chars.peek() == Some(&'^') {
-                    out.extend(chars.next());
+                if chars.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
                 }
                 // A leading `]` is a literal in Python, an empty class error in Rust.
-                exact &= chars.peek() != Some(&']');
+                exact &= chars.get(i) != Some(&']');
             }
             ']' if in_class => {
                 in_class = false;
                 out.push(c);
             }
-            '&' | '-' | '~' if in_class && chars.peek() == Some(&c) => {
+            '&' | '-' | '~' if in_class && next == Some(c) => {
                 exact = false; // Rust set operators
                 out.push(c);
             }
-            '(' if chars.peek() == Some(&'?') => {
+            '(' if next == Some('?') => {
                 exact = false;
                 out.push(c);
             }
-            '$' if !in_class => out.push_str("(?:\\n?\\z)"),
+            '{' if !in_class => {
+                // Rust reads `a{ 1 }` as a repetition, Python as literal text.
+                let close = chars[i..].iter().position(|&ch| ch == '}');
+                exact &=
+                    close.is_none_or(|end| !chars[i..i + end].iter().any(|ch| ch.is_whitespace()));
+                out.push(c);
+            }
+            '*' | '+' | '?' | '}' if !in_class && next == Some('+') => {
+                exact = false; // possessive to Python 3.11+, a repeated repetition to Rust
+                out.push(c);
+            }
+            '$' if !in_class => {
+                // Python's `$` matches before a final newline without consuming it; the
+                // rewrite consumes it, so only a `$` that ends its branch is exact.
+                exact &= matches!(next, None | Some(')' | '|' | '$'));
+                out.push_str("(?:\\n?\\z)");
+            }
             _ => out.push(c),
         }
     }

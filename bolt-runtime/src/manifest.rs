@@ -221,6 +221,9 @@ pub struct Constraints {
         deserialize_with = "lenient::f64"
     )]
     pub multiple_of: Option<f64>,
+    /// `Meta(tz=True/False)` on datetimes and times: checked by msgspec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<bool>,
 }
 
 /// Numbers inside internally tagged enums reach serde buffered, which with serde_json's

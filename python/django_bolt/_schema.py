@@ -20,7 +20,7 @@ _SCALARS: dict[type, str] = {
     mi.DateTimeType: "datetime", mi.DateType: "date", mi.TimeType: "time", mi.TimeDeltaType: "timedelta",
     mi.UUIDType: "uuid", mi.DecimalType: "decimal", mi.RawType: "raw", mi.CustomType: "any",
 }
-_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern", "tz")
 _ARRAYS: dict[type, str] = {mi.ListType: "list", mi.SetType: "set", mi.FrozenSetType: "frozenset",
                             mi.VarTupleType: "vartuple"}
 

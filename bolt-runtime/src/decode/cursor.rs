@@ -205,8 +205,10 @@ impl<'a> Cursor<'a> {
         let start = self.at;
         self.number(true)?;
         self.tape.tokens.pop();
-        // msgspec reads an integer token as an int first: `-0` is Decimal('0').
-        if &self.bytes[start..self.at] == b"-0" {
+        // msgspec reads an integer token as an int first: `-0` is Decimal('0'); and exponents
+        // past Decimal's range are msgspec's to reject.
+        let text = &self.bytes[start..self.at];
+        if text == b"-0" || !crate::coerce::is_python_decimal(ascii(text)) {
             return None;
         }
         let (start, end) = (u32::try_from(start).ok()?, u32::try_from(self.at).ok()?);

@@ -21,7 +21,7 @@ impl Limits {
     /// Limits for a value of a type whose item count can shrink when built (`collapses`: sets
     /// and dicts drop repeated items, so their `min_length` is left to the full path).
     pub fn new(c: &Constraints, collapses: bool) -> Option<Self> {
-        if c.multiple_of.is_some() || (collapses && c.min_length.is_some()) {
+        if c.multiple_of.is_some() || c.tz.is_some() || (collapses && c.min_length.is_some()) {
             return None;
         }
         // Bounds are read as f64: past 2^53 an integer bound may be rounded.

@@ -355,16 +355,12 @@ impl<'j> Checker<'_, 'j> {
                     }
                 }
             }
-            (
-                TypeRef::List { .. }
-                | TypeRef::Set { .. }
-                | TypeRef::Frozenset { .. }
-                | TypeRef::Vartuple { .. },
-                Json::Array(items),
-            ) => lengths("array", items.len(), &mut found),
-            (TypeRef::Dict { .. }, Json::Object(pairs)) => {
-                lengths("object", pairs.len(), &mut found)
+            (TypeRef::List { .. } | TypeRef::Vartuple { .. }, Json::Array(items)) => {
+                lengths("array", items.len(), &mut found)
             }
+            // Sets and dicts drop repeated items: their length is msgspec's to count.
+            (TypeRef::Set { .. } | TypeRef::Frozenset { .. }, Json::Array(_))
+            | (TypeRef::Dict { .. }, Json::Object(_)) => return Err(Unsure),
             _ => return Err(Unsure),
         }
         for message in found {
@@ -589,6 +585,18 @@ mod tests {
         let re = cached_regex("^[a-z]+$").unwrap();
         assert!(re.is_match("abc") && re.is_match("abc\n") && !re.is_match("abc\nd"));
         assert!(cached_regex(r"^a\.b$").unwrap().is_match("a.b"));
+        for exact in [
+            r"^(a|b$)",
+            r"\$",
+            "[$]",
+            "a$|b",
+            r"^[\]$]+$",
+            "a$$",
+            "^a{1,2}$",
+            "a+?",
+        ] {
+            assert!(cached_regex(exact).is_some(), "{exact}");
+        }
         for unsure in [
             r"^\w+$",
             r"\d",

@@ -8,7 +8,10 @@ client)."""
 
 from __future__ import annotations
 
+import functools
+import operator
 import sys
+import types
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -36,32 +39,40 @@ def Nested(serializer_class: type, *, many: bool = False,  # noqa: N802 (django-
     return NestedConfig(serializer_class, many, max_items)
 
 
-def _config(annotation: Any) -> NestedConfig | None:
+def _with_limits(annotation: Any) -> Any:
+    """`annotation` with `Meta(max_length=max_items)` next to each `Nested(..., many=True)`,
+    also inside `Optional`/unions."""
     if typing.get_origin(annotation) is typing.Annotated:
-        return next((m for m in annotation.__metadata__ if isinstance(m, NestedConfig)), None)
-    return None
+        config = next((m for m in annotation.__metadata__ if isinstance(m, NestedConfig)), None)
+        if config is not None and config.many and config.max_items is not None:
+            return typing.Annotated[annotation, msgspec.Meta(max_length=config.max_items)]
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        options = tuple(_with_limits(a) for a in typing.get_args(annotation))
+        if options != typing.get_args(annotation):
+            return functools.reduce(operator.or_, options)
+    return annotation
 
 
 def apply_item_limits(namespace: dict[str, Any], class_name: str) -> None:
-    """Add `Meta(max_length=max_items)` to each field annotated with `Nested(..., many=True)`,
-    before msgspec builds the class. String annotations (`from __future__ import annotations`)
-    are evaluated here; one that cannot be yet (a forward reference) is a class error, since
-    its cap would otherwise be silently lost."""
+    """Add the caps of `Nested(..., many=True, max_items=N)` fields to their annotations, before
+    msgspec builds the class. String annotations (`from __future__ import annotations`) are
+    evaluated here; one that names `Nested` but cannot be evaluated yet (a forward reference)
+    is a class error, since its cap would otherwise be silently lost."""
     annotations = namespace.get("__annotations__", {})
     module = sys.modules.get(namespace.get("__module__", ""))
     scope = {**(vars(module) if module else {}), **namespace}
     for name, annotation in list(annotations.items()):
         if isinstance(annotation, str):
-            if "Nested(" not in annotation:
-                continue
             try:
                 annotation = eval(annotation, scope)  # noqa: S307 (the class's own annotation)
-            except NameError as exc:
-                raise TypeError(
-                    f"{class_name}.{name}: cannot resolve {annotations[name]!r} for Nested(): {exc}") from None
-        config = _config(annotation)
-        if config is None:
+            except Exception as exc:  # noqa: BLE001 - forward references resolve later, in msgspec
+                if "Nested" in annotations[name]:
+                    raise TypeError(f"{class_name}.{name}: cannot resolve {annotations[name]!r} "
+                                    f"for Nested(): {exc}") from None
+                continue
+            limited = _with_limits(annotation)
+            if limited is not annotation:
+                annotations[name] = limited
             continue
-        if config.many and config.max_items is not None:
-            annotation = typing.Annotated[annotation, msgspec.Meta(max_length=config.max_items)]
-        annotations[name] = annotation
+        annotations[name] = _with_limits(annotation)

@@ -369,7 +369,23 @@ class Limited(msgspec.Struct):
     newline: Annotated[str, msgspec.Meta(pattern="^a$\n")] = "a\n"
 
 
-FAST = {"order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape,
+SEEN_BUILDING: list[int] = []
+
+
+def _probe() -> list:
+    """A default factory that looks for half-built Probed instances the way a debugger might."""
+    import gc
+
+    SEEN_BUILDING.append(sum(1 for o in gc.get_objects() if type(o) is Probed))
+    return []
+
+
+class Probed(msgspec.Struct):
+    a: int
+    items: list[int] = msgspec.field(default_factory=_probe)
+
+
+FAST = {"probed": Probed, "order": Order, "lines": list[Line], "floats_by_key": dict[str, float | None], "shape": Shape,
         "event": Event, "positive": Annotated[float, msgspec.Meta(gt=0)], "cart": CartIn}
 SLOW = {"audited": Audited, "limited": Limited}  # Limited: limits the fast path must not judge
 fast_api = BoltAPI()
@@ -592,6 +608,13 @@ def test_serializer_bodies_are_built_and_validated(fast_client, body, fast):
         return
     decoded, used_fast = fast_client.app.decode_body(route_id(fast_client, "cart"), body)
     assert used_fast == fast and exactly(decoded, expected)
+
+
+def test_half_built_structs_are_invisible_to_the_gc(fast_client):
+    SEEN_BUILDING.clear()
+    decoded, fast = fast_client.app.decode_body(route_id(fast_client, "probed"), b'{"a": 1}')
+    assert fast and decoded == Probed(a=1, items=[])
+    assert SEEN_BUILDING == [0]
 
 
 def test_fast_path_defaults_are_fresh_objects(fast_client):

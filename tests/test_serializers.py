@@ -419,6 +419,9 @@ def test_before_validators_see_raw_input(client_for):
     assert typed.status_code == 422 and typed.json()["detail"][0]["loc"] == ["body", "name"]
     assert Contact.model_validate({"name": "Bo", "tags": "x,y"}).tags == ["x", "y"]
     assert Contact.model_validate_json(b'{"name": "Bo", "tags": "z"}').tags == ["z"]
+    with pytest.raises(RequestValidationError) as malformed:
+        Contact.model_validate_json(b'{"name": ')
+    assert malformed.value.errors[0]["type"] == "json_invalid"
 
 
 def test_validator_modes_are_checked():

@@ -210,7 +210,7 @@ impl<'a> Builder<'a> {
             .offsets
             .as_deref()
             .ok_or_else(|| PyRuntimeError::new_err("Struct layout unknown"))?;
-        let object = allocate(py, plan)?;
+        let (object, tracked) = allocate(py, plan)?;
         let mut given = 0u64;
         for _ in 0..count {
             let Token::Field(field) = self.next()? else {
@@ -237,6 +237,10 @@ impl<'a> Builder<'a> {
             // SAFETY: as above; this slot was not given.
             unsafe { set_slot(&object, offsets[index], value) };
         }
+        if tracked {
+            // SAFETY: untracked by `allocate`; every slot is now set.
+            unsafe { ffi::PyObject_GC_Track(object.as_ptr().cast()) };
+        }
         if plan.post_init == PostInit::Validators {
             object.call_method0(pyo3::intern!(py, "__post_init__"))?;
         }
@@ -259,10 +263,12 @@ unsafe fn set_slot(object: &Bound<'_, PyAny>, offset: isize, value: Bound<'_, Py
 
 /// A new, zeroed instance of the Struct class (its fields are set by the caller). An
 /// instance dropped before every slot is set is fine: Struct deallocation skips empty slots.
-fn allocate<'py>(py: Python<'py>, plan: &StructPlan) -> PyResult<Bound<'py, PyAny>> {
+fn allocate<'py>(py: Python<'py>, plan: &StructPlan) -> PyResult<(Bound<'py, PyAny>, bool)> {
     let cls = plan.cls.bind(py);
     // SAFETY: `cls` is a type object; its tp_alloc returns a new zeroed instance (or null with
-    // an exception set).
+    // an exception set). A GC-tracked instance is untracked until its slots are filled (the
+    // caller tracks it again): building fields can run Python code, which must not find a
+    // half-built instance through `gc.get_objects()`.
     unsafe {
         let tp = cls.as_ptr().cast::<ffi::PyTypeObject>();
         let alloc = ffi::PyType_GetSlot(tp, ffi::Py_tp_alloc);
@@ -272,6 +278,11 @@ fn allocate<'py>(py: Python<'py>, plan: &StructPlan) -> PyResult<Bound<'py, PyAn
             let alloc: ffi::allocfunc = std::mem::transmute(alloc);
             alloc(tp, 0)
         };
-        Bound::from_owned_ptr_or_err(py, object)
+        let object = Bound::from_owned_ptr_or_err(py, object)?;
+        let tracked = ffi::PyObject_GC_IsTracked(object.as_ptr()) == 1;
+        if tracked {
+            ffi::PyObject_GC_UnTrack(object.as_ptr().cast());
+        }
+        Ok((object, tracked))
     }
 }

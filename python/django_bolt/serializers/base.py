@@ -192,8 +192,10 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         if needs_before(cls):
             try:
                 return decode_with_before(raw, cls)
-            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            except msgspec.ValidationError as exc:  # (a DecodeError subclass: first)
                 raise RequestValidationError([_issue(str(exc))]) from None
+            except msgspec.DecodeError as exc:
+                raise RequestValidationError([{"loc": [], "msg": str(exc), "type": "json_invalid"}]) from None
             except SerializerValidationError as exc:
                 raise RequestValidationError(exc.errors) from None
         registry = SchemaRegistry()

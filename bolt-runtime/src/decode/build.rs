@@ -279,7 +279,8 @@ fn allocate<'py>(py: Python<'py>, plan: &StructPlan) -> PyResult<(Bound<'py, PyA
             alloc(tp, 0)
         };
         let object = Bound::from_owned_ptr_or_err(py, object)?;
-        let tracked = ffi::PyObject_GC_IsTracked(object.as_ptr()) == 1;
+        // tp_alloc tracks every instance of a GC type.
+        let tracked = plan.gc;
         if tracked {
             ffi::PyObject_GC_UnTrack(object.as_ptr().cast());
         }

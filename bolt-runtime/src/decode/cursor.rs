@@ -125,6 +125,7 @@ impl<'a> Cursor<'a> {
         (self.at == self.bytes.len()).then_some(self.tape)
     }
 
+    #[inline]
     fn skip_space(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
             self.at += 1;
@@ -132,6 +133,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next byte after whitespace.
+    #[inline]
     pub fn peek(&mut self) -> Option<u8> {
         let byte = *self.bytes.get(self.at)?;
         if byte > b' ' {
@@ -142,6 +144,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// After an item: a `,` or the `close` bracket, consumed and returned.
+    #[inline]
     fn next_separator(&mut self, close: u8) -> Option<u8> {
         let byte = self.peek()?;
         if byte == b',' || byte == close {
@@ -151,6 +154,7 @@ impl<'a> Cursor<'a> {
         None
     }
 
+    #[inline]
     fn eat(&mut self, byte: u8) -> bool {
         if self.peek() == Some(byte) {
             self.at += 1;
@@ -166,21 +170,25 @@ impl<'a> Cursor<'a> {
             .then(|| self.at += word.len())
     }
 
+    #[inline]
     fn push(&mut self, token: Token) -> Option<()> {
         self.tape.tokens.push(token);
         Some(())
     }
 
+    #[inline]
     pub fn int_value(&mut self) -> Option<()> {
         self.peek()?;
         self.number(false)
     }
 
+    #[inline]
     pub fn float_value(&mut self) -> Option<()> {
         self.peek()?;
         self.number(true)
     }
 
+    #[inline]
     pub fn str_value(&mut self) -> Option<()> {
         if self.peek()? != b'"' {
             return None;
@@ -239,6 +247,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    #[inline]
     pub fn bool_value(&mut self) -> Option<()> {
         let truth = self.peek()? == b't';
         self.literal(if truth { b"true" } else { b"false" })?;
@@ -254,6 +263,7 @@ impl<'a> Cursor<'a> {
         inner(self)
     }
 
+    #[inline]
     fn enter(&mut self) -> Option<()> {
         self.depth += 1;
         (self.depth <= MAX_DEPTH).then_some(())
@@ -378,16 +388,19 @@ impl<'a> Cursor<'a> {
     }
 
     /// Starts a Struct: its header token, completed by `end_struct`.
+    #[inline]
     pub fn begin_struct(&mut self) -> usize {
         self.tape.tokens.push(Token::Struct(0));
         self.tape.tokens.len() - 1
     }
 
+    #[inline]
     pub fn end_struct(&mut self, header: usize, present: u32) {
         self.tape.tokens[header] = Token::Struct(present);
     }
 
     /// Records that field `index` follows (its value is read next).
+    #[inline]
     pub fn field(&mut self, index: u32) {
         self.tape.tokens.push(Token::Field(index));
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
@@ -68,9 +69,16 @@ pub struct StructPlan {
     pub array_like: bool,
     /// What decoding must do after filling an instance's slots.
     pub post_init: PostInit,
+    /// Instances are garbage-collected objects (`gc=True`, msgspec's default).
+    pub gc: bool,
     /// For Serializers: the attribute path each field is read from on a model instance
     /// (`from_model` without building the Serializer); None for other Structs.
     pub model_sources: Option<Vec<Vec<Py<PyString>>>>,
+}
+
+fn type_is_gc(cls: &Bound<'_, pyo3::types::PyType>) -> bool {
+    // SAFETY: `cls` is a live type object; PyType_GetFlags only reads it.
+    unsafe { ffi::PyType_GetFlags(cls.as_type_ptr()) & ffi::Py_TPFLAGS_HAVE_GC != 0 }
 }
 
 /// A Struct class's `__post_init__`, as the fast body path sees it.
@@ -412,6 +420,7 @@ impl Plans {
             array_like: config.getattr("array_like")?.extract()?,
             model_sources: model_sources(cls)?,
             post_init: PostInit::of(cls)?,
+            gc: cls.cast::<pyo3::types::PyType>().is_ok_and(type_is_gc),
         })
     }
 

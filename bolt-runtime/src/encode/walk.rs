@@ -177,6 +177,19 @@ impl Walker<'_> {
         depth: usize,
     ) -> Result {
         if let Ok(list) = value.cast_exact::<PyList>() {
+            // Items of a Struct type with a generated encoder go straight to it (the usual
+            // `list[Model]` response); anything else through `encode`.
+            let direct = match item {
+                Node::Named(index) => match (&self.plans.named[*index], self.generated.get(*index))
+                {
+                    (NamedPlan::Struct(plan), Some(Some(generated))) => Some((plan, *generated)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if depth + 1 > MAX_DEPTH {
+                return Err(EncodeError::Mismatch);
+            }
             buf.push(b'[');
             let mut i = 0;
             // Index each time: encoding may run Python code that changes the list's length.
@@ -185,7 +198,14 @@ impl Walker<'_> {
                 if i > 0 {
                     buf.push(b',');
                 }
-                self.encode(item, &element, buf, depth + 1)?;
+                match direct {
+                    Some((plan, generated))
+                        if is_type(&element, &plan.cls) && self.plain_slots(plan, &element) =>
+                    {
+                        generated(self, plan, &element, buf, depth + 1)?
+                    }
+                    _ => self.encode(item, &element, buf, depth + 1)?,
+                }
                 i += 1;
             }
             buf.push(b']');

@@ -318,6 +318,16 @@ class Audited(msgspec.Struct):
             raise ValueError("name must not be empty")
 
 
+class Hue(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Rank(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
 class Event(msgspec.Struct):
     day: dt.date
     at: dt.datetime
@@ -330,6 +340,8 @@ class Event(msgspec.Struct):
     ratio: Annotated[float, msgspec.Meta(gt=0.0)] = 1.0
     tags: Annotated[list[str], msgspec.Meta(max_length=2)] = []
     when: dt.datetime | None = None
+    hue: Hue = Hue.RED
+    rank: Rank | None = None
 
 
 class ItemIn(Serializer):
@@ -533,7 +545,7 @@ events = st.builds(
     st.decimals(allow_nan=False, allow_infinity=False), st.sampled_from(["a", "b", 3]),
     st.from_regex(r"[a-z]{1,5}", fullmatch=True), st.integers(0, 100),
     st.floats(min_value=1e-9, allow_nan=False, allow_infinity=False), st.lists(texts, max_size=2),
-    st.none() | aware)
+    st.none() | aware, st.sampled_from(list(Hue)), st.none() | st.sampled_from(list(Rank)))
 
 
 @SETTINGS
@@ -549,7 +561,8 @@ def _event_field_values():
         "amount": st.decimals(allow_nan=False, allow_infinity=False).map(str) | finite | texts,
         "kind": st.sampled_from(["a", "b", "c", 3, 4]), "name": texts | st.integers(),
         "count": st.integers(-5, 105) | finite, "ratio": finite | st.integers(-2, 2),
-        "tags": st.lists(texts, max_size=3), "when": st.none() | aware.map(dt.datetime.isoformat)})
+        "tags": st.lists(texts, max_size=3), "when": st.none() | aware.map(dt.datetime.isoformat),
+        "hue": st.sampled_from(["red", "blue", "green", 1, None]), "rank": st.sampled_from([1, 2, 3, "1", None, 1.0])})
 
 
 @SETTINGS

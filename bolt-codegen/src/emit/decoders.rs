@@ -25,6 +25,16 @@ fn struct_fn(index: usize) -> syn::Ident {
     format_ident!("scan_struct_{}", index)
 }
 
+/// A literal's or an enum's (str and int) values.
+fn literal(values: &[serde_json::Value]) -> TokenStream {
+    let strings = values.iter().filter_map(|v| v.as_str());
+    let ints = values
+        .iter()
+        .filter_map(serde_json::Value::as_i64)
+        .map(Literal::i64_unsuffixed);
+    quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*]))
+}
+
 /// Sets and dicts can hold fewer items than the JSON they were read from.
 fn collapses(ty: &TypeRef) -> bool {
     matches!(
@@ -79,6 +89,9 @@ fn covered(
                 return true;
             }
             match schemas.get(name) {
+                Some(Schema::Enum { values }) => {
+                    values.iter().all(|v| v.is_string() || v.as_i64().is_some())
+                }
                 Some(Schema::Struct {
                     fields,
                     tag_field,
@@ -109,7 +122,9 @@ impl<'a> Emitter<'a> {
     /// name, anything else as a closure.
     fn reader(&mut self, ty: &'a TypeRef) -> Option<TokenStream> {
         if let TypeRef::Named { name } = ty {
-            return self.structure(name).map(struct_fn).map(|f| quote!(#f));
+            if matches!(self.schemas.get(name), Some(Schema::Struct { .. })) {
+                return self.structure(name).map(struct_fn).map(|f| quote!(#f));
+            }
         }
         let value = self.value(ty)?;
         Some(quote!(|c| #value))
@@ -127,14 +142,7 @@ impl<'a> Emitter<'a> {
             TypeRef::Datetime => quote!(c.string_where(bolt_runtime::__codegen::is_datetime)),
             TypeRef::Uuid => quote!(c.string_where(bolt_runtime::__codegen::is_uuid)),
             TypeRef::Decimal => quote!(c.decimal_value()),
-            TypeRef::Literal { values } => {
-                let strings = values.iter().filter_map(|v| v.as_str());
-                let ints = values
-                    .iter()
-                    .filter_map(serde_json::Value::as_i64)
-                    .map(Literal::i64_unsuffixed);
-                quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*]))
-            }
+            TypeRef::Literal { values } => literal(values),
             TypeRef::Constrained { inner, constraints } => {
                 let collapses = collapses(inner);
                 let inner = self.value(inner)?;
@@ -168,11 +176,14 @@ impl<'a> Emitter<'a> {
                 let value = self.reader(value)?;
                 quote!(c.map(#value))
             }
-            TypeRef::Named { name } => {
-                let index = self.structure(name)?;
-                let function = struct_fn(index);
-                quote!(#function(c))
-            }
+            TypeRef::Named { name } => match self.schemas.get(name)? {
+                Schema::Enum { values } => literal(values),
+                _ => {
+                    let index = self.structure(name)?;
+                    let function = struct_fn(index);
+                    quote!(#function(c))
+                }
+            },
             _ => return None,
         })
     }

@@ -22,6 +22,7 @@ pub fn buildable(plans: &Plans, index: usize) -> bool {
         Some(NamedPlan::Struct(plan)) => {
             plan.offsets.is_some() && plan.post_init != PostInit::Custom
         }
+        Some(NamedPlan::Enum(_)) => true,
         _ => false,
     }
 }
@@ -89,6 +90,11 @@ impl<'a> Builder<'a> {
         {
             return self.parsed(py, shape, token);
         }
+        if let (Shape::Enum(index, ..), Token::Int(_) | Token::Str(..) | Token::Unescaped(_)) =
+            (shape, token)
+        {
+            return self.member(py, *index, token);
+        }
         Ok(match token {
             Token::Null => py.None().into_bound(py),
             Token::Bool(truth) => PyBool::new(py, truth).to_owned().into_any(),
@@ -126,6 +132,27 @@ impl<'a> Builder<'a> {
             }
             Token::Field(_) => return Err(PyRuntimeError::new_err("body tape: stray field")),
         })
+    }
+
+    /// The Enum member the scanner matched by value.
+    fn member<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        token: Token,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(NamedPlan::Enum(plan)) = self.plans.named.get(index) else {
+            return Err(PyRuntimeError::new_err("body tape: no Enum plan"));
+        };
+        let member = match token {
+            Token::Int(number) => plan.by_int.get(&number),
+            Token::Str(start, end) => plan.by_str.get(self.text(start, end)?),
+            Token::Unescaped(i) => plan.by_str.get(self.tape.strings[i as usize].as_str()),
+            _ => None,
+        };
+        member
+            .map(|m| m.bind(py).clone())
+            .ok_or_else(|| PyRuntimeError::new_err("body tape: no such Enum member"))
     }
 
     /// A value the scanner checked as text: parsed again here and made the Python object.

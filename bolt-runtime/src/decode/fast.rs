@@ -36,6 +36,8 @@ pub enum Shape {
     Decimal,
     /// Literal strings and integers.
     Literal(Vec<String>, Vec<i64>),
+    /// An Enum schema (by index) whose member values are strings and integers.
+    Enum(usize, Vec<String>, Vec<i64>),
     /// `Annotated[T, msgspec.Meta(...)]`: the value is checked after it is read.
     Constrained(Box<Shape>, Box<Limits>),
 }
@@ -93,6 +95,20 @@ impl BodyPlan {
     }
 }
 
+/// Literal or enum values that are all strings or integers, split by kind.
+fn plain_values(values: &[serde_json::Value]) -> Option<(Vec<String>, Vec<i64>)> {
+    let strings: Vec<String> = values
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let ints: Vec<i64> = values
+        .iter()
+        .filter_map(serde_json::Value::as_i64)
+        .collect();
+    // bools, None or floats among the values: the full path's
+    (strings.len() + ints.len() == values.len()).then_some((strings, ints))
+}
+
 struct Compiler<'a> {
     schemas: &'a BTreeMap<String, Schema>,
     buildable: Buildable<'a>,
@@ -123,7 +139,17 @@ impl<'a> Compiler<'a> {
             TypeRef::Dict { key, value } if **key == TypeRef::Str => {
                 Shape::Dict(boxed(self, value)?)
             }
-            TypeRef::Named { name } => Shape::Struct(self.named(name)?),
+            TypeRef::Named { name } => match self.schemas.get(name.as_str())? {
+                Schema::Enum { values } => {
+                    let index = self.schemas.keys().position(|k| k == name)?;
+                    if !(self.buildable)(index) {
+                        return None;
+                    }
+                    let (strings, ints) = plain_values(values)?;
+                    Shape::Enum(index, strings, ints)
+                }
+                _ => Shape::Struct(self.named(name)?),
+            },
             TypeRef::Date => Shape::Date,
             TypeRef::Time => Shape::Time,
             TypeRef::Datetime => Shape::Datetime,
@@ -240,7 +266,9 @@ impl BodyPlan {
             Shape::Datetime => c.string_where(temporal::is_datetime),
             Shape::Uuid => c.string_where(temporal::is_uuid),
             Shape::Decimal => c.decimal_value(),
-            Shape::Literal(strings, ints) => c.literal_value(strings, ints),
+            Shape::Literal(strings, ints) | Shape::Enum(_, strings, ints) => {
+                c.literal_value(strings, ints)
+            }
             Shape::Constrained(inner, limits) => c.limited(Some(limits), |c| self.value(c, inner)),
         }
     }

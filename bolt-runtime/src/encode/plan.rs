@@ -119,7 +119,36 @@ pub enum NamedPlan {
     Dataclass(ObjectPlan),
     TypedDict(ObjectPlan),
     NamedTuple(ObjectPlan),
-    Enum(Py<PyAny>),
+    Enum(EnumPlan),
+}
+
+/// An Enum class and its members by (str or int) value, for building decoded bodies.
+pub struct EnumPlan {
+    pub cls: Py<PyAny>,
+    pub by_str: HashMap<String, Py<PyAny>>,
+    pub by_int: HashMap<i64, Py<PyAny>>,
+}
+
+impl EnumPlan {
+    fn new(cls: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let mut plan = EnumPlan {
+            cls: cls.clone().unbind(),
+            by_str: HashMap::new(),
+            by_int: HashMap::new(),
+        };
+        for member in cls.try_iter()? {
+            let member = member?;
+            let value = member.getattr("value")?;
+            if value.is_exact_instance_of::<PyString>() {
+                plan.by_str.insert(value.extract()?, member.unbind());
+            } else if value.is_exact_instance_of::<pyo3::types::PyInt>() {
+                if let Ok(number) = value.extract::<i64>() {
+                    plan.by_int.insert(number, member.unbind());
+                }
+            }
+        }
+        Ok(plan)
+    }
 }
 
 /// Python types the encoder dispatches on, looked up once.
@@ -363,7 +392,7 @@ impl Plans {
                 cls: cls.clone().unbind(),
                 fields: self.fields(py, fields, &[])?,
             }),
-            Schema::Enum { .. } => NamedPlan::Enum(cls.clone().unbind()),
+            Schema::Enum { .. } => NamedPlan::Enum(EnumPlan::new(cls)?),
         })
     }
 

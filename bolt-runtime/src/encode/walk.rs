@@ -431,7 +431,7 @@ impl Walker<'_> {
             NamedPlan::TypedDict(plan) if value.is_exact_instance_of::<PyDict>() => {
                 self.typed_dict(&plan.fields, value, buf, depth)
             }
-            NamedPlan::Enum(cls) if value.is_instance(cls.bind(value.py()))? => {
+            NamedPlan::Enum(plan) if value.is_instance(plan.cls.bind(value.py()))? => {
                 self.any(value, buf, depth)
             }
             _ => Err(EncodeError::Mismatch),

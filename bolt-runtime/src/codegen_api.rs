@@ -4,7 +4,6 @@
 pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
 pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, ScanFn, Walk};
 pub use crate::constraints::{self, FloatOp};
-pub use crate::decode::cursor::Key;
 pub use crate::decode::limits::{limits_from_json, Limits};
 pub use crate::decode::{Cursor, Tape};
 pub use crate::encode::plan::StructPlan;

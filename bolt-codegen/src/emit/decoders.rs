@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bolt_runtime::decode::limits::Limits;
+use bolt_runtime::decode::fast::{plain_values, BodyPlan};
+use bolt_runtime::decode::limits::collapses;
 use bolt_runtime::encode::plan::key_bytes;
 use bolt_runtime::manifest::{Field, Schema, TypeRef};
 use proc_macro2::{Literal, TokenStream};
@@ -26,95 +27,10 @@ fn struct_fn(index: usize) -> syn::Ident {
 }
 
 /// A literal's or an enum's (str and int) values.
-fn literal(values: &[serde_json::Value]) -> TokenStream {
-    let strings = values.iter().filter_map(|v| v.as_str());
-    let ints = values
-        .iter()
-        .filter_map(serde_json::Value::as_i64)
-        .map(Literal::i64_unsuffixed);
-    quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*]))
-}
-
-/// Sets and dicts can hold fewer items than the JSON they were read from.
-fn collapses(ty: &TypeRef) -> bool {
-    matches!(
-        ty,
-        TypeRef::Set { .. } | TypeRef::Frozenset { .. } | TypeRef::Dict { .. }
-    )
-}
-
-/// Whether the fast path covers `ty` (`visiting`: Structs being checked, assumed covered).
-fn covered(
-    schemas: &BTreeMap<String, Schema>,
-    ty: &TypeRef,
-    visiting: &mut BTreeSet<String>,
-) -> bool {
-    match ty {
-        TypeRef::Int
-        | TypeRef::Float
-        | TypeRef::Str
-        | TypeRef::Bool
-        | TypeRef::Date
-        | TypeRef::Time
-        | TypeRef::Datetime
-        | TypeRef::Uuid
-        | TypeRef::Decimal => true,
-        TypeRef::Literal { values } => values.iter().all(|v| v.is_string() || v.as_i64().is_some()),
-        TypeRef::Constrained { inner, constraints } => {
-            let limitable = match &**inner {
-                TypeRef::Int | TypeRef::Float | TypeRef::Str => true,
-                TypeRef::List { .. }
-                | TypeRef::Vartuple { .. }
-                | TypeRef::Set { .. }
-                | TypeRef::Frozenset { .. } => true,
-                TypeRef::Dict { key, .. } => **key == TypeRef::Str,
-                _ => false,
-            };
-            limitable
-                && Limits::new(constraints, collapses(inner)).is_some()
-                && covered(schemas, inner, visiting)
-        }
-        TypeRef::Optional { inner } => covered(schemas, inner, visiting),
-        TypeRef::Union { options } => match options.as_slice() {
-            [TypeRef::None, inner] | [inner, TypeRef::None] => covered(schemas, inner, visiting),
-            _ => false,
-        },
-        TypeRef::List { item }
-        | TypeRef::Vartuple { item }
-        | TypeRef::Set { item }
-        | TypeRef::Frozenset { item } => covered(schemas, item, visiting),
-        TypeRef::Dict { key, value } => **key == TypeRef::Str && covered(schemas, value, visiting),
-        TypeRef::Named { name } => {
-            if !visiting.insert(name.clone()) {
-                return true;
-            }
-            match schemas.get(name) {
-                Some(Schema::Enum { values }) => {
-                    values.iter().all(|v| v.is_string() || v.as_i64().is_some())
-                }
-                Some(Schema::Struct {
-                    fields,
-                    tag_field,
-                    tag,
-                    array_like: false,
-                    ..
-                }) => {
-                    let tag_ok = match (tag_field, tag) {
-                        (Some(_), Some(serde_json::Value::String(_))) | (None, _) | (_, None) => {
-                            true
-                        }
-                        (Some(_), Some(serde_json::Value::Number(n))) => n.as_i64().is_some(),
-                        _ => false,
-                    };
-                    tag_ok
-                        && fields.len() <= 64
-                        && fields.iter().all(|f| covered(schemas, &f.ty, visiting))
-                }
-                _ => false,
-            }
-        }
-        _ => false,
-    }
+fn literal(values: &[serde_json::Value]) -> Option<TokenStream> {
+    let (strings, ints) = plain_values(values)?;
+    let ints = ints.into_iter().map(Literal::i64_unsuffixed);
+    Some(quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*])))
 }
 
 impl<'a> Emitter<'a> {
@@ -142,7 +58,7 @@ impl<'a> Emitter<'a> {
             TypeRef::Datetime => quote!(c.string_where(bolt_runtime::__codegen::is_datetime)),
             TypeRef::Uuid => quote!(c.string_where(bolt_runtime::__codegen::is_uuid)),
             TypeRef::Decimal => quote!(c.decimal_value()),
-            TypeRef::Literal { values } => literal(values),
+            TypeRef::Literal { values } => literal(values)?,
             TypeRef::Constrained { inner, constraints } => {
                 let collapses = collapses(inner);
                 let inner = self.value(inner)?;
@@ -177,7 +93,7 @@ impl<'a> Emitter<'a> {
                 quote!(c.map(#value))
             }
             TypeRef::Named { name } => match self.schemas.get(name)? {
-                Schema::Enum { values } => literal(values),
+                Schema::Enum { values } => literal(values)?,
                 _ => {
                     let index = self.structure(name)?;
                     let function = struct_fn(index);
@@ -212,17 +128,17 @@ impl<'a> Emitter<'a> {
         let tag_arm = match (tag_field, tag) {
             (Some(field), Some(serde_json::Value::String(value))) => {
                 let key = Literal::byte_string(field.as_bytes());
-                Some(quote!(Key::Other(#key) => {
+                Some(quote!(#key => {
                     c.tag_str(#value)?;
-                    return Some(None);
+                    None
                 }))
             }
             (Some(field), Some(serde_json::Value::Number(value))) => {
                 let key = Literal::byte_string(field.as_bytes());
                 let value = Literal::i64_unsuffixed(value.as_i64()?);
-                Some(quote!(Key::Other(#key) => {
+                Some(quote!(#key => {
                     c.tag_int(#value)?;
-                    return Some(None);
+                    None
                 }))
             }
             (Some(_), Some(_)) => return None,
@@ -251,7 +167,7 @@ impl<'a> Emitter<'a> {
             // The first field with a wire name wins, as in the runtime's lookup.
             if seen_keys.insert(field.encode_name.as_str()) {
                 let key = Literal::byte_string(field.encode_name.as_bytes());
-                key_arms.push(quote!(Key::Other(#key) => #position,));
+                key_arms.push(quote!(#key => Some(#position),));
             }
             predicted.push(Literal::byte_string(&key_bytes(&field.encode_name)));
             let value = self.value(&field.ty)?;
@@ -260,52 +176,39 @@ impl<'a> Emitter<'a> {
                 required |= 1 << i;
             }
         }
+        // `resolve` reads the cursor only for a tag or an ignored unknown field.
+        let uses_cursor = tag_arm.is_some() || !forbid_unknown_fields;
         let unknown = if forbid_unknown_fields {
-            quote!(Key::Other(_) => return None,)
+            quote!(_ => return None,)
         } else {
-            quote!(Key::Other(_) => {
+            quote!(_ => {
                 c.skip()?;
-                return Some(None);
+                None
             })
         };
+        let cursor = if uses_cursor { quote!(c) } else { quote!(_) };
         let count = Literal::usize_unsuffixed(fields.len());
-        let required_check = (required != 0).then(|| {
-            let required = Literal::u64_unsuffixed(required);
-            quote!(if seen & #required != #required {
-                return None;
-            })
-        });
+        let required = Literal::u64_unsuffixed(required);
         let doc = format!(" `{name}`");
         Some(quote! {
             #[doc = #doc]
             fn #function(c: &mut Cursor<'_>) -> Option<()> {
                 const KEYS: [&[u8]; #count] = [#(#predicted),*];
-                let header = c.begin_struct();
-                let mut seen: u64 = 0;
-                let mut present: u32 = 0;
-                c.struct_members(&KEYS, |c, key| {
-                    let field: usize = match key {
-                        Key::Field(field) => field,
-                        #(#key_arms)*
-                        #tag_arm
-                        #unknown
-                    };
-                    // Repeated keys: msgspec keeps the last; the full path decides.
-                    if seen & (1 << field) != 0 {
-                        return None;
-                    }
-                    seen |= 1 << field;
-                    present += 1;
-                    c.field(field as u32);
-                    match field {
+                c.structure(
+                    &KEYS,
+                    #required,
+                    |#cursor, key| {
+                        Some(match key {
+                            #(#key_arms)*
+                            #tag_arm
+                            #unknown
+                        })
+                    },
+                    |c, field| match field {
                         #(#value_arms)*
                         _ => None,
-                    }?;
-                    Some(Some(field))
-                })?;
-                #required_check
-                c.end_struct(header, present);
-                Some(())
+                    },
+                )
             }
         })
     }
@@ -324,7 +227,9 @@ pub fn emit(ir: &Ir) -> TokenStream {
             .params
             .iter()
             .find(|p| p.source == bolt_runtime::manifest::Source::Body);
-        let covered_body = body.filter(|p| covered(&ir.schemas, &p.ty, &mut BTreeSet::new()));
+        // Exactly the bodies the runtime's own plan covers (which classes have a
+        // `__post_init__` of their own is known only at run time: the runtime checks it).
+        let covered_body = body.filter(|p| BodyPlan::new(&p.ty, &ir.schemas, &|_| true).is_some());
         match covered_body.and_then(|p| emitter.value(&p.ty)) {
             Some(value) => {
                 let name = format_ident!("scan_body_{}", route.id);
@@ -348,16 +253,14 @@ pub fn emit(ir: &Ir) -> TokenStream {
     let limits = emitter.limits;
     let count = Literal::usize_unsuffixed(entries.len());
     // Imports only of what is used: generated code compiles without warnings.
-    let uses = match (route_fns.is_empty(), struct_fns.is_empty()) {
-        (true, _) => quote!(
+    let uses = if route_fns.is_empty() {
+        quote!(
             use bolt_runtime::__codegen::ScanFn;
-        ),
-        (false, true) => quote!(
+        )
+    } else {
+        quote!(
             use bolt_runtime::__codegen::{Cursor, ScanFn, Tape};
-        ),
-        (false, false) => quote!(
-            use bolt_runtime::__codegen::{Cursor, Key, ScanFn, Tape};
-        ),
+        )
     };
     quote! {
         #uses

@@ -71,12 +71,6 @@ fn string_token((start, end): (u32, u32)) -> Token {
     }
 }
 
-/// A Struct member's key: a field predicted in declaration order, or the key's bytes.
-pub enum Key<'a> {
-    Field(usize),
-    Other(&'a [u8]),
-}
-
 /// Key equality without a `memcmp` call for the usual short keys (overlapping loads).
 #[inline]
 pub fn same_key(a: &[u8], b: &[u8]) -> bool {
@@ -336,18 +330,25 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// Struct members. `keys[i]` is field `i`'s `"name":` as written by encoders; the next
-    /// field in declaration order is tried first with one short comparison, which is how
-    /// most bodies are laid out. `member` gets `Key::Field(i)` for such a match, else the key's
-    /// bytes (escaped keys are rare in Struct bodies and left to the full path); it returns
-    /// the field it read (or None for a member that is not a field, such as a tag).
-    pub fn struct_members<K: AsRef<[u8]>>(
+    /// A Struct: its header token, then each field's index and value, all of the `required`
+    /// fields present and none repeated (msgspec keeps the last; the full path decides).
+    /// `keys[i]` is field `i`'s `"name":` as written by encoders; the next field in
+    /// declaration order is tried first with one short comparison, which is how most bodies are
+    /// laid out. Any other key goes to `resolve` (escaped keys are rare in Struct bodies and left
+    /// to the full path), which names its field, or reads a member that is not one (a tag, an
+    /// ignored unknown field) and returns `Some(None)`. `read` reads field `i`'s value.
+    pub fn structure<K: AsRef<[u8]>>(
         &mut self,
         keys: &[K],
-        mut member: impl FnMut(&mut Self, Key<'a>) -> Option<Option<usize>>,
-    ) -> Option<u32> {
+        required: u64,
+        mut resolve: impl FnMut(&mut Self, &'a [u8]) -> Option<Option<usize>>,
+        mut read: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
         let bytes = self.bytes;
-        let mut expected = 0usize;
+        let header = self.tape.tokens.len();
+        self.tape.tokens.push(Token::Struct(0));
+        // Which fields were given (Structs over 64 fields are not covered).
+        let (mut expected, mut seen, mut present) = (0usize, 0u64, 0u32);
         self.member_list(|this| {
             this.peek()?;
             let predicted = keys.get(expected).map(AsRef::as_ref).filter(|key| {
@@ -355,24 +356,38 @@ impl<'a> Cursor<'a> {
                     .get(this.at..this.at + key.len())
                     .is_some_and(|text| same_key(text, key))
             });
-            let key = match predicted {
+            let field = match predicted {
                 Some(key) => {
                     this.at += key.len();
-                    Key::Field(expected)
+                    expected
                 }
                 None => {
                     let (start, end) = this.key()?;
                     if start == ESCAPED {
                         return None;
                     }
-                    Key::Other(&bytes[start as usize..end as usize])
+                    match resolve(this, &bytes[start as usize..end as usize])? {
+                        Some(field) => field,
+                        None => return Some(()),
+                    }
                 }
             };
-            if let Some(field) = member(this, key)? {
-                expected = field + 1;
+            if seen & (1 << field) != 0 {
+                return None;
             }
-            Some(())
-        })
+            seen |= 1 << field;
+            present += 1;
+            expected = field + 1;
+            this.tape
+                .tokens
+                .push(Token::Field(u32::try_from(field).ok()?));
+            read(this, field)
+        })?;
+        if seen & required != required {
+            return None;
+        }
+        self.tape.tokens[header] = Token::Struct(present);
+        Some(())
     }
 
     /// A `dict[str, V]` with each value read by `value`.
@@ -385,24 +400,6 @@ impl<'a> Cursor<'a> {
         })?;
         self.tape.tokens[header] = Token::Map(count);
         Some(())
-    }
-
-    /// Starts a Struct: its header token, completed by `end_struct`.
-    #[inline]
-    pub fn begin_struct(&mut self) -> usize {
-        self.tape.tokens.push(Token::Struct(0));
-        self.tape.tokens.len() - 1
-    }
-
-    #[inline]
-    pub fn end_struct(&mut self, header: usize, present: u32) {
-        self.tape.tokens[header] = Token::Struct(present);
-    }
-
-    /// Records that field `index` follows (its value is read next).
-    #[inline]
-    pub fn field(&mut self, index: u32) {
-        self.tape.tokens.push(Token::Field(index));
     }
 
     /// A tag member's value: the Struct's own string tag.

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::cursor::{same_key, Cursor, Key, Tape};
-use super::limits::Limits;
+use super::cursor::{same_key, Cursor, Tape};
+use super::limits::{collapses, Limits};
 use crate::encode::plan::key_bytes;
 use crate::manifest::{Schema, TypeRef};
 use crate::temporal;
@@ -96,7 +96,7 @@ impl BodyPlan {
 }
 
 /// Literal or enum values that are all strings or integers, split by kind.
-fn plain_values(values: &[serde_json::Value]) -> Option<(Vec<String>, Vec<i64>)> {
+pub fn plain_values(values: &[serde_json::Value]) -> Option<(Vec<String>, Vec<i64>)> {
     let strings: Vec<String> = values
         .iter()
         .filter_map(|v| v.as_str().map(str::to_owned))
@@ -186,12 +186,8 @@ impl<'a> Compiler<'a> {
                 ) {
                     return None;
                 }
-                let collapses =
-                    matches!(shape, Shape::Set(_) | Shape::FrozenSet(_) | Shape::Dict(_));
-                Shape::Constrained(
-                    Box::new(shape),
-                    Box::new(Limits::new(constraints, collapses)?),
-                )
+                let limits = Limits::new(constraints, collapses(inner))?;
+                Shape::Constrained(Box::new(shape), Box::new(limits))
             }
             _ => return None,
         })
@@ -275,47 +271,26 @@ impl BodyPlan {
 
     fn structure(&self, c: &mut Cursor<'_>, index: usize) -> Option<()> {
         let shape = &self.structs[index];
-        let header = c.begin_struct();
-        // Which fields were given (Structs over 64 fields are not covered).
-        let mut seen = 0u64;
-        let mut present = 0u32;
-        c.struct_members(&shape.keys, |c, key| {
-            let field = match key {
-                Key::Field(field) => field,
-                Key::Other(name) => {
-                    match shape.fields.iter().position(|(n, _)| same_key(n, name)) {
-                        Some(field) => field,
-                        None => {
-                            match &shape.tag {
-                                Some((tag_field, tag)) if tag_field.as_slice() == name => match tag
-                                {
-                                    serde_json::Value::String(tag) => c.tag_str(tag)?,
-                                    serde_json::Value::Number(tag) => c.tag_int(tag.as_i64()?)?,
-                                    _ => return None,
-                                },
-                                _ if shape.forbid_unknown_fields => return None,
-                                _ => c.skip()?,
-                            }
-                            return Some(None);
-                        }
-                    }
+        c.structure(
+            &shape.keys,
+            shape.required_mask,
+            |c, name| {
+                if let Some(field) = shape.fields.iter().position(|(n, _)| same_key(n, name)) {
+                    return Some(Some(field));
                 }
-            };
-            // Repeated keys: msgspec keeps the last; the full path decides.
-            if seen & (1 << field) != 0 {
-                return None;
-            }
-            seen |= 1 << field;
-            present += 1;
-            c.field(field as u32);
-            self.value(c, &shape.fields[field].1)?;
-            Some(Some(field))
-        })?;
-        if seen & shape.required_mask != shape.required_mask {
-            return None;
-        }
-        c.end_struct(header, present);
-        Some(())
+                match &shape.tag {
+                    Some((tag_field, tag)) if tag_field.as_slice() == name => match tag {
+                        serde_json::Value::String(tag) => c.tag_str(tag)?,
+                        serde_json::Value::Number(tag) => c.tag_int(tag.as_i64()?)?,
+                        _ => return None,
+                    },
+                    _ if shape.forbid_unknown_fields => return None,
+                    _ => c.skip()?,
+                }
+                Some(None)
+            },
+            |c, field| self.value(c, &shape.fields[field].1),
+        )
     }
 }
 

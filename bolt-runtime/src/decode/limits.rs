@@ -4,7 +4,7 @@
 
 use super::cursor::{Cursor, Token};
 use crate::constraints::{self, FloatOp};
-use crate::manifest::Constraints;
+use crate::manifest::{Constraints, TypeRef};
 
 /// `msgspec.Meta` constraints the fast path checks (`multiple_of` and regexes Rust cannot
 /// compile leave the type to the full path).
@@ -80,6 +80,14 @@ impl Cursor<'_> {
         let token = *self.tape.tokens.get(at)?;
         limits.allow(self, token).then_some(())
     }
+}
+
+/// Sets and dicts can hold fewer items than the JSON they were read from (see `Limits::new`).
+pub fn collapses(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::Set { .. } | TypeRef::Frozenset { .. } | TypeRef::Dict { .. }
+    )
 }
 
 /// Limits from a constraints object in manifest JSON (generated crates embed it; the

@@ -17,15 +17,14 @@ fn field_writer(ty: &TypeRef, position: usize) -> TokenStream {
         let kind = Literal::u8_unsuffixed(kind);
         quote!(w.field_temporal(plan, value, #index, #kind, buf, depth)?;)
     };
+    if let Some(kind) = scalar_kind(ty) {
+        return quote!(w.field_scalar(plan, value, #index, bolt_runtime::__codegen::Item::#kind, buf, depth)?;);
+    }
     match ty {
-        TypeRef::Int => quote!(w.field_int(plan, value, #index, buf, depth)?;),
-        TypeRef::Float => quote!(w.field_float(plan, value, #index, buf, depth)?;),
-        TypeRef::Str => quote!(w.field_str(plan, value, #index, buf, depth)?;),
-        TypeRef::Bool => quote!(w.field_bool(plan, value, #index, buf, depth)?;),
         TypeRef::Date => temporal(0),
         TypeRef::Datetime => temporal(1),
         TypeRef::Time => temporal(2),
-        TypeRef::List { item } => match list_item(item) {
+        TypeRef::List { item } => match scalar_kind(item) {
             Some(kind) => {
                 quote!(w.field_list(plan, value, #index, bolt_runtime::__codegen::Item::#kind, buf, depth)?;)
             }
@@ -37,14 +36,14 @@ fn field_writer(ty: &TypeRef, position: usize) -> TokenStream {
     }
 }
 
-/// The fast-path element kind of a `list[T]` field, for scalar `T`.
-fn list_item(ty: &TypeRef) -> Option<syn::Ident> {
+/// The writer kind (`Item`) of a scalar type, for fields and `list[T]` items.
+fn scalar_kind(ty: &TypeRef) -> Option<syn::Ident> {
     let kind = match ty {
         TypeRef::Int => "Int",
         TypeRef::Float => "Float",
         TypeRef::Str => "Str",
         TypeRef::Bool => "Bool",
-        TypeRef::Constrained { inner, .. } => return list_item(inner),
+        TypeRef::Constrained { inner, .. } => return scalar_kind(inner),
         _ => return None,
     };
     Some(format_ident!("{}", kind))

@@ -19,7 +19,7 @@ pub fn separator(first: &mut bool, buf: &mut Vec<u8>) {
     }
 }
 
-/// Element type of a `list[...]` field with a fast path.
+/// A scalar type with a fast writer (fields and `list[...]` items).
 #[derive(Clone, Copy)]
 pub enum Item {
     Int,
@@ -92,76 +92,20 @@ impl Walker<'_> {
         self.encode(&plan.fields[index].node, &field, buf, depth + 1)
     }
 
+    /// A field of a scalar type (`kind`): written here when it holds exactly that type.
     #[inline]
-    pub fn field_int(
+    pub fn field_scalar(
         &self,
         plan: &StructPlan,
         value: &Bound<'_, PyAny>,
         index: usize,
+        kind: Item,
         buf: &mut Vec<u8>,
         depth: usize,
     ) -> EncodeResult {
         // SAFETY: as in `field_any`; no Python code runs while the borrow is used.
         let field = unsafe { slot(plan, value, index) }?;
-        if field.is_exact_instance_of::<PyInt>() {
-            if let Ok(number) = field.extract::<i64>() {
-                write::int(buf, number);
-                return Ok(());
-            }
-        }
-        self.field_any(plan, value, index, buf, depth)
-    }
-
-    #[inline]
-    pub fn field_float(
-        &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
-        index: usize,
-        buf: &mut Vec<u8>,
-        depth: usize,
-    ) -> EncodeResult {
-        // SAFETY: as in `field_int`.
-        let field = unsafe { slot(plan, value, index) }?;
-        if let Ok(number) = field.cast_exact::<PyFloat>() {
-            write::float(buf, number.value());
-            return Ok(());
-        }
-        self.field_any(plan, value, index, buf, depth)
-    }
-
-    #[inline]
-    pub fn field_str(
-        &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
-        index: usize,
-        buf: &mut Vec<u8>,
-        depth: usize,
-    ) -> EncodeResult {
-        // SAFETY: as in `field_int`.
-        let field = unsafe { slot(plan, value, index) }?;
-        if let Ok(text) = field.cast_exact::<PyString>() {
-            write::string(buf, super::walk::utf8(text.as_any())?);
-            return Ok(());
-        }
-        self.field_any(plan, value, index, buf, depth)
-    }
-
-    #[inline]
-    pub fn field_bool(
-        &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
-        index: usize,
-        buf: &mut Vec<u8>,
-        depth: usize,
-    ) -> EncodeResult {
-        // SAFETY: as in `field_int`.
-        let field = unsafe { slot(plan, value, index) }?;
-        if field.is_exact_instance_of::<PyBool>() {
-            let truth = field.is(PyBool::new(value.py(), true));
-            buf.extend_from_slice(if truth { b"true" } else { b"false" });
+        if scalar(&field, kind, buf)? {
             return Ok(());
         }
         self.field_any(plan, value, index, buf, depth)
@@ -220,6 +164,30 @@ impl Walker<'_> {
     }
 }
 
+/// Writes `value` if it is exactly `kind`'s type (an int within i64); false, writing nothing,
+/// if not. Runs no Python code.
+#[inline]
+fn scalar(value: &Bound<'_, PyAny>, kind: Item, buf: &mut Vec<u8>) -> PyResult<bool> {
+    match kind {
+        Item::Int if value.is_exact_instance_of::<PyInt>() => match value.extract::<i64>() {
+            Ok(number) => write::int(buf, number),
+            Err(_) => return Ok(false),
+        },
+        Item::Float if value.is_exact_instance_of::<PyFloat>() => {
+            write::float(buf, value.cast_exact::<PyFloat>()?.value());
+        }
+        Item::Str if value.is_exact_instance_of::<PyString>() => {
+            write::string(buf, super::walk::utf8(value)?);
+        }
+        Item::Bool if value.is_exact_instance_of::<PyBool>() => {
+            let truth = value.is(PyBool::new(value.py(), true));
+            buf.extend_from_slice(if truth { b"true" } else { b"false" });
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
 /// Writes `list` if every element is exactly `item`'s type; false (with partial output) if not.
 fn list_of(list: &Bound<'_, PyList>, item: Item, buf: &mut Vec<u8>) -> PyResult<bool> {
     let py = list.py();
@@ -233,24 +201,8 @@ fn list_of(list: &Bound<'_, PyList>, item: Item, buf: &mut Vec<u8>) -> PyResult<
         if i > 0 {
             buf.push(b',');
         }
-        match item {
-            Item::Int if element.is_exact_instance_of::<PyInt>() => {
-                match element.extract::<i64>() {
-                    Ok(number) => write::int(buf, number),
-                    Err(_) => return Ok(false),
-                }
-            }
-            Item::Float if element.is_exact_instance_of::<PyFloat>() => {
-                write::float(buf, element.cast_exact::<PyFloat>()?.value());
-            }
-            Item::Str if element.is_exact_instance_of::<PyString>() => {
-                write::string(buf, super::walk::utf8(&element)?);
-            }
-            Item::Bool if element.is_exact_instance_of::<PyBool>() => {
-                let truth = element.is(PyBool::new(py, true));
-                buf.extend_from_slice(if truth { b"true" } else { b"false" });
-            }
-            _ => return Ok(false),
+        if !scalar(&element, item, buf)? {
+            return Ok(false);
         }
     }
     buf.push(b']');

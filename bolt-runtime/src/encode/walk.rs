@@ -447,9 +447,7 @@ impl Walker<'_> {
         buf: &mut Vec<u8>,
         depth: usize,
     ) -> Result {
-        if !std::mem::take(first) {
-            buf.push(b',');
-        }
+        super::separator(first, buf);
         buf.extend_from_slice(&field.key);
         self.encode(&field.node, value, buf, depth + 1)
     }

@@ -35,7 +35,7 @@ fn encode_0_booking(
     buf.extend_from_slice(b",\"seats\":");
     w.field_list(plan, value, 6, bolt_runtime::__codegen::Item::Int, buf, depth)?;
     buf.extend_from_slice(b",\"note\":");
-    w.field_str(plan, value, 7, buf, depth)?;
+    w.field_scalar(plan, value, 7, bolt_runtime::__codegen::Item::Str, buf, depth)?;
     buf.extend_from_slice(b"}");
     Ok(())
 }
@@ -67,11 +67,11 @@ fn encode_2_cart_line(
     depth: usize,
 ) -> EncodeResult {
     buf.extend_from_slice(b"{\"itemId\":");
-    w.field_int(plan, value, 0, buf, depth)?;
+    w.field_scalar(plan, value, 0, bolt_runtime::__codegen::Item::Int, buf, depth)?;
     buf.extend_from_slice(b",\"price\":");
-    w.field_float(plan, value, 1, buf, depth)?;
+    w.field_scalar(plan, value, 1, bolt_runtime::__codegen::Item::Float, buf, depth)?;
     buf.extend_from_slice(b",\"gift\":");
-    w.field_bool(plan, value, 2, buf, depth)?;
+    w.field_scalar(plan, value, 2, bolt_runtime::__codegen::Item::Bool, buf, depth)?;
     buf.extend_from_slice(b"}");
     Ok(())
 }
@@ -84,9 +84,9 @@ fn encode_4_event(
     depth: usize,
 ) -> EncodeResult {
     buf.extend_from_slice(b"{\"id\":");
-    w.field_int(plan, value, 0, buf, depth)?;
+    w.field_scalar(plan, value, 0, bolt_runtime::__codegen::Item::Int, buf, depth)?;
     buf.extend_from_slice(b",\"title\":");
-    w.field_str(plan, value, 1, buf, depth)?;
+    w.field_scalar(plan, value, 1, bolt_runtime::__codegen::Item::Str, buf, depth)?;
     buf.extend_from_slice(b",\"at\":");
     w.field_temporal(plan, value, 2, 1, buf, depth)?;
     buf.extend_from_slice(b",\"day\":");
@@ -94,7 +94,7 @@ fn encode_4_event(
     buf.extend_from_slice(b",\"when\":");
     w.field_temporal(plan, value, 4, 2, buf, depth)?;
     buf.extend_from_slice(b",\"public\":");
-    w.field_bool(plan, value, 5, buf, depth)?;
+    w.field_scalar(plan, value, 5, bolt_runtime::__codegen::Item::Bool, buf, depth)?;
     buf.extend_from_slice(b",\"where\":");
     w.field_any(plan, value, 6, buf, depth)?;
     buf.extend_from_slice(b",\"colour\":");
@@ -102,7 +102,7 @@ fn encode_4_event(
     buf.extend_from_slice(b",\"tags\":");
     w.field_list(plan, value, 8, bolt_runtime::__codegen::Item::Str, buf, depth)?;
     buf.extend_from_slice(b",\"note\":");
-    w.field_str(plan, value, 9, buf, depth)?;
+    w.field_scalar(plan, value, 9, bolt_runtime::__codegen::Item::Str, buf, depth)?;
     buf.extend_from_slice(b"}");
     Ok(())
 }
@@ -126,9 +126,9 @@ fn encode_6_pair(
     depth: usize,
 ) -> EncodeResult {
     buf.extend_from_slice(b"[");
-    w.field_int(plan, value, 0, buf, depth)?;
+    w.field_scalar(plan, value, 0, bolt_runtime::__codegen::Item::Int, buf, depth)?;
     buf.extend_from_slice(b",");
-    w.field_int(plan, value, 1, buf, depth)?;
+    w.field_scalar(plan, value, 1, bolt_runtime::__codegen::Item::Int, buf, depth)?;
     buf.extend_from_slice(b"]");
     Ok(())
 }
@@ -141,9 +141,9 @@ fn encode_7_point(
     depth: usize,
 ) -> EncodeResult {
     buf.extend_from_slice(b"{\"type\":\"point\",\"xPos\":");
-    w.field_float(plan, value, 0, buf, depth)?;
+    w.field_scalar(plan, value, 0, bolt_runtime::__codegen::Item::Float, buf, depth)?;
     buf.extend_from_slice(b",\"yPos\":");
-    w.field_int(plan, value, 1, buf, depth)?;
+    w.field_scalar(plan, value, 1, bolt_runtime::__codegen::Item::Int, buf, depth)?;
     buf.extend_from_slice(b"}");
     Ok(())
 }
@@ -160,7 +160,7 @@ fn encode_8_sparse(
     if !w.field_is_default(plan, value, 0)? {
         bolt_runtime::__codegen::separator(&mut first, buf);
         buf.extend_from_slice(b"\"id\":");
-        w.field_int(plan, value, 0, buf, depth)?;
+        w.field_scalar(plan, value, 0, bolt_runtime::__codegen::Item::Int, buf, depth)?;
     }
     if !w.field_is_default(plan, value, 1)? {
         bolt_runtime::__codegen::separator(&mut first, buf);

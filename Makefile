@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test test-rust test-python lint demo demo-setup golden bench bench-build develop-release clean
+.PHONY: venv develop test explore test-rust test-python lint demo demo-setup golden bench bench-build develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test-python: develop
 	$(PY) -m pytest -q
 
 test: develop test-rust lint test-python
+
+# Property tests with random seeds (not part of `make test`, which is derandomized): run it to
+# look for new failures; a failing example is printed with a reproduce blob.
+explore: develop
+	BOLT_HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q tests/test_encoding.py tests/test_decoding.py
 
 demo-setup: develop
 	cd $(DEMO) && $(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo && $(PY) manage.py boltgen

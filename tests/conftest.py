@@ -3,8 +3,17 @@ use it so each behaviour is checked against each route table with the same expec
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django_bolt.testing import TestClient
+from hypothesis import settings
+
+# Property tests are derandomized by default (CI runs the same examples every time, so a run
+# is never red by chance); `make explore` runs them with fresh random seeds to look for bugs.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("BOLT_HYPOTHESIS_PROFILE", "ci"))
 
 TABLE_MODES = ["interpreted", "compiled"]
 

@@ -111,6 +111,8 @@ DECLARED = {
     "set": set[int],
     "record": Record,
     "records": list[Record],
+    "datetimes": list[dt.datetime],
+    "times": list[dt.time],
 }
 
 api = BoltAPI()
@@ -257,6 +259,32 @@ def test_compiled_table_writes_structs_with_generated_encoders(client):
 ])
 def test_edge_cases(client, name, value):
     check(client, name, value)
+
+
+class LocalDateTime(dt.datetime):
+    """A subclass: not the exact type, so it leaves the direct layout reads."""
+
+
+EVERY_OFFSET = [dt.timezone(dt.timedelta(seconds=s)) for s in range(-86399, 86400)]
+
+
+@pytest.mark.parametrize("name", ["datetimes", "times", "any"])
+def test_every_utc_offset_matches_msgspec(client, name):
+    # msgspec rounds leftover seconds half down (30 s -> 0, 31 s -> 1 min) and never past 23:59.
+    if name == "times":
+        value = [dt.time(1, 2, 3, 4, tzinfo=tz) for tz in EVERY_OFFSET]
+    else:
+        value = [dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=tz) for tz in EVERY_OFFSET]
+    check(client, name, value)
+
+
+@pytest.mark.parametrize("micros", [1, 499_999, 500_000, 999_999])
+def test_utc_offsets_with_microseconds_match_msgspec(client, micros):
+    offsets = [dt.timezone(dt.timedelta(seconds=s, microseconds=sign * micros))
+               for s in (-91, -61, -31, -30, -29, -1, 0, 29, 30, 31, 86398) for sign in (1, -1)]
+    check(client, "any", [dt.datetime(2024, 1, 2, tzinfo=tz) for tz in offsets])
+    check(client, "any", [LocalDateTime(2024, 1, 2, tzinfo=tz) for tz in offsets])
+    check(client, "times", [dt.time(5, tzinfo=tz) for tz in offsets])
 
 
 def test_response_validation_error_shape(client):

@@ -224,23 +224,28 @@ pub fn isoformat(buf: &mut Vec<u8>, iso: &str) {
 
 fn offset(buf: &mut Vec<u8>, text: &str) {
     let negative = text.starts_with('-');
-    let mut parts = text[1..].split(':');
-    let mut field = || {
-        parts
-            .next()
-            .and_then(|p| p.split('.').next())
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let (whole, fraction) = text[1..].split_once('.').unwrap_or((&text[1..], ""));
+    let mut parts = whole.split(':').map(|p| p.parse::<i64>().unwrap_or(0));
+    let mut field = || parts.next().unwrap_or(0);
     let (hours, minutes, seconds) = (field(), field(), field());
     let total = hours * 3600 + minutes * 60 + seconds;
-    offset_seconds(buf, if negative { -total } else { total });
+    // msgspec reads `days * 86400 + seconds` of the normalized timedelta: microseconds are
+    // dropped after flooring, so -00:00:30.5 counts as -31 s.
+    let has_fraction = fraction.bytes().any(|b| b != b'0');
+    offset_seconds(
+        buf,
+        if negative {
+            -total - i64::from(has_fraction)
+        } else {
+            total
+        },
+    );
 }
 
-/// A UTC offset in whole seconds as msgspec writes it: rounded half down to the minute, a
-/// full day (+23:59:31) wrapping to zero, and zero written `Z`.
+/// A UTC offset in whole seconds as msgspec writes it: rounded half down to the minute
+/// (30 s -> 0, 31 s -> 1 min), never past 23:59, and zero written `Z`.
 pub fn offset_seconds(buf: &mut Vec<u8>, seconds: i64) {
-    let total_minutes = (seconds.abs() + 29) / 60 % 1440;
+    let total_minutes = ((seconds.abs() + 29) / 60).min(23 * 60 + 59);
     if total_minutes == 0 {
         buf.push(b'Z');
         return;
@@ -356,6 +361,14 @@ mod tests {
         );
         assert_eq!(
             with(|b| isoformat(b, "2000-01-01T00:00:00+23:59:31")),
+            "\"2000-01-01T00:00:00+23:59\""
+        );
+        assert_eq!(
+            with(|b| isoformat(b, "2000-01-01T00:00:00-00:00:30.000001")),
+            "\"2000-01-01T00:00:00-00:01\""
+        );
+        assert_eq!(
+            with(|b| isoformat(b, "2000-01-01T00:00:00+00:00:30.999999")),
             "\"2000-01-01T00:00:00Z\""
         );
         assert_eq!(

@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test explore test-rust test-python lint demo demo-setup golden bench bench-build develop-release clean
+.PHONY: venv develop test explore test-rust test-python lint demo demo-setup golden bench bench-http bench-build develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ develop-release: venv
 bench: develop-release
 	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo bench -p bolt-benches --bench lookup -- --warm-up-time 1 --measurement-time 3
 	$(PY) benches/encode_bench.py
+	$(PY) benches/hot_path.py
+
+# HTTP benchmark against django-bolt 0.13, FastAPI, Litestar and a bare actix-web (venvs on
+# Python 3.12 under $(CACHE)/bench-http; table in benches/results/). BENCH_ARGS="--runs 1 ..."
+bench-http:
+	$(PYTHON) benches/http/run.py $(BENCH_ARGS)
 
 # Cold build and warm "change one route -> served" time of the demo's compiled table.
 bench-build: develop

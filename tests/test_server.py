@@ -644,6 +644,7 @@ def test_dev_mode_shows_startup_error(demo_db, tmp_path, settings_module):
 
 ASYNC_API = '''
 import asyncio
+import contextvars
 import threading
 
 from django_bolt import BoltAPI
@@ -686,6 +687,31 @@ def db_fresh() -> dict:
     return {"reused": reused}
 
 
+SEEN = contextvars.ContextVar("seen", default=None)
+
+
+@api.get("/ctx/{value}")
+async def ctx_async(value: str) -> dict:
+    before = SEEN.get()
+    SEEN.set(value)
+    await asyncio.sleep(0)  # suspends: the rest runs on the loop, in the same context
+    return {"before": before, "after": SEEN.get()}
+
+
+@api.get("/ctx-eager/{value}")
+async def ctx_eager(value: str) -> dict:
+    before = SEEN.get()
+    SEEN.set(value)
+    return {"before": before}
+
+
+@api.get("/ctx-sync/{value}")
+def ctx_sync(value: str) -> dict:
+    before = SEEN.get()
+    SEEN.set(value)
+    return {"before": before}
+
+
 @api.get("/timeout")
 async def timeout() -> dict:
     async with asyncio.timeout(1):
@@ -720,6 +746,12 @@ def test_async_modes_on_the_real_server(demo_db, settings_module, tmp_path, mode
                        message="the fire-and-forget task to run")
             if mode == "task":
                 assert client.get(server.url("/timeout")).json() == {"timed_out": True}
+            # Each request has its own context: nothing set by one is seen by the next, and a
+            # coroutine keeps its context across a suspension.
+            for value in ("a", "b", "c"):
+                assert client.get(server.url(f"/ctx/{value}")).json() == {"before": None, "after": value}
+                assert client.get(server.url(f"/ctx-eager/{value}")).json() == {"before": None}
+                assert client.get(server.url(f"/ctx-sync/{value}")).json() == {"before": None}
             # Django's request signals close each sync request's connection (CONN_MAX_AGE=0).
             assert [client.get(server.url("/db-fresh")).json()["reused"] for _ in range(8)] == [False] * 8
     finally:

@@ -1,38 +1,142 @@
 //! Transport-neutral request and response values shared by the server and the test transport.
+//!
+//! A request keeps what actix-http parsed (method, URI, header map) instead of copying it
+//! into owned strings: the server moves the parsed head in, and only the parts a route reads
+//! are ever looked at.
 
+use std::borrow::Cow;
+
+use actix_http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_http::{Method, Uri};
 use bytes::Bytes;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
+enum Target {
+    /// The request target as the server parsed it.
+    Uri(Uri),
+    /// Path and query given separately (the in-process test transport).
+    Parts { path: String, query: String },
+}
+
+#[derive(Debug, Clone)]
 pub struct HttpRequest {
-    pub method: String,
-    /// Raw path, still percent-encoded, without the query string.
-    pub path: String,
-    /// Raw query string without the leading `?`.
-    pub query: String,
-    /// Header names are lowercase.
-    pub headers: Vec<(String, String)>,
+    method: Method,
+    target: Target,
+    /// Lowercase names; every value is valid UTF-8 (see `from_parts`).
+    headers: HeaderMap,
     pub body: Bytes,
 }
 
+impl Default for HttpRequest {
+    fn default() -> Self {
+        Self {
+            method: Method::GET,
+            target: Target::Parts {
+                path: "/".into(),
+                query: String::new(),
+            },
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+}
+
 impl HttpRequest {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
+    /// A request from what the server parsed. Header values that are not UTF-8 are replaced
+    /// by their lossy UTF-8 form, so every reader sees text.
+    pub fn from_parts(method: Method, uri: Uri, mut headers: HeaderMap, body: Bytes) -> Self {
+        let invalid: Vec<HeaderName> = headers
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .filter(|(_, v)| std::str::from_utf8(v.as_bytes()).is_err())
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in invalid {
+            let values: Vec<HeaderValue> = headers
+                .get_all(&name)
+                .map(|v| lossy_value(v.as_bytes()))
+                .collect();
+            headers.remove(&name);
+            for value in values {
+                headers.append(name.clone(), value);
+            }
+        }
+        Self {
+            method,
+            target: Target::Uri(uri),
+            headers,
+            body,
+        }
+    }
+
+    /// A request from plain strings (the test transport and unit tests): the method is
+    /// uppercased and header names lowercased; a name or value HTTP cannot carry is an error.
+    pub fn from_strings(
+        method: &str,
+        path: impl Into<String>,
+        query: impl Into<String>,
+        headers: &[(String, String)],
+        body: Bytes,
+    ) -> Result<Self, String> {
+        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| format!("invalid HTTP method {method:?}"))?;
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            let header = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                .map_err(|_| format!("invalid header name {name:?}"))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| format!("invalid value for header {name:?}"))?;
+            map.append(header, value);
+        }
+        Ok(Self {
+            method,
+            target: Target::Parts {
+                path: path.into(),
+                query: query.into(),
+            },
+            headers: map,
+            body,
+        })
+    }
+
+    pub fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// Raw path, still percent-encoded, without the query string.
+    pub fn path(&self) -> &str {
+        match &self.target {
+            Target::Uri(uri) => uri.path(),
+            Target::Parts { path, .. } => path,
+        }
+    }
+
+    /// Raw query string without the leading `?`.
+    pub fn query(&self) -> &str {
+        match &self.target {
+            Target::Uri(uri) => uri.query().unwrap_or(""),
+            Target::Parts { query, .. } => query,
+        }
+    }
+
+    pub fn header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.header_values(name).next()
     }
 
     /// All values of a header, in order (repeated headers are kept separately).
     pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.get_all(name).map(value_text)
+    }
+
+    /// Every header as `(lowercase name, value)`.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.headers
             .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(name, value)| (name.as_str(), value_text(value)))
     }
 
     /// Decoded `key=value` pairs of the query string, in order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        form_urlencoded::parse(self.query.as_bytes())
+        form_urlencoded::parse(self.query().as_bytes())
             .into_owned()
             .collect()
     }
@@ -54,29 +158,43 @@ impl HttpRequest {
     }
 }
 
+fn lossy_value(raw: &[u8]) -> HeaderValue {
+    let text = String::from_utf8_lossy(raw);
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Header values are UTF-8 by construction (`from_parts`, `from_strings`).
+fn value_text(value: &HeaderValue) -> &str {
+    std::str::from_utf8(value.as_bytes()).unwrap_or("")
+}
+
 pub fn percent_decode(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8_lossy()
         .into_owned()
 }
 
+/// A header of a response: names are lowercase; constant ones cost no allocation.
+pub type Header = (Cow<'static, str>, Cow<'static, str>);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpResponse {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    /// Kept apart from the other headers: nearly every response has one, usually a constant,
+    /// so the common response carries no header list at all.
+    pub content_type: Option<Cow<'static, str>>,
+    pub headers: Vec<Header>,
     pub body: Bytes,
 }
 
 pub const JSON: &str = "application/json";
 
 impl HttpResponse {
-    pub fn new(status: u16, content_type: Option<&str>, body: impl Into<Bytes>) -> Self {
-        let headers = content_type
-            .map(|ct| vec![("content-type".to_owned(), ct.to_owned())])
-            .unwrap_or_default();
+    pub fn new(status: u16, content_type: Option<&'static str>, body: impl Into<Bytes>) -> Self {
         Self {
             status,
-            headers,
+            content_type: content_type.map(Cow::Borrowed),
+            headers: Vec::new(),
             body: body.into(),
         }
     }
@@ -91,16 +209,48 @@ impl HttpResponse {
         Self::json(status, body)
     }
 
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.headers.push((name.to_owned(), value.into()));
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers
+            .push((Cow::Borrowed(name), Cow::Owned(value.into())));
         self
     }
 
+    /// Add a header given as text (a rendered Python response): a content type replaces the
+    /// kept one when there is none yet.
+    pub fn push_header(&mut self, name: String, value: String) {
+        if self.content_type.is_none() && name.eq_ignore_ascii_case("content-type") {
+            self.content_type = Some(Cow::Owned(value));
+        } else {
+            self.headers.push((Cow::Owned(name), Cow::Owned(value)));
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
+        if name.eq_ignore_ascii_case("content-type") {
+            if let Some(content_type) = &self.content_type {
+                return Some(content_type);
+            }
+        }
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// Every header as owned pairs, the content type first (for Python).
+    pub fn owned_headers(&self) -> Vec<(String, String)> {
+        let content_type = self
+            .content_type
+            .as_ref()
+            .map(|ct| ("content-type".to_owned(), ct.to_string()));
+        content_type
+            .into_iter()
+            .chain(
+                self.headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string())),
+            )
+            .collect()
     }
 }
 
@@ -108,16 +258,21 @@ impl HttpResponse {
 mod tests {
     use super::*;
 
+    fn strings(query: &str, headers: &[(&str, &str)]) -> HttpRequest {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        HttpRequest::from_strings("get", "/", query, &headers, Bytes::new()).unwrap()
+    }
+
     #[test]
     fn parses_query_and_cookies() {
-        let req = HttpRequest {
-            query: "a=1&a=2&b=x%20y+z".into(),
-            headers: vec![
-                ("cookie".into(), "s=abc; t=\"q\"".into()),
-                ("cookie".into(), "u=%41".into()),
-            ],
-            ..Default::default()
-        };
+        let req = strings(
+            "a=1&a=2&b=x%20y+z",
+            &[("Cookie", "s=abc; t=\"q\""), ("cookie", "u=%41")],
+        );
+        assert_eq!(req.method(), "GET");
         let pairs = req.query_pairs();
         assert_eq!(pairs[1], ("a".into(), "2".into()));
         assert_eq!(pairs[2], ("b".into(), "x y z".into()));
@@ -129,6 +284,36 @@ mod tests {
                 ("u".into(), "A".into())
             ]
         );
+    }
+
+    #[test]
+    fn server_requests_read_from_the_uri_and_keep_header_text() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            HeaderName::from_static("x-raw"),
+            HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+        );
+        headers.append(
+            HeaderName::from_static("x-raw"),
+            HeaderValue::from_static("two"),
+        );
+        let uri: Uri = "/a%20b/c?x=1&y".parse().unwrap();
+        let req = HttpRequest::from_parts(Method::POST, uri, headers, Bytes::new());
+        assert_eq!(
+            (req.method(), req.path(), req.query()),
+            ("POST", "/a%20b/c", "x=1&y")
+        );
+        let values: Vec<&str> = req.header_values("x-raw").collect();
+        assert_eq!(values, ["caf\u{fffd}", "two"]);
+        assert_eq!(req.header("missing"), None);
+    }
+
+    #[test]
+    fn invalid_test_headers_are_errors() {
+        let bad = [("bad name".to_string(), "v".to_string())];
+        assert!(HttpRequest::from_strings("GET", "/", "", &bad, Bytes::new()).is_err());
+        let bad = [("x".to_string(), "line\nbreak".to_string())];
+        assert!(HttpRequest::from_strings("GET", "/", "", &bad, Bytes::new()).is_err());
     }
 
     #[test]

@@ -48,16 +48,16 @@ fn slash_variant(table: &dyn RouteTable, method: &str, path: &str) -> Option<Str
 pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
     let table = app.table.as_dyn();
     let mut head = false;
-    let mut lookup = table.lookup(&request.method, &request.path);
-    if request.method == "HEAD" && !matches!(lookup, Lookup::Found { .. }) {
-        if let found @ Lookup::Found { .. } = table.lookup("GET", &request.path) {
+    let mut lookup = table.lookup(request.method(), request.path());
+    if request.method() == "HEAD" && !matches!(lookup, Lookup::Found { .. }) {
+        if let found @ Lookup::Found { .. } = table.lookup("GET", request.path()) {
             lookup = found;
             head = true;
         }
     }
     let (route, captures) = match lookup {
         Lookup::Found { route, captures } => (route, captures),
-        Lookup::MethodNotAllowed(methods) if request.method == "OPTIONS" => {
+        Lookup::MethodNotAllowed(methods) if request.method() == "OPTIONS" => {
             let response =
                 HttpResponse::new(204, None, "").with_header("allow", allow_header(methods));
             return Prepared::Respond(response);
@@ -68,12 +68,12 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
             return Prepared::Respond(response);
         }
         Lookup::NotFound => {
-            let response = match slash_variant(table, &request.method, &request.path) {
+            let response = match slash_variant(table, request.method(), request.path()) {
                 Some(target) => {
-                    let location = if request.query.is_empty() {
+                    let location = if request.query().is_empty() {
                         target
                     } else {
-                        format!("{target}?{}", request.query)
+                        format!("{target}?{}", request.query())
                     };
                     HttpResponse::new(308, None, "").with_header("location", location)
                 }

@@ -11,7 +11,8 @@ use crate::server::{run, ServeConfig};
 
 /// Serve `app` until SIGTERM/SIGINT, then let in-flight requests finish.
 #[pyfunction]
-#[pyo3(signature = (app, host, port, *, workers=1, backlog=1024, shutdown_timeout=30))]
+#[pyo3(signature = (app, host, port, *, workers=1, backlog=1024, shutdown_timeout=30, sync_threads=64))]
+#[allow(clippy::too_many_arguments)]
 pub fn serve(
     py: Python<'_>,
     app: &Bound<'_, App>,
@@ -20,6 +21,7 @@ pub fn serve(
     workers: usize,
     backlog: u32,
     shutdown_timeout: u64,
+    sync_threads: usize,
 ) -> PyResult<()> {
     let inner = app.get().inner.clone();
     let config = ServeConfig {
@@ -28,10 +30,14 @@ pub fn serve(
         workers,
         backlog,
         shutdown_timeout,
+        sync_threads,
     };
     py.detach(move || run(inner, config))
         .map_err(|e| PyOSError::new_err(e.to_string()))
 }
+
+/// A response as the test transport hands it to Python: status, headers, body.
+type TestResponse<'py> = (u16, Vec<(String, String)>, Bound<'py, PyBytes>);
 
 /// In-process request through the same pipeline as the server, run in the calling thread.
 #[pyfunction]
@@ -44,27 +50,18 @@ pub fn test_request<'py>(
     query: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
-) -> (u16, Vec<(String, String)>, Bound<'py, PyBytes>) {
+) -> PyResult<TestResponse<'py>> {
     let inner = &app.get().inner;
     if body.len() > inner.max_body_size {
         let response = HttpResponse::detail(413, "Request body too large");
-        return (
+        return Ok((
             response.status,
-            response.headers,
+            response.owned_headers(),
             PyBytes::new(py, &response.body),
-        );
+        ));
     }
-    let headers = headers
-        .into_iter()
-        .map(|(n, v)| (n.to_ascii_lowercase(), v))
-        .collect();
-    let request = HttpRequest {
-        method: method.to_ascii_uppercase(),
-        path,
-        query,
-        headers,
-        body: body.into(),
-    };
+    let request = HttpRequest::from_strings(&method, path, query, &headers, body.into())
+        .map_err(pyo3::exceptions::PyValueError::new_err)?;
     let response = match prepare(inner, request) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => {
@@ -72,11 +69,33 @@ pub fn test_request<'py>(
             finish_head(inner.call_blocking(py, call), head)
         }
     };
-    (
+    Ok((
         response.status,
-        response.headers,
+        response.owned_headers(),
         PyBytes::new(py, &response.body),
-    )
+    ))
+}
+
+/// The hot path's cost per request, phase by phase (`make bench`): `[(phase, ns), ...]` for
+/// `iterations` runs of one request through `app`, the way the server runs it.
+#[pyfunction]
+#[pyo3(signature = (app, method, path, query="", headers=Vec::new(), body=Vec::new(), iterations=20_000))]
+#[allow(clippy::too_many_arguments)]
+pub fn profile_request(
+    py: Python<'_>,
+    app: &Bound<'_, App>,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    iterations: usize,
+) -> PyResult<crate::server::Breakdown> {
+    let inner = app.get().inner.clone();
+    let request = HttpRequest::from_strings(method, path, query, &headers, body.into())
+        .map_err(pyo3::exceptions::PyValueError::new_err)?;
+    py.detach(move || crate::server::profile(&inner, &request, iterations))
+        .map_err(pyo3::exceptions::PyValueError::new_err)
 }
 
 /// Validate JSON `body` against a type descriptor and schemas (manifest JSON): the issues as a
@@ -112,5 +131,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(serve, module)?)?;
     module.add_function(wrap_pyfunction!(test_request, module)?)?;
     module.add_function(wrap_pyfunction!(validate_json, module)?)?;
+    module.add_function(wrap_pyfunction!(profile_request, module)?)?;
     Ok(())
 }

@@ -255,19 +255,17 @@ mod tests {
         let Lookup::Found { route, captures } = table.lookup("GET", "/items/abc") else {
             panic!()
         };
-        let request = HttpRequest {
-            query: "q=1&q=x".into(),
-            ..Default::default()
-        };
+        let request =
+            HttpRequest::from_strings("GET", "/items/abc", "q=1&q=x", &[], Default::default())
+                .unwrap();
         let issues = table.extract(route, &captures, &request).unwrap_err();
         assert_eq!(issues.len(), 3);
         assert_eq!(issues[2].msg, "Missing required header: x-token");
 
-        let request = HttpRequest {
-            query: "q=1&q=2".into(),
-            headers: vec![("x-token".into(), "t".into())],
-            ..Default::default()
-        };
+        let token = [("x-token".to_string(), "t".to_string())];
+        let request =
+            HttpRequest::from_strings("GET", "/items/5", "q=1&q=2", &token, Default::default())
+                .unwrap();
         let Lookup::Found { route, captures } = table.lookup("GET", "/items/5") else {
             panic!()
         };

@@ -10,7 +10,6 @@ import os
 import re
 import threading
 import traceback
-from asyncio.events import _set_running_loop
 from http import HTTPStatus
 from typing import Any
 
@@ -235,41 +234,9 @@ def _task_mode() -> bool:
     return mode == "task"
 
 
-def _pending_callbacks(loop: asyncio.AbstractEventLoop) -> int:
-    return len(getattr(loop, "_ready", ())) + len(getattr(loop, "_scheduled", ()))
-
-
-def eager_step(coro: Any) -> tuple[bool, Any]:
-    """Run `coro` until it finishes or first suspends, on the calling thread.
-
-    The process loop is installed as the running loop for the step, so awaitables created
-    during it belong to that loop and can be waited on there. Callbacks the step scheduled
-    (`create_task`, timers) are picked up by waking the loop. There is no current Task during
-    the step: code that needs one before its first suspension (`asyncio.timeout`,
-    `TaskGroup`) wants `BOLT_ASYNC_MODE = "task"`.
-    """
-    if _task_mode():
-        return False, NOT_STARTED
-    loop = event_loop()
-    pending = _pending_callbacks(loop)
-    _set_running_loop(loop)
-    try:
-        yielded = coro.send(None)
-    except StopIteration as stop:
-        if _pending_callbacks(loop) != pending:
-            loop.call_soon_threadsafe(_noop)
-        return True, stop.value
-    except BaseException:
-        if _pending_callbacks(loop) != pending:
-            loop.call_soon_threadsafe(_noop)
-        raise
-    finally:
-        _set_running_loop(None)
-    return False, yielded
-
-
 def _noop() -> None:
-    pass
+    """Scheduled with `call_soon_threadsafe` to wake the loop after an eager step (done in
+    Rust, `bridge/invoke.rs`) left callbacks for it."""
 
 
 class _Resume:
@@ -304,12 +271,14 @@ async def _continue(coro: Any, first: Any) -> Any:
     return await _Resume(coro, first)
 
 
-def submit(coro: Any, first: Any, on_done: Any) -> None:
+def submit(coro: Any, first: Any, on_done: Any, context: Any) -> None:
+    """Continue a coroutine after its eager step (or start it, in task mode) as a Task on the
+    process loop, in the request's context."""
     loop = event_loop()
 
     def start() -> None:
         driver = coro if first is NOT_STARTED else _continue(coro, first)
-        loop.create_task(driver).add_done_callback(on_done)
+        loop.create_task(driver, context=context).add_done_callback(on_done)
 
     loop.call_soon_threadsafe(start)
 

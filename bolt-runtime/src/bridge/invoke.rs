@@ -1,5 +1,6 @@
-//! Calling a handler: positional arguments from the coerced values, then either a direct call,
-//! an eager coroutine step (server) or a run to completion in the calling thread (TestClient).
+//! A handler's arguments from the coerced values, the TestClient's way of calling it (to
+//! completion in the calling thread), and the handoff of a suspended coroutine to the event
+//! loop. The server's own call paths are in `eager.rs`.
 
 use std::sync::{Arc, Mutex};
 
@@ -7,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCFunction, PyDict, PyTuple};
 use tokio::sync::oneshot;
 
+use super::capi::{self, EnteredContext, RequestContext};
 use super::pyrequest::Request;
 use super::AppInner;
 use crate::http::{HttpRequest, HttpResponse};
@@ -30,6 +32,8 @@ pub enum Outcome {
     Suspended {
         coro: Py<PyAny>,
         yielded: Py<PyAny>,
+        /// The request's context, in which the coroutine continues.
+        context: RequestContext,
     },
 }
 
@@ -73,14 +77,17 @@ impl AppInner {
         self.cache.decode_body.bind(py).call1((body, ty))
     }
 
-    fn build_args<'py>(
+    /// The handler's positional arguments, in order.
+    pub(super) fn build_args<'py>(
         &self,
         py: Python<'py>,
         mut call: PendingCall,
-    ) -> PyResult<Bound<'py, PyTuple>> {
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let route = &self.routes[call.route];
         let cache = &self.cache;
         let needs_request = call.args.iter().any(|a| matches!(a, Arg::Request));
+        // The body stays readable for a body argument after the request moves into `Request`.
+        let body = call.request.body.clone();
         let mut request = None;
         if needs_request {
             let params = PyDict::new(py);
@@ -89,7 +96,8 @@ impl AppInner {
                     params.set_item(alias, cache.to_py(py, v)?)?;
                 }
             }
-            request = Some(Request::new(py, Arc::new(call.request.clone()), params));
+            let moved = std::mem::take(&mut call.request);
+            request = Some(Request::new(py, Arc::new(moved), params));
         }
         let body_tape = call.body_tape.take();
         let mut values = Vec::with_capacity(call.args.len());
@@ -103,55 +111,20 @@ impl AppInner {
                 Arg::Request => {
                     Bound::new(py, request.take().expect("one request argument"))?.into_any()
                 }
-                Arg::Body => {
-                    self.body_value(py, call.route, &call.request.body, body_tape.as_ref())?
-                }
+                Arg::Body => self.body_value(py, call.route, &body, body_tape.as_ref())?,
             });
         }
-        PyTuple::new(py, values)
-    }
-
-    /// Server path: run a sync handler to completion, or step a coroutine once.
-    pub fn call_eager(&self, py: Python<'_>, call: PendingCall) -> Outcome {
-        let route = call.route;
-        if !self.routes[route].is_async {
-            // Django's request signals around a sync handler on a server thread: its database
-            // connection is recycled (CONN_MAX_AGE, health checks) as in any Django view.
-            let started = self.cache.request_started.bind(py).call0();
-            let result = started
-                .and_then(|_| self.build_args(py, call))
-                .and_then(|args| self.routes[route].handler.bind(py).call1(args));
-            let response = self.respond(py, route, result);
-            if let Err(err) = self.cache.request_finished.bind(py).call0() {
-                err.print(py);
-            }
-            return Outcome::Done(response);
-        }
-        let result = self
-            .build_args(py, call)
-            .and_then(|args| self.routes[route].handler.bind(py).call1(args));
-        let coro = match result {
-            Ok(coro) => coro,
-            Err(err) => return Outcome::Done(self.respond(py, route, Err(err))),
-        };
-        let step = self.cache.eager_step.bind(py).call1((&coro,));
-        match step.and_then(|s| s.extract::<(bool, Bound<'_, PyAny>)>()) {
-            Ok((true, value)) => Outcome::Done(self.respond(py, route, Ok(value))),
-            Ok((false, yielded)) => Outcome::Suspended {
-                coro: coro.unbind(),
-                yielded: yielded.unbind(),
-            },
-            Err(err) => Outcome::Done(self.respond(py, route, Err(err))),
-        }
+        Ok(values)
     }
 
     /// TestClient path: everything runs in the calling thread, so the handler shares the
     /// caller's database connection (and its test transaction).
     pub fn call_blocking(&self, py: Python<'_>, call: PendingCall) -> HttpResponse {
         let route = call.route;
+        let handler = self.routes[route].handler.bind(py);
         let mut result = self
             .build_args(py, call)
-            .and_then(|args| self.routes[route].handler.bind(py).call1(args));
+            .and_then(|args| capi::call(handler, &args));
         if self.routes[route].is_async {
             result = result.and_then(|coro| self.cache.run_sync.bind(py).call1((coro,)));
         }
@@ -164,6 +137,7 @@ impl AppInner {
         py: Python<'_>,
         coro: Py<PyAny>,
         yielded: Py<PyAny>,
+        context: &RequestContext,
     ) -> PyResult<oneshot::Receiver<Py<PyAny>>> {
         let (sender, receiver) = oneshot::channel();
         let sender = Mutex::new(Some(sender));
@@ -174,13 +148,30 @@ impl AppInner {
                 }
                 Ok::<(), PyErr>(())
             })?;
-        self.cache.submit.bind(py).call1((coro, yielded, on_done))?;
+        self.cache
+            .submit
+            .bind(py)
+            .call1((coro, yielded, on_done, context.object(py)))?;
         Ok(receiver)
     }
 
-    /// Response for a task finished on the event loop.
-    pub fn finish_task(&self, py: Python<'_>, route: usize, task: Py<PyAny>) -> HttpResponse {
+    /// Response for a task finished on the event loop, rendered in the request's context.
+    pub fn finish_task(
+        &self,
+        py: Python<'_>,
+        route: usize,
+        task: Py<PyAny>,
+        context: RequestContext,
+    ) -> HttpResponse {
         let result = task.bind(py).call_method0("result");
-        self.respond(py, route, result)
+        let entered = match EnteredContext::reenter(py, context) {
+            Ok(entered) => entered,
+            Err(err) => return self.render_error(py, err),
+        };
+        let response = self.respond(py, route, result);
+        match entered.exit() {
+            Ok(_) => response,
+            Err(err) => self.render_error(py, err),
+        }
     }
 }

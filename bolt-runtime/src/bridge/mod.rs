@@ -1,7 +1,9 @@
 //! The Python side of the runtime: the `App` object built from a manifest plus the handler
 //! callables, and the per-request steps that need the GIL.
 
+mod capi;
 mod convert;
+mod eager;
 mod invoke;
 mod pyrequest;
 mod respond;
@@ -17,6 +19,8 @@ use crate::encode::{Node, Plans};
 use crate::manifest::{Manifest, Source, TypeRef};
 use crate::table::{DynamicTable, RouteTable};
 
+pub use capi::RequestContext;
+pub use eager::EventLoop;
 pub use invoke::{Outcome, PendingCall};
 
 /// The generated table of this extension module, set by `register_compiled`.
@@ -72,12 +76,18 @@ pub struct PyCache {
     pub render_response: Py<PyAny>,
     pub render_exception: Py<PyAny>,
     pub response_type: Py<PyAny>,
-    pub eager_step: Py<PyAny>,
+    /// `asyncio.events._set_running_loop`, for the eager step (`eager.rs`).
+    pub set_running_loop: Py<PyAny>,
+    pub noop: Py<PyAny>,
+    pub request_started: Py<PyAny>,
+    pub request_finished: Py<PyAny>,
+    /// Marker handed to `submit` for a coroutine that has not started (task mode).
+    pub not_started: Py<PyAny>,
+    /// `BOLT_ASYNC_MODE = "task"`: every coroutine starts as a Task on the loop.
+    pub task_mode: bool,
     pub submit: Py<PyAny>,
     pub run_sync: Py<PyAny>,
     pub encode_declared: Py<PyAny>,
-    pub request_started: Py<PyAny>,
-    pub request_finished: Py<PyAny>,
     pub uuid_type: Py<PyAny>,
     pub date_type: Py<PyAny>,
     pub time_type: Py<PyAny>,
@@ -101,12 +111,18 @@ impl PyCache {
             render_response: get("render_response")?,
             render_exception: get("render_exception")?,
             response_type: get("Response")?,
-            eager_step: get("eager_step")?,
+            set_running_loop: py
+                .import("asyncio.events")?
+                .getattr("_set_running_loop")?
+                .unbind(),
+            noop: get("_noop")?,
+            request_started: get("request_started")?,
+            request_finished: get("request_finished")?,
+            not_started: get("NOT_STARTED")?,
+            task_mode: bridge.call_method0("_task_mode")?.extract()?,
             submit: get("submit")?,
             run_sync: get("run_sync")?,
             encode_declared: get("encode_declared")?,
-            request_started: get("request_started")?,
-            request_finished: get("request_finished")?,
             uuid_type: py.import("uuid")?.getattr("UUID")?.unbind(),
             date_type: dt("date")?,
             time_type: dt("time")?,
@@ -168,6 +184,14 @@ pub struct AppInner {
     pub cache: PyCache,
     pub debug: bool,
     pub max_body_size: usize,
+}
+
+impl AppInner {
+    /// The process's asyncio loop (started on first use, again after a fork).
+    pub fn event_loop(&self, py: Python<'_>) -> PyResult<EventLoop> {
+        let event_loop = self.cache.bridge.bind(py).call_method0("event_loop")?;
+        Ok(EventLoop::new(event_loop))
+    }
 }
 
 /// A servable application: route table + handlers. Immutable once built.

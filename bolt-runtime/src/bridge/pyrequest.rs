@@ -40,17 +40,17 @@ impl Request {
 impl Request {
     #[getter]
     fn method(&self) -> &str {
-        &self.inner.method
+        self.inner.method()
     }
 
     #[getter]
     fn path(&self) -> String {
-        crate::http::percent_decode(&self.inner.path)
+        crate::http::percent_decode(self.inner.path())
     }
 
     #[getter]
     fn query_string(&self) -> &str {
-        &self.inner.query
+        self.inner.query()
     }
 
     /// Query parameters; for a repeated key the last value wins.
@@ -67,10 +67,10 @@ impl Request {
     #[getter]
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        for (name, value) in &self.inner.headers {
+        for (name, value) in self.inner.headers() {
             let joined = match dict.get_item(name)? {
                 Some(prev) => format!("{}, {value}", prev.extract::<String>()?),
-                None => value.clone(),
+                None => value.to_owned(),
             };
             dict.set_item(name, joined)?;
         }
@@ -98,10 +98,10 @@ impl Request {
     }
 
     fn get_full_path(&self) -> String {
-        if self.inner.query.is_empty() {
+        if self.inner.query().is_empty() {
             self.path()
         } else {
-            format!("{}?{}", self.path(), self.inner.query)
+            format!("{}?{}", self.path(), self.inner.query())
         }
     }
 
@@ -139,6 +139,6 @@ impl Request {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Request {} {}>", self.inner.method, self.path())
+        format!("<Request {} {}>", self.inner.method(), self.path())
     }
 }

@@ -2,8 +2,11 @@
 
 use std::sync::atomic::Ordering;
 
+use bytes::Bytes;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use super::AppInner;
 use crate::encode::{EncodeError, Walker};
@@ -12,7 +15,28 @@ use crate::http::HttpResponse;
 const TEXT: &str = "text/plain; charset=utf-8";
 const OCTETS: &str = "application/octet-stream";
 
-type Rendered = (u16, Vec<(String, String)>, Vec<u8>);
+type Rendered = (u16, Vec<(String, String)>, PyBackedBytes);
+
+/// A response rendered in Python, checked to be sendable over HTTP in both transports (a
+/// header name or value HTTP cannot carry is an error, answered 500 like any other).
+fn from_rendered((status, headers, body): Rendered) -> PyResult<HttpResponse> {
+    if !(100..=999).contains(&status) {
+        return Err(PyValueError::new_err(format!(
+            "response status {status} is not an HTTP status code"
+        )));
+    }
+    let mut response = HttpResponse::new(status, None, Bytes::from_owner(body));
+    for (name, value) in headers {
+        let name_ok = actix_http::header::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        if !name_ok || actix_http::header::HeaderValue::from_str(&value).is_err() {
+            return Err(PyValueError::new_err(format!(
+                "response header {name:?}: {value:?} cannot be sent over HTTP"
+            )));
+        }
+        response.push_header(name.to_ascii_lowercase(), value);
+    }
+    Ok(response)
+}
 
 impl AppInner {
     pub fn respond(
@@ -30,22 +54,23 @@ impl AppInner {
     fn render_value(&self, route: usize, value: &Bound<'_, PyAny>) -> PyResult<HttpResponse> {
         let py = value.py();
         let status = self.routes[route].status_code;
-        let response = if let Ok(text) = value.cast_exact::<PyString>() {
+        // The common results first: a dict or list is JSON without further type checks.
+        let plain_json =
+            value.cast_exact::<PyDict>().is_ok() || value.cast_exact::<PyList>().is_ok();
+        let response = if plain_json && status != 204 {
+            HttpResponse::json(status, self.encode_json(route, value)?)
+        } else if let Ok(text) = value.cast_exact::<PyString>() {
             HttpResponse::new(status, Some(TEXT), text.to_str()?.as_bytes().to_vec())
         } else if let Ok(raw) = value.cast_exact::<PyBytes>() {
             HttpResponse::new(status, Some(OCTETS), raw.as_bytes().to_vec())
         } else if value.is_instance(self.cache.response_type.bind(py))? {
-            let (status, headers, body): Rendered = self
+            let rendered: Rendered = self
                 .cache
                 .render_response
                 .bind(py)
                 .call1((value,))?
                 .extract()?;
-            return Ok(HttpResponse {
-                status,
-                headers,
-                body: body.into(),
-            });
+            return from_rendered(rendered);
         } else if status == 204 {
             HttpResponse::new(204, None, "")
         } else {
@@ -93,13 +118,9 @@ impl AppInner {
             .render_exception
             .bind(py)
             .call1((err.into_value(py), self.debug))
-            .and_then(|r| r.extract::<Rendered>());
+            .and_then(|r| from_rendered(r.extract::<Rendered>()?));
         match rendered {
-            Ok((status, headers, body)) => HttpResponse {
-                status,
-                headers,
-                body: body.into(),
-            },
+            Ok(response) => response,
             Err(inner) => {
                 inner.print(py);
                 HttpResponse::detail(500, "Internal Server Error")

@@ -422,6 +422,29 @@ def exactly(a: Any, b: Any) -> bool:
     return a == b and repr(a) == repr(b) and msgspec.json.encode(a) == msgspec.json.encode(b)
 
 
+def gc_tracking(value: Any) -> list[tuple[str, bool]]:
+    """Whether the GC tracks each Struct in `value`, in traversal order: msgspec leaves a Struct
+    untracked when no field holds an object the GC could see, and so must the fast path."""
+    import gc
+
+    found: list[tuple[str, bool]] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, msgspec.Struct):
+            found.append((type(v).__name__, gc.is_tracked(v)))
+            for name in v.__struct_fields__:
+                walk(getattr(v, name))
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            for item in v:
+                walk(item)
+        elif isinstance(v, dict):
+            for item in v.values():
+                walk(item)
+
+    walk(value)
+    return found
+
+
 @pytest.fixture(scope="module", params=["interpreted", "compiled"])
 def fast_client(request):
     with TestClient(fast_api, compiled=request.param == "compiled") as c:
@@ -449,6 +472,7 @@ def check_fast(client: TestClient, name: str, body: bytes, must_be_fast: bool = 
     assert len(RECEIVED) == 1 and exactly(RECEIVED[0], expected), (body, RECEIVED, expected)
     decoded, fast = client.app.decode_body(route_id(client, name), body)
     assert exactly(decoded, expected)
+    assert gc_tracking(decoded) == gc_tracking(expected), body
     if must_be_fast:
         assert fast, body
     if name in SLOW:

@@ -199,9 +199,17 @@ def servers(selected: list[str] | None) -> list[Server]:
                                     "--log-level", "warning", "--no-access-log", "litestar_app:app"],
                peer_env, no_orm, p, cwd=HERE / "peers"),
         Server("actix-web (ceiling)", [str(CACHE / "target-ceiling/release/bolt-bench-ceiling"),
-                                       str(p := next(port))], dict(os.environ), ["json"], p, cwd=REPO),
+                                       str(p := next(port)), str(big_body())], dict(os.environ),
+               ["json", "echo", "big"], p, cwd=REPO),
     ]
     return [s for s in all_servers if selected is None or s.name.split()[0] in selected or s.name in selected]
+
+
+def big_body() -> Path:
+    """`/big`'s answer as a file, for the actix-web ceiling to serve."""
+    path = CACHE / "big.json"
+    path.write_bytes(benchdata.expected_bodies()["big"])
+    return path
 
 
 def package_version(env_dir: Path, dist: str) -> str:

@@ -237,7 +237,10 @@ impl<'a> Builder<'a> {
             .offsets
             .as_deref()
             .ok_or_else(|| PyRuntimeError::new_err("Struct layout unknown"))?;
-        let (object, tracked) = allocate(py, plan)?;
+        let (object, gc_type) = allocate(py, plan)?;
+        // As msgspec: an instance is tracked by the GC only when a field holds an object the
+        // GC could see (a Struct of scalars can never be part of a cycle).
+        let mut holds_gc = false;
         let mut given = 0u64;
         for _ in 0..count {
             let Token::Field(field) = self.next()? else {
@@ -245,6 +248,7 @@ impl<'a> Builder<'a> {
             };
             let field = field as usize;
             let value = self.value(py, &shape.fields[field].1)?;
+            holds_gc |= may_be_tracked(&value);
             // SAFETY: the slot belongs to this fresh instance and is still empty (the scanner
             // rejects repeated keys).
             unsafe { set_slot(&object, offsets[field], value) };
@@ -261,10 +265,11 @@ impl<'a> Builder<'a> {
                     return Err(PyRuntimeError::new_err("body tape: required field missing"))
                 }
             };
+            holds_gc |= may_be_tracked(&value);
             // SAFETY: as above; this slot was not given.
             unsafe { set_slot(&object, offsets[index], value) };
         }
-        if tracked {
+        if gc_type && holds_gc {
             // SAFETY: untracked by `allocate`; every slot is now set.
             unsafe { ffi::PyObject_GC_Track(object.as_ptr().cast()) };
         }
@@ -272,6 +277,21 @@ impl<'a> Builder<'a> {
             object.call_method0(pyo3::intern!(py, "__post_init__"))?;
         }
         Ok(object)
+    }
+}
+
+/// msgspec's `OBJ_IS_GC`: the value's type supports the GC, and it is not a tuple the GC has
+/// already found to hold no such objects.
+fn may_be_tracked(value: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: `value` is a live object (the GIL is held: we have a Bound); reading its type's
+    // flags and its tracking bit has no other requirement.
+    unsafe {
+        let tp = ffi::Py_TYPE(value.as_ptr());
+        if ffi::PyType_GetFlags(tp) & ffi::Py_TPFLAGS_HAVE_GC == 0 {
+            return false;
+        }
+        ffi::PyTuple_CheckExact(value.as_ptr()) == 0
+            || ffi::PyObject_GC_IsTracked(value.as_ptr()) != 0
     }
 }
 

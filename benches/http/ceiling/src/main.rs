@@ -1,6 +1,8 @@
-//! `GET /json` on plain actix-web with one worker: what the HTTP layer alone costs, the
-//! ceiling for any Python server built on it. `bolt-bench-ceiling PORT http` serves the same
-//! answer from actix-http directly (no actix-web App), the layer django-bolt's server uses.
+//! The HTTP layer alone on plain actix-web with one worker: `GET /json` answers a constant,
+//! `POST /echo` answers the request body, `GET /big` the bytes of the file given as the second
+//! argument (the benchmark's 1000 objects, already encoded). What these cost is the ceiling
+//! for any Python server built on actix. `BOLT_CEILING_RAW=1` serves `/json` from actix-http
+//! directly (no actix-web `App`), the layer django-bolt's server uses.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 
@@ -12,10 +14,20 @@ async fn json() -> HttpResponse {
         .body(BODY)
 }
 
+async fn echo(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
+}
+
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8000);
-    let raw_http = args.next().as_deref() == Some("http");
+    let big = match args.next() {
+        Some(path) => web::Bytes::from(std::fs::read(path)?),
+        None => web::Bytes::new(),
+    };
+    let raw_http = std::env::var_os("BOLT_CEILING_RAW").is_some();
     actix_rt::System::new().block_on(async move {
         if raw_http {
             return actix_server::Server::build()
@@ -36,10 +48,27 @@ fn main() -> std::io::Result<()> {
                 .run()
                 .await;
         }
-        HttpServer::new(|| App::new().route("/json", web::get().to(json)))
-            .workers(1)
-            .bind(("127.0.0.1", port))?
-            .run()
-            .await
+        HttpServer::new(move || {
+            let big = big.clone();
+            App::new()
+                .app_data(web::PayloadConfig::new(16 << 20))
+                .route("/json", web::get().to(json))
+                .route("/echo", web::post().to(echo))
+                .route(
+                    "/big",
+                    web::get().to(move || {
+                        let big = big.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(big)
+                        }
+                    }),
+                )
+        })
+        .workers(1)
+        .bind(("127.0.0.1", port))?
+        .run()
+        .await
     })
 }

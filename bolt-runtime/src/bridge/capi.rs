@@ -29,6 +29,60 @@ unsafe extern "C" {
     fn context_enter_raw(ctx: *mut ffi::PyObject) -> c_int;
     #[link_name = "PyContext_Exit"]
     fn context_exit_raw(ctx: *mut ffi::PyObject) -> c_int;
+    #[link_name = "PyUnicode_New"]
+    fn unicode_new_raw(size: ffi::Py_ssize_t, maxchar: u32) -> *mut ffi::PyObject;
+}
+
+/// Where the characters of a compact ASCII string start, from the object's address: found
+/// and checked once per process (None when this interpreter lays strings out otherwise).
+static ASCII_DATA_OFFSET: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+
+fn ascii_data_offset(py: Python<'_>) -> Option<usize> {
+    *ASCII_DATA_OFFSET.get_or_init(|| {
+        let probe = pyo3::types::PyString::new(py, "bolt-probe");
+        let mut size: ffi::Py_ssize_t = 0;
+        // SAFETY: the GIL is held and `probe` is a live str; for a compact ASCII string the
+        // UTF-8 pointer is its character data, inside the object.
+        let data = unsafe { ffi::PyUnicode_AsUTF8AndSize(probe.as_ptr(), &mut size) };
+        if data.is_null() || size != 10 {
+            return None;
+        }
+        let offset = (data as usize).checked_sub(probe.as_ptr() as usize)?;
+        // Check the layout on a string made the way `ascii_string` makes them.
+        // SAFETY: as in `ascii_string` (offset verified against a real string just above,
+        // and the comparison below rejects a layout where the copy did not land as text).
+        let made = unsafe { fill_ascii(py, b"bolt-probe", offset) }.ok()?;
+        made.eq(&probe).ok()?.then_some(offset)
+    })
+}
+
+/// # Safety
+/// `offset` must be where a compact ASCII string's characters start (checked by
+/// `ascii_data_offset`), and `bytes` ASCII.
+unsafe fn fill_ascii<'py>(
+    py: Python<'py>,
+    bytes: &[u8],
+    offset: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let object = unicode_new_raw(bytes.len() as ffi::Py_ssize_t, 127);
+    let object = Bound::from_owned_ptr_or_err(py, object)?;
+    let data = object.as_ptr().cast::<u8>().add(offset);
+    std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+    Ok(object)
+}
+
+/// A `str` of `text` made like msgspec makes ASCII strings: allocated at its final size and
+/// filled with one copy (no UTF-8 decoding); other text goes through PyUnicode's decoder.
+pub fn string<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    if !text.is_empty() && text.is_ascii() {
+        if let Some(offset) = ascii_data_offset(py) {
+            // SAFETY: the offset is the verified start of a compact ASCII string's data, and
+            // the text is ASCII; PyUnicode_New(len, 127) made room for exactly `len` bytes
+            // plus its terminator, and nobody else has seen the new string yet.
+            return unsafe { fill_ascii(py, text.as_bytes(), offset) };
+        }
+    }
+    Ok(pyo3::types::PyString::new(py, text).into_any())
 }
 
 /// `PY_VECTORCALL_ARGUMENTS_OFFSET`: the callee may use `args[-1]` as scratch space.

@@ -1,7 +1,7 @@
 //! The Python side of the runtime: the `App` object built from a manifest plus the handler
 //! callables, and the per-request steps that need the GIL.
 
-mod capi;
+pub(crate) mod capi;
 mod convert;
 mod eager;
 mod invoke;

@@ -10,6 +10,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple
 
 use super::cursor::{Tape, Token};
 use super::fast::{BodyPlan, Shape};
+use crate::bridge::capi;
 use crate::bridge::PyCache;
 use crate::encode::plan::{Default, NamedPlan, Plans, PostInit, StructPlan};
 use crate::temporal;
@@ -100,10 +101,8 @@ impl<'a> Builder<'a> {
             Token::Bool(truth) => PyBool::new(py, truth).to_owned().into_any(),
             Token::Int(number) => number.into_pyobject(py)?.into_any(),
             Token::Float(number) => PyFloat::new(py, number).into_any(),
-            Token::Str(start, end) => PyString::new(py, self.text(start, end)?).into_any(),
-            Token::Unescaped(index) => {
-                PyString::new(py, &self.tape.strings[index as usize]).into_any()
-            }
+            Token::Str(start, end) => capi::string(py, self.text(start, end)?)?,
+            Token::Unescaped(index) => capi::string(py, &self.tape.strings[index as usize])?,
             Token::Array(count) => match shape {
                 Shape::List(item) => self.list(py, item, count)?,
                 Shape::Tuple(item) => PyTuple::new(py, self.items(py, item, count)?)?.into_any(),

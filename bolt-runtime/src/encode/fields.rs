@@ -78,6 +78,7 @@ impl Walker<'_> {
     }
 
     /// Any field, through the generic walk of its declared node.
+    #[inline(never)]
     pub fn field_any(
         &self,
         plan: &StructPlan,
@@ -93,7 +94,8 @@ impl Walker<'_> {
     }
 
     /// A field of a scalar type (`kind`): written here when it holds exactly that type.
-    #[inline]
+    /// Inlined into generated encoders, where `kind` is a constant and the dispatch folds away.
+    #[inline(always)]
     pub fn field_scalar(
         &self,
         plan: &StructPlan,
@@ -166,12 +168,12 @@ impl Walker<'_> {
 
 /// Writes `value` if it is exactly `kind`'s type (an int within i64); false, writing nothing,
 /// if not. Runs no Python code.
-#[inline]
+#[inline(always)]
 fn scalar(value: &Bound<'_, PyAny>, kind: Item, buf: &mut Vec<u8>) -> PyResult<bool> {
     match kind {
-        Item::Int if value.is_exact_instance_of::<PyInt>() => match value.extract::<i64>() {
-            Ok(number) => write::int(buf, number),
-            Err(_) => return Ok(false),
+        Item::Int if value.is_exact_instance_of::<PyInt>() => match small_int(value) {
+            Some(number) => write::int(buf, number),
+            None => return Ok(false),
         },
         Item::Float if value.is_exact_instance_of::<PyFloat>() => {
             write::float(buf, value.cast_exact::<PyFloat>()?.value());
@@ -186,6 +188,16 @@ fn scalar(value: &Bound<'_, PyAny>, kind: Item, buf: &mut Vec<u8>) -> PyResult<b
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// An exact `int` that fits in i64 (None, with no exception left set, for a bigger one).
+#[inline(always)]
+fn small_int(value: &Bound<'_, PyAny>) -> Option<i64> {
+    let mut overflow = 0;
+    // SAFETY: `value` is a live int and the GIL is held; PyLong_AsLongLongAndOverflow sets no
+    // exception for an int that does not fit (it reports it in `overflow` instead).
+    let number = unsafe { ffi::PyLong_AsLongLongAndOverflow(value.as_ptr(), &mut overflow) };
+    (overflow == 0 && !(number == -1 && PyErr::occurred(value.py()))).then_some(number)
 }
 
 /// Writes `list` if every element is exactly `item`'s type; false (with partial output) if not.

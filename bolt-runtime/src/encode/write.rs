@@ -48,6 +48,44 @@ pub fn extend(buf: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// `"bytes"` for up to 16 bytes that need no escaping: one reservation, then raw stores (the
+/// usual field value: a name, a code, a tag).
+#[inline]
+fn short_plain(buf: &mut Vec<u8>, bytes: &[u8]) {
+    let len = bytes.len();
+    debug_assert!(len <= 16);
+    buf.reserve(18);
+    // SAFETY: 18 bytes of spare capacity are reserved and `len <= 16`: the quotes and the
+    // `len` bytes (copied with stores that stay inside `bytes`: overlapping words for 4..=16
+    // bytes, single bytes below) all land in the spare capacity, and exactly `len + 2` bytes
+    // are then initialized and made part of the vector.
+    unsafe {
+        let dst = buf.as_mut_ptr().add(buf.len());
+        let src = bytes.as_ptr();
+        *dst = b'"';
+        let body = dst.add(1);
+        if len >= 8 {
+            body.cast::<u64>()
+                .write_unaligned(src.cast::<u64>().read_unaligned());
+            body.add(len - 8)
+                .cast::<u64>()
+                .write_unaligned(src.add(len - 8).cast::<u64>().read_unaligned());
+        } else if len >= 4 {
+            body.cast::<u32>()
+                .write_unaligned(src.cast::<u32>().read_unaligned());
+            body.add(len - 4)
+                .cast::<u32>()
+                .write_unaligned(src.add(len - 4).cast::<u32>().read_unaligned());
+        } else {
+            for i in 0..len {
+                *body.add(i) = *src.add(i);
+            }
+        }
+        *body.add(len) = b'"';
+        buf.set_len(buf.len() + len + 2);
+    }
+}
+
 /// Whether any byte of `bytes` is `"`, `\\` or a control character (a word at a time: a flag
 /// at a byte that is none of these needs a borrow from one below it, so any flag is real).
 #[inline]
@@ -73,6 +111,10 @@ fn needs_escape(bytes: &[u8]) -> bool {
 #[inline]
 pub fn string(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    if bytes.len() <= 16 && !needs_escape(bytes) {
+        short_plain(buf, bytes);
+        return;
+    }
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
     // Most strings need no escaping: one scan (a word at a time), one copy.
@@ -264,6 +306,18 @@ mod tests {
         let mut buf = Vec::new();
         f(&mut buf);
         String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn short_strings_of_every_length_are_copied_whole() {
+        for len in 0..=24 {
+            let text: String = "abcdefghijklmnopqrstuvwxyzé".chars().take(len).collect();
+            let mut buf = b"prefix".to_vec();
+            string(&mut buf, &text);
+            assert_eq!(buf, format!("prefix\"{text}\"").into_bytes(), "{len}");
+            let with_quote = format!("{text}\"");
+            assert_eq!(with(|b| string(b, &with_quote)), format!("\"{text}\\\"\""));
+        }
     }
 
     #[test]

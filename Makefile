@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test explore test-rust test-python lint demo demo-setup golden bench bench-http bench-build develop-release clean
+.PHONY: venv develop test explore test-rust test-python lint demo demo-setup golden bench bench-http bench-build wheel develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ demo: demo-setup
 # Release build of the extension into the venv (benchmarks); `make develop` goes back to debug.
 develop-release: venv
 	VIRTUAL_ENV=$(VENV) CARGO_TARGET_DIR=$(CACHE)/target-release $(VENV)/bin/maturin develop --release --quiet
+
+# The package wheel as shipped (dist profile: release + fat LTO) into dist/.
+wheel: venv
+	CARGO_TARGET_DIR=$(CACHE)/target-dist $(VENV)/bin/maturin build --profile dist --quiet --out dist
 
 # Criterion micro-benchmarks (route lookup: compiled vs interpreted) and response encoding
 # against msgspec, release builds.

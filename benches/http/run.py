@@ -7,7 +7,7 @@ one core while wrk drives it from the other. Every response is checked byte for 
 is timed. The table (req/s, p50/p99, ratio to this project's compiled table in the same run)
 goes to benches/results/.
 
-    python benches/http/run.py [--runs 3] [--duration 10] [--warmup 3] [--servers a,b]
+    python benches/http/run.py [--runs 5] [--duration 10] [--warmup 3] [--servers a,b]
                                [--endpoints json,items] [--skip-setup]
 """
 
@@ -100,15 +100,15 @@ def venv(name: str, requirements: list[str]) -> Path:
 
 
 def build_this_project(env_dir: Path) -> None:
-    """Release wheel of this project on Python 3.12, installed (not editable, so the source
-    tree's debug `_core` used by the tests stays as it is)."""
+    """This project's wheel as shipped (dist profile: release + LTO) on Python 3.12, installed
+    (not editable, so the source tree's debug `_core` used by the tests stays as it is)."""
     python = str(env_dir / "bin/python")
     wheels = CACHE / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
-    log("building this project (release wheel, Python 3.12)")
+    log("building this project (dist wheel, Python 3.12)")
     env = {**os.environ, "CARGO_TARGET_DIR": str(CACHE / "target-wheel")}
     env.pop("VIRTUAL_ENV", None)
-    run([str(env_dir / "bin/maturin"), "build", "--release", "--quiet", "--interpreter", python,
+    run([str(env_dir / "bin/maturin"), "build", "--profile", "dist", "--quiet", "--interpreter", python,
          "--out", str(wheels)], cwd=REPO, env=env)
     wheel = next(wheels.glob("*.whl"))
     run([python, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", str(wheel)])
@@ -152,9 +152,14 @@ def prepare_database(env_dir: Path) -> None:
 
 
 def boltgen(env_dir: Path) -> None:
-    log("compiling the project's route table (boltgen, release)")
+    """The project's compiled table as it ships: the `wheel` profile (release + LTO) that
+    `bolt build --wheel` packages."""
+    log("compiling the project's route table (boltgen, wheel profile)")
     env = django_env(env_dir, CACHE / "build-compiled")
-    run([str(env_dir / "bin/python"), str(PROJECT / "manage.py"), "boltgen"], env=env, stdout=subprocess.DEVNULL)
+    script = ("import django; django.setup()\n"
+              "from django_bolt.build.project import boltgen, build_dir\n"
+              "boltgen(build_dir(), profile='wheel')\n")
+    run([str(env_dir / "bin/python"), "-c", script], env=env, cwd=PROJECT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,6 +376,13 @@ class Cell:
         return statistics.median(getattr(s, attr) for s in self.samples)
 
 
+def paired_ratio(top: Cell, bottom: Cell) -> float:
+    """Median over the runs of top ÷ bottom, each pair timed back to back (this shared
+    machine drifts between runs more than between neighbouring servers)."""
+    pairs = [a.rps / b.rps for a, b in zip(top.samples, bottom.samples, strict=False) if b.rps]
+    return statistics.median(pairs) if pairs else 0.0
+
+
 def fmt_rps(value: float) -> str:
     return f"{value / 1000:.1f}k" if value >= 10_000 else f"{value:,.0f}"
 
@@ -379,15 +391,14 @@ def report(results: dict[str, dict[str, Cell]], server_list: list[Server], endpo
            conditions: list[str]) -> str:
     names = [s.name for s in server_list]
     lines = ["# HTTP benchmark", "", *conditions, "",
-             "Median of the runs: req/s (p50 / p99 latency in ms); ratio = req/s ÷ this project's compiled "
-             "table in the same run.", ""]
+             "Median of the runs: req/s (p50 / p99 latency in ms); **ratio** = req/s ÷ this project's compiled "
+             "table's, the median of the runs' ratios (each run times the servers back to back).", ""]
     lines.append("| endpoint | " + " | ".join(names) + " |")
     lines.append("|---|" + "---:|" * len(names))
     for endpoint in endpoints:
         method, path = ENDPOINTS[endpoint]
         row = [f"`{method} {path}`"]
         base = results.get("compiled", {}).get(endpoint)
-        base_rps = base.median("rps") if base and base.samples else None
         for name in names:
             cell = results.get(name, {}).get(endpoint)
             if cell is None:
@@ -397,8 +408,8 @@ def report(results: dict[str, dict[str, Cell]], server_list: list[Server], endpo
             else:
                 rps = cell.median("rps")
                 text = f"{fmt_rps(rps)} ({cell.median('p50_ms'):.2f} / {cell.median('p99_ms'):.2f})"
-                if base_rps and name != "compiled":
-                    text += f" **{rps / base_rps:.2f}×**"
+                if base and base.samples and not base.problem and name != "compiled":
+                    text += f" **{paired_ratio(cell, base):.2f}×**"
                 if any(s.errors for s in cell.samples):
                     text += " ⚠"
                 row.append(text)
@@ -410,12 +421,11 @@ def report(results: dict[str, dict[str, Cell]], server_list: list[Server], endpo
         peer = results.get("django-bolt 0.13", {}).get(endpoint)
         if not (ours and peer and ours.samples and peer.samples):
             continue
-        ratio = ours.median("rps") / peer.median("rps")
+        ratio = paired_ratio(ours, peer)
         p99_ok = ours.median("p99_ms") <= peer.median("p99_ms")
         interp = results.get("interpreted", {}).get(endpoint)
         faster = "" if not (interp and interp.samples) else (
-            "; compiled faster than interpreted" if ours.median("rps") > interp.median("rps")
-            else "; compiled NOT faster than interpreted")
+            f"; compiled ÷ interpreted {paired_ratio(ours, interp):.2f}×")
         lines.append(f"- `{endpoint}`: {ratio:.2f}× (target {targets[endpoint]}×: "
                      f"{'met' if ratio >= targets[endpoint] else 'NOT met'}); p99 "
                      f"{ours.median('p99_ms'):.2f} vs {peer.median('p99_ms'):.2f} ms "
@@ -437,7 +447,7 @@ def report(results: dict[str, dict[str, Cell]], server_list: list[Server], endpo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)

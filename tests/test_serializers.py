@@ -237,6 +237,80 @@ def test_model_rows_are_read_directly_without_building_serializers(client_for, m
     assert built == []  # from_model was never called: the rows were read directly
 
 
+class PlainCard(Serializer):
+    """Every field a plain column (a foreign key by its id): a QuerySet of these is read with
+    values_list, without building model instances."""
+    id: int
+    title: str
+    price: Decimal
+    published: datetime.date | None
+    author_id: int
+
+
+plain_api = BoltAPI()
+
+
+@plain_api.get("/plain")
+def plain_cards() -> list[PlainCard]:
+    return Book.objects.order_by("id")
+
+
+@plain_api.get("/plain/evaluated")
+def plain_evaluated() -> list[PlainCard]:
+    books = Book.objects.order_by("id")
+    len(books)  # evaluated: its cached instances are what gets encoded
+    return books
+
+
+@plain_api.get("/plain/prefetched")
+def plain_prefetched() -> list[PlainCard]:
+    return Book.objects.prefetch_related("author").order_by("id")
+
+
+@plain_api.get("/plain/cards")
+def plain_with_relation() -> list[BookCard]:
+    return Book.objects.select_related("author").order_by("id")
+
+
+def _selected(queries: list[dict]) -> str:
+    return " ".join(q["sql"] for q in queries if q["sql"].startswith("SELECT"))
+
+
+@pytest.mark.django_db
+def test_querysets_of_plain_serializers_read_only_the_declared_columns(client_for):
+    from django.db import connection
+    from django.db.models.signals import post_init
+    from django.test.utils import CaptureQueriesContext
+
+    author = Author.objects.create(name="A")
+    Book.objects.create(title="One", author=author, price=Decimal("1.50"), published=datetime.date(2001, 2, 3))
+    Book.objects.create(title="Two", author=author, price=Decimal("20.00"), in_stock=False)
+    client = client_for(plain_api)
+    expected = msgspec.json.encode([PlainCard.from_model(b) for b in Book.objects.order_by("id")])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/plain").content == expected
+    # Only the declared columns were read (no in_stock): value rows, no model instances.
+    assert "in_stock" not in _selected(queries.captured_queries) and "title" in _selected(queries.captured_queries)
+    # Where rows would differ from instances, the instances are read, with the same bytes.
+    for path in ("/plain/evaluated", "/plain/prefetched"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).content == expected, path
+        assert "in_stock" in _selected(queries.captured_queries), path
+    cards = msgspec.json.encode([BookCard.from_model(b) for b in Book.objects.select_related("author").order_by("id")])
+    assert client.get("/plain/cards").content == cards
+
+    def receiver(sender, instance, **kwargs):
+        instance.title = instance.title.upper()
+
+    post_init.connect(receiver, sender=Book)
+    try:
+        changed = msgspec.json.encode([PlainCard.from_model(b) for b in Book.objects.order_by("id")])
+        assert b'"ONE"' in changed
+        assert client.get("/plain").content == changed  # a post_init receiver sees every instance
+    finally:
+        post_init.disconnect(receiver, sender=Book)
+
+
 class Upper(Serializer):
     id: int
     title: str

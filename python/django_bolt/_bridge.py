@@ -126,6 +126,57 @@ def encode_declared(value: Any, declared: Any) -> bytes:
     return msgspec.json.encode(converted)
 
 
+_COLUMN_PLANS: dict[tuple[type, tuple[str, ...]], tuple[str, ...] | None] = {}
+
+
+def queryset_columns(queryset: Any, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The columns to read with `values_list` for a Serializer whose fields come from the
+    attributes `names`, when the rows then hold exactly what the model instances would give
+    (a response reads only the declared columns and builds no instances); None otherwise.
+
+    That holds for a plain, unevaluated model QuerySet without prefetches, whose model builds
+    instances the standard way (no `from_db`/`__init__` override, no `post_init` receivers),
+    when every name is a concrete column read through Django's plain attribute descriptor
+    (a foreign key only by its `_id` attribute).
+    """
+    from django.db.models import signals
+    from django.db.models.query import ModelIterable
+
+    if (getattr(queryset, "_iterable_class", None) is not ModelIterable or queryset._fields
+            or queryset._result_cache is not None or queryset._prefetch_related_lookups):
+        return None
+    model = queryset.model
+    if signals.post_init.has_listeners(model):  # receivers are connected at any time
+        return None
+    key = (model, names)
+    if key not in _COLUMN_PLANS:
+        _COLUMN_PLANS[key] = _plain_columns(model, names)
+    return _COLUMN_PLANS[key]
+
+
+def _plain_columns(model: type, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    import inspect
+
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db.models import Model
+    from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+    from django.db.models.query_utils import DeferredAttribute
+
+    standard = getattr(model.from_db, "__func__", None) is Model.from_db.__func__ and model.__init__ is Model.__init__
+    if not standard:
+        return None
+    for name in names:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        plain = field.concrete and (not field.is_relation or (field.many_to_one and name == field.attname))
+        descriptor = inspect.getattr_static(model, name, None)
+        if not plain or type(descriptor) not in (DeferredAttribute, ForeignKeyDeferredAttribute):
+            return None
+    return names
+
+
 def render_response(response: Response) -> tuple[int, list[tuple[str, str]], bytes]:
     return response._render()
 

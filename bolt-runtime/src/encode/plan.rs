@@ -74,6 +74,9 @@ pub struct StructPlan {
     /// For Serializers: the attribute path each field is read from on a model instance
     /// (`from_model` without building the Serializer); None for other Structs.
     pub model_sources: Option<Vec<Vec<Py<PyString>>>>,
+    /// The attribute names, when every source is one plain attribute: a QuerySet of such
+    /// rows may be read as `values_list(*names)` (see `_bridge.queryset_columns`).
+    pub model_columns: Option<Py<PyTuple>>,
 }
 
 fn type_is_gc(cls: &Bound<'_, pyo3::types::PyType>) -> bool {
@@ -157,6 +160,8 @@ pub struct PyTypes {
     /// Django's QuerySet and Manager base classes, when Django is importable.
     pub queryset: Option<Py<PyAny>>,
     pub manager: Option<Py<PyAny>>,
+    /// `_bridge.queryset_columns`: whether a QuerySet may be read as value rows.
+    pub queryset_columns: Option<Py<PyAny>>,
     pub struct_type: Py<PyAny>,
     pub factory_type: Py<PyAny>,
     pub unset: Py<PyAny>,
@@ -195,6 +200,11 @@ impl PyTypes {
                 .ok()
                 .and_then(|m| m.getattr("BaseManager").ok())
                 .map(Bound::unbind),
+            queryset_columns: py
+                .import("django_bolt._bridge")
+                .ok()
+                .and_then(|m| m.getattr("queryset_columns").ok())
+                .map(Bound::unbind),
             struct_type: get(&msgspec, "Struct")?,
             factory_type: py.import("msgspec._core")?.getattr("Factory")?.unbind(),
             unset: get(&msgspec, "UNSET")?,
@@ -212,6 +222,17 @@ impl PyTypes {
             bytearray: get(&builtins, "bytearray")?,
         })
     }
+}
+
+fn model_columns(cls: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyTuple>>> {
+    let Some(sources) = model_sources(cls)? else {
+        return Ok(None);
+    };
+    if sources.iter().any(|path| path.len() != 1) {
+        return Ok(None);
+    }
+    let names = sources.iter().map(|path| path[0].clone_ref(cls.py()));
+    Ok(Some(PyTuple::new(cls.py(), names)?.unbind()))
 }
 
 fn model_sources(cls: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Vec<Py<PyString>>>>> {
@@ -447,6 +468,7 @@ impl Plans {
             tag_value,
             omit_defaults: config.getattr("omit_defaults")?.extract()?,
             array_like: config.getattr("array_like")?.extract()?,
+            model_columns: model_columns(cls)?,
             model_sources: model_sources(cls)?,
             post_init: PostInit::of(cls)?,
             gc: cls.cast::<pyo3::types::PyType>().is_ok_and(type_is_gc),

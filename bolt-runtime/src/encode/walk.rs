@@ -211,11 +211,82 @@ impl Walker<'_> {
             buf.push(b']');
             return Ok(());
         }
+        if let Some(written) = self.queryset_value_rows(item, value, buf, depth)? {
+            return written;
+        }
         if let Some(rows) = self.queryset_rows(value)? {
             return self.sequence(rows.iter().map(|v| (item, v)), buf, depth);
         }
         let items = Self::items(value).ok_or(EncodeError::Mismatch)?;
         self.sequence(items.iter().map(|v| (item, v)), buf, depth)
+    }
+
+    /// A QuerySet of Serializer rows whose fields are plain columns, read as
+    /// `values_list(*columns)`: the rows give exactly the instances' values, without building
+    /// the instances. None when this QuerySet or Serializer does not allow it.
+    fn queryset_value_rows(
+        &self,
+        item: &Node,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> PyResult<Option<Result>> {
+        let py = value.py();
+        let t = &self.plans.types;
+        let Node::Named(index) = item else {
+            return Ok(None);
+        };
+        let NamedPlan::Struct(plan) = &self.plans.named[*index] else {
+            return Ok(None);
+        };
+        let (Some(names), Some(columns_of), Some(queryset)) =
+            (&plan.model_columns, &t.queryset_columns, &t.queryset)
+        else {
+            return Ok(None);
+        };
+        if plan.array_like
+            || plan.omit_defaults
+            || plan.tag_pair.is_some()
+            || !value.is_instance(queryset.bind(py))?
+        {
+            return Ok(None);
+        }
+        let columns = columns_of.bind(py).call1((value, names.bind(py)))?;
+        if columns.is_none() {
+            return Ok(None);
+        }
+        let rows =
+            value.call_method1(pyo3::intern!(py, "values_list"), columns.cast::<PyTuple>()?)?;
+        let rows: Vec<Bound<'_, PyAny>> = rows.try_iter()?.collect::<PyResult<_>>()?;
+        Ok(Some(self.value_rows(plan, &rows, buf, depth)))
+    }
+
+    /// `[{...}, ...]` from value rows, each tuple in the Serializer's field order.
+    fn value_rows(
+        &self,
+        plan: &StructPlan,
+        rows: &[Bound<'_, PyAny>],
+        buf: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result {
+        if depth + 1 > MAX_DEPTH {
+            return Err(EncodeError::Mismatch);
+        }
+        buf.push(b'[');
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            let row = row.cast::<PyTuple>().map_err(PyErr::from)?;
+            buf.push(b'{');
+            let mut first = true;
+            for (field, column) in plan.fields.iter().zip(row.iter()) {
+                self.member(&mut first, field, &column, buf, depth + 1)?;
+            }
+            buf.push(b'}');
+        }
+        buf.push(b']');
+        Ok(())
     }
 
     /// The rows of a Django QuerySet or related manager (`.all()`), evaluated once.

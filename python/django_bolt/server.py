@@ -25,10 +25,21 @@ class ServeOptions:
     shutdown_timeout: int = 30
 
 
+def sync_threads() -> int:
+    """`settings.BOLT_SYNC_THREADS` (default 64): most sync handlers running at once per
+    process. The threads are started on demand and kept, each with its database connection."""
+    from django.conf import settings
+
+    value = getattr(settings, "BOLT_SYNC_THREADS", 64)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"BOLT_SYNC_THREADS must be a positive int, not {value!r}")
+    return value
+
+
 def serve_in_process(runtime: RuntimeApp, options: ServeOptions) -> None:
     try:
         runtime.serve(options.host, options.port, workers=options.workers, backlog=options.backlog,
-                      shutdown_timeout=options.shutdown_timeout)
+                      shutdown_timeout=options.shutdown_timeout, sync_threads=sync_threads())
     except KeyboardInterrupt:
         # The server already stopped gracefully on this SIGINT; Python only noticed it now.
         pass

@@ -426,7 +426,7 @@ def report(results: dict[str, dict[str, Cell]], server_list: list[Server], endpo
         interp = results.get("interpreted", {}).get(endpoint)
         faster = "" if not (interp and interp.samples) else (
             f"; compiled ÷ interpreted {paired_ratio(ours, interp):.2f}×")
-        lines.append(f"- `{endpoint}`: {ratio:.2f}× (target {targets[endpoint]}×: "
+        lines.append(f"- `{endpoint}`: {ratio:.3f}× (target {targets[endpoint]}×: "
                      f"{'met' if ratio >= targets[endpoint] else 'NOT met'}); p99 "
                      f"{ours.median('p99_ms'):.2f} vs {peer.median('p99_ms'):.2f} ms "
                      f"({'met' if p99_ok else 'NOT met'}){faster}")

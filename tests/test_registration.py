@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 import json
 import os
 import subprocess
@@ -78,6 +79,27 @@ def test_body_on_get_is_an_error():
         @api.get("/b")
         def body_on_get(data: In) -> dict:
             return {}
+
+
+class Huge(enum.IntEnum):
+    BIG = 2**64
+
+
+def test_body_type_msgspec_cannot_decode_names_handler_and_parameter():
+    api = BoltAPI()
+    with pytest.raises(RouteDefinitionError, match=r"test_registration:.*take_huge: body parameter 'level' has "
+                                                   r"type .*Huge.*msgspec cannot decode: Integer values > "):
+        @api.post("/huge")
+        def take_huge(level: Huge) -> int:
+            return 1
+
+
+def test_return_annotation_that_is_not_a_type_names_handler():
+    api = BoltAPI()
+    with pytest.raises(RouteDefinitionError, match=r"test_registration:.*five: return type 5 is not a type"):
+        @api.get("/five")
+        def five() -> 5:  # noqa: F821
+            return 5
 
 
 def test_discovery_finds_project_and_app_apis():

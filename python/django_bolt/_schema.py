@@ -36,7 +36,9 @@ class SchemaRegistry:
     def describe(self, annotation: Any) -> dict[str, Any]:
         try:
             info = mi.type_info(annotation)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, NotImplementedError):
+            # A type msgspec cannot describe (an IntEnum member above 2**63, an Enum of floats):
+            # the route's values are encoded as they are, by the generic encoder.
             return {"kind": "any"}
         return self._node(info)
 

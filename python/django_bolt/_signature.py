@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+import msgspec.inspect as msgspec_inspect
 
-from ._types import SCALARS, SEQUENCES, describe, optional_inner, strip_annotated
+from ._types import SCALARS, SEQUENCES, describe, is_type_form, optional_inner, strip_annotated
 from .params import MISSING, Depends, Param
 
 REQUEST_NAMES = ("request", "req")
@@ -142,6 +143,7 @@ def _classify(handler: str, method: str, name: str, annotation: Any, metadata: l
         metas = tuple(m for m in metadata if isinstance(m, msgspec.Meta))
         if metas:
             annotation = typing.Annotated[(annotation, *metas)]
+        _check_decodable(handler, name, annotation)
         return ParamInfo(name, name, "body", describe(annotation), required,
                          None if required else default, annotation=annotation)
     alias = (marker.alias if marker else None) or name
@@ -186,3 +188,29 @@ def _param_type_ok(desc: dict[str, Any]) -> bool:
     if kind == "list":
         return desc["item"]["kind"] in PARAM_KINDS
     return kind in PARAM_KINDS
+
+
+def response_encode_type(handler: str, declared: Any) -> Any:
+    """The type a route's return values are converted to before encoding: the declared one, or
+    `Any` (values encoded as they are, by the generic encoder) when msgspec can encode such
+    values but cannot convert to the type (an IntEnum with a member above 2**63, an Enum of
+    floats). A return annotation that is not a type at all is a registration error."""
+    try:
+        msgspec_inspect.type_info(declared)
+        return declared
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        if not is_type_form(declared):
+            raise RouteDefinitionError(
+                f"{handler}: return type {declared!r} is not a type msgspec can encode: {exc}") from None
+        return Any
+
+
+def _check_decodable(handler: str, name: str, annotation: Any) -> None:
+    """A body type msgspec cannot decode is refused when the route is registered, naming the
+    handler and the parameter, rather than failing every request."""
+    try:
+        msgspec.json.Decoder(annotation)
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        raise RouteDefinitionError(
+            f"{handler}: body parameter {name!r} has type {annotation!r}, which msgspec cannot decode: {exc}"
+        ) from None

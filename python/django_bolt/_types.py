@@ -70,3 +70,23 @@ def describe(annotation: Any) -> dict[str, Any]:
     if isinstance(annotation, type):
         return {"kind": "named", "name": qualified_name(annotation)}
     return {"kind": "any"}
+
+
+def is_type_form(annotation: Any) -> bool:
+    """Whether `annotation` is made only of classes and typing forms (whatever msgspec makes
+    of them): `5` or an unresolved name is not."""
+    if annotation is Any or annotation is None or isinstance(annotation, (type, typing.TypeVar)):
+        return True
+    supertype = getattr(annotation, "__supertype__", None)  # typing.NewType
+    if supertype is not None:
+        return is_type_form(supertype)
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return False
+    if origin is typing.Literal:
+        return True
+    if origin is Annotated:
+        return is_type_form(annotation.__origin__)
+    return (is_type_form(origin) or origin is Union) and all(
+        a is Ellipsis or is_type_form(a) for a in typing.get_args(annotation))
+

@@ -446,7 +446,27 @@ impl Walker<'_> {
             );
             return Ok(());
         }
+        if self.is_enum_key(node, key)? {
+            // msgspec writes an Enum key from its member's value (str, int or float).
+            return self.key(
+                &Node::Any,
+                &key.getattr(pyo3::intern!(key.py(), "value"))?,
+                buf,
+            );
+        }
         Err(EncodeError::Mismatch)
+    }
+
+    /// An Enum member where the key type allows one: the declared Enum, or any Enum under `Any`.
+    fn is_enum_key(&self, node: &Node, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match node {
+            Node::Any => key.is_instance(self.plans.types.enum_type.bind(key.py())),
+            Node::Named(index) => match &self.plans.named[*index] {
+                NamedPlan::Enum(plan) => key.is_instance(plan.cls.bind(key.py())),
+                _ => Ok(false),
+            },
+            _ => Ok(false),
+        }
     }
 
     fn union(

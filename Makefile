@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test explore test-rust test-python lint demo demo-setup golden bench bench-http bench-build wheel develop-release clean
+.PHONY: venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-build wheel develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,14 @@ test-python: develop
 
 test: develop test-rust lint test-python
 
-# Property tests with random seeds (not part of `make test`, which is derandomized): run it to
-# look for new failures; a failing example is printed with a reproduce blob.
-explore: develop
-	BOLT_HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q tests/test_encoding.py tests/test_decoding.py
+# Property tests with random seeds and FUZZ_SCALE times CI's examples (not part of `make test`,
+# which is derandomized): run it to look for new failures. A failing example is printed with a
+# reproduce blob; add it as an explicit example (a parametrized case) to the test it broke.
+FUZZ_SCALE ?= 10
+fuzz: develop
+	BOLT_HYPOTHESIS_PROFILE=explore BOLT_FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest -q -p no:cacheprovider \
+		tests/test_encoding.py tests/test_decoding.py
+explore: fuzz
 
 demo-setup: develop
 	cd $(DEMO) && $(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo && $(PY) manage.py boltgen
@@ -75,8 +79,10 @@ bench-build: develop
 	$(PY) benches/build_time.py
 
 # Refresh tests/golden/expected from tests/golden/manifest.json after an intended codegen change.
+# The rewriting run fails with the diff (an update is never silent); the second run must pass.
 golden:
-	BOLT_UPDATE_GOLDEN=1 CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo test -p bolt-codegen --test golden
+	-BOLT_UPDATE_GOLDEN=1 CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo test -q -p bolt-codegen --test golden
+	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo test -q -p bolt-codegen --test golden
 
 clean:
 	rm -rf $(VENV) python/django_bolt/*.so

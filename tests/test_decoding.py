@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import pytest
+from budget import examples
 from django_bolt import Body, BoltAPI
 from django_bolt._bridge import decode_body
 from django_bolt.exceptions import RequestValidationError
@@ -132,7 +133,7 @@ def _replace(value: Any, junk: Any) -> Any:
     return junk
 
 
-SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=examples(600), deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @SETTINGS
@@ -261,7 +262,7 @@ def test_constraints_inside_body_types_are_all_reported():
         assert c.post("/limits", json={"name": "ab"}).status_code == 200
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=st.fixed_dictionaries({}, optional={
     "name": st.text(max_size=7) | st.integers(),
     "count": st.integers(-3, 12) | st.floats(allow_nan=False, allow_infinity=False),

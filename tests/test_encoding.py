@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, NamedTuple, TypedDict
 
 import msgspec
 import pytest
+from budget import examples
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -212,7 +213,7 @@ records = st.builds(
     st.none() | st.builds(Point, st.floats()) | scalars,
 )
 
-SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=examples(1500), deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @SETTINGS

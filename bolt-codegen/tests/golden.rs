@@ -40,33 +40,66 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn generated_code_matches_golden_files() {
     let expected_dir = golden_dir().join("expected");
     let files = generated();
-    if std::env::var_os("BOLT_UPDATE_GOLDEN").is_some() {
+    let mut differences = Vec::new();
+    for (path, content) in &files {
+        match fs::read_to_string(expected_dir.join(path)) {
+            Ok(golden) if golden == *content => {}
+            Ok(golden) => differences.push(first_difference(path, &golden, content)),
+            Err(_) => differences.push(format!("{}: new file", path.display())),
+        }
+    }
+    let stale: Vec<PathBuf> = files_under(&expected_dir)
+        .into_iter()
+        .map(|p| p.strip_prefix(&expected_dir).unwrap().to_path_buf())
+        .filter(|p| !files.contains_key(p))
+        .collect();
+    differences.extend(
+        stale
+            .iter()
+            .map(|p| format!("{}: no longer generated", p.display())),
+    );
+    if differences.is_empty() {
+        return;
+    }
+    let update = std::env::var_os("BOLT_UPDATE_GOLDEN").is_some();
+    if update {
+        // Rewritten, and still a failure: an update is always a visible change to review
+        // and commit, never a silent pass (run the test again to see it green).
         let _ = fs::remove_dir_all(&expected_dir);
         for (path, content) in &files {
             let target = expected_dir.join(path);
             fs::create_dir_all(target.parent().unwrap()).unwrap();
             fs::write(target, content).unwrap();
         }
-        return;
     }
-    for (path, content) in &files {
-        let golden = fs::read_to_string(expected_dir.join(path)).unwrap_or_else(|_| {
-            panic!("missing golden file {}; run `make golden`", path.display())
-        });
-        assert!(
-            golden == *content,
-            "{} differs from its golden file; review and run `make golden`",
-            path.display()
-        );
-    }
-    let extra: Vec<_> = files_under(&expected_dir)
-        .into_iter()
-        .filter(|p| !files.contains_key(p.strip_prefix(&expected_dir).unwrap()))
-        .collect();
-    assert!(
-        extra.is_empty(),
-        "golden files no longer generated: {extra:?}"
+    panic!(
+        "generated code differs from tests/golden/expected:\n{}\n{}",
+        differences.join("\n"),
+        if update {
+            "golden files rewritten: review the diff (`git diff tests/golden`) and commit it"
+        } else {
+            "review, then run `make golden` to rewrite them"
+        }
     );
+}
+
+/// The first lines where `golden` and `generated` part, with a little context.
+fn first_difference(path: &Path, golden: &str, generated: &str) -> String {
+    let (old, new): (Vec<&str>, Vec<&str>) =
+        (golden.lines().collect(), generated.lines().collect());
+    let at = old
+        .iter()
+        .zip(&new)
+        .position(|(a, b)| a != b)
+        .unwrap_or(old.len().min(new.len()));
+    let mut text = format!("{}: differs from line {}", path.display(), at + 1);
+    for line in old.iter().skip(at).take(3) {
+        text.push_str(&format!("\n  - {line}"));
+    }
+    for line in new.iter().skip(at).take(3) {
+        text.push_str(&format!("\n  + {line}"));
+    }
+    text
 }
 
 #[test]

@@ -70,11 +70,25 @@ fn codegen_summary(stale: Vec<(String, String)>) -> String {
     write::summary(&states)
 }
 
+/// The extension module (and crate) name of a project's compiled table: `<project>_bolt`.
+#[pyfunction]
+fn codegen_crate_name(project: &str) -> String {
+    bolt_codegen::model::crate_name(project)
+}
+
+/// The fingerprint a compiled table is stamped with: the SHA-256 of its manifest text.
+#[pyfunction]
+fn codegen_fingerprint(manifest_text: &str) -> String {
+    bolt_codegen::model::fingerprint(manifest_text)
+}
+
 #[pymodule]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_function(wrap_pyfunction!(codegen_generate, module)?)?;
     module.add_function(wrap_pyfunction!(codegen_write, module)?)?;
     module.add_function(wrap_pyfunction!(codegen_summary, module)?)?;
+    module.add_function(wrap_pyfunction!(codegen_crate_name, module)?)?;
+    module.add_function(wrap_pyfunction!(codegen_fingerprint, module)?)?;
     bolt_runtime::py_api::register(module)
 }

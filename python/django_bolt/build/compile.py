@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.machinery
 import importlib.util
 import os
@@ -27,14 +26,13 @@ class BuildError(RuntimeError):
 
 
 def fingerprint(manifest_text: str) -> str:
-    return hashlib.sha256(manifest_text.encode()).hexdigest()
+    """The SHA-256 of the manifest text, as bolt-codegen stamps it into the generated crate."""
+    return _core.codegen_fingerprint(manifest_text)
 
 
 def crate_name(project: str) -> str:
-    name = "".join(c.lower() if c.isascii() and c.isalnum() else "_" for c in project)
-    if not name or name[0].isdigit():
-        name = "p" + name
-    return f"{name}_bolt"
+    """`<project>_bolt`, bolt-codegen's name for the project's crate and extension module."""
+    return _core.codegen_crate_name(project)
 
 
 def cache_dir() -> Path:

@@ -1,0 +1,105 @@
+"""Type stubs of `django_bolt._core`, the Rust extension (bolt-core: the runtime with the
+interpreted route table, and the code generator). A project extension `<project>_bolt` built
+by `boltgen` exposes the same runtime API plus `FINGERPRINT` and `ROUTE_COUNT`."""
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, final
+
+__version__: str
+RUNTIME_ID: str
+
+@final
+class App:
+    """One project's routes, handlers and plans, served by `serve` or `test_request`."""
+
+    def __init__(
+        self,
+        manifest_json: str,
+        handlers: Sequence[Any],
+        defaults: Sequence[Sequence[Any]],
+        body_types: Sequence[Any],
+        response_types: Sequence[Any],
+        schema_classes: dict[str, type],
+        bridge: ModuleType,
+        *,
+        debug: bool = False,
+        max_body_size: int = 10 * 1024 * 1024,
+        fingerprint: str | None = None,
+    ) -> None: ...
+    @property
+    def route_count(self) -> int: ...
+    @property
+    def generated_encoders(self) -> list[str]:
+        """Schemas whose responses a generated encoder writes (compiled tables only)."""
+    @property
+    def generated_decoders(self) -> list[str]:
+        """Paths of routes whose bodies a generated scanner reads (compiled tables only)."""
+    @property
+    def compiled(self) -> bool: ...
+    def encode_response(self, route: int, value: Any) -> bytes: ...
+    def check_body(self, route: int, body: bytes) -> str | None:
+        """The JSON list of validation issues of an invalid body; None when valid or unsure."""
+    def decode_body(self, route: int, body: bytes) -> tuple[Any, bool]:
+        """The decoded body and whether the fast path built it."""
+    def fast_scan(self, route: int, body: bytes) -> bool: ...
+
+@final
+class Request:
+    """What a handler's `request` parameter receives."""
+
+    state: Any
+    user: Any
+    context: Any
+    auth: Any
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def query_string(self) -> str: ...
+    @property
+    def query(self) -> dict[str, str]: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def cookies(self) -> dict[str, str]: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+    def get_full_path(self) -> str: ...
+    def __getitem__(self, key: str) -> Any: ...
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+def serve(
+    app: App,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    backlog: int = 1024,
+    shutdown_timeout: int = 30,
+    sync_threads: int = 64,
+) -> None: ...
+def test_request(
+    app: App, method: str, path: str, query: str, headers: Sequence[tuple[str, str]], body: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]: ...
+def profile_request(
+    app: App,
+    method: str,
+    path: str,
+    query: str = "",
+    headers: Sequence[tuple[str, str]] = ...,
+    body: bytes = b"",
+    iterations: int = 20_000,
+) -> list[tuple[str, float]]:
+    """Rust-side nanoseconds per request of each hot-path phase (`make bench`)."""
+def validate_json(body: bytes, ty: str, schemas: str) -> str | None: ...
+
+# The code generator (bolt-codegen).
+def codegen_generate(manifest_text: str, manifest_name: str, runtime_path: str) -> dict[str, str]: ...
+def codegen_write(out_dir: str, files: dict[str, str], check: bool = False) -> list[tuple[str, str]]: ...
+def codegen_summary(stale: Sequence[tuple[str, str]]) -> str: ...
+def codegen_crate_name(project: str) -> str: ...
+def codegen_fingerprint(manifest_text: str) -> str: ...

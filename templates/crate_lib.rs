@@ -1,4 +1,6 @@
 //! Compiled route table of the `{{ project }}` project, served by bolt-runtime.
+// Generated code reaches the runtime only through its safe `__codegen` API.
+#![deny(unsafe_code)]
 
 mod decode;
 mod encode;

@@ -64,10 +64,17 @@ unsafe fn fill_ascii<'py>(
     bytes: &[u8],
     offset: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let object = unicode_new_raw(bytes.len() as ffi::Py_ssize_t, 127);
-    let object = Bound::from_owned_ptr_or_err(py, object)?;
-    let data = object.as_ptr().cast::<u8>().add(offset);
-    std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+    // SAFETY: the GIL is held (`py`); a maximum character of 127 asks for a compact ASCII
+    // string of `bytes.len()` characters, returned as a new reference (or null with an error).
+    let object = unsafe { unicode_new_raw(bytes.len() as ffi::Py_ssize_t, 127) };
+    // SAFETY: `object` is a new reference or null, as from_owned_ptr_or_err expects.
+    let object = unsafe { Bound::from_owned_ptr_or_err(py, object)? };
+    // SAFETY: the caller guarantees `offset` is where this layout's characters start; the
+    // string was allocated for exactly `bytes.len()` of them, and nothing else refers to it yet.
+    unsafe {
+        let data = object.as_ptr().cast::<u8>().add(offset);
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+    }
     Ok(object)
 }
 

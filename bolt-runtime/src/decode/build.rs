@@ -299,12 +299,16 @@ fn may_be_tracked(value: &Bound<'_, PyAny>) -> bool {
 /// # Safety
 /// `offset` must be a field slot offset of `object`'s exact class, and the slot empty.
 unsafe fn set_slot(object: &Bound<'_, PyAny>, offset: isize, value: Bound<'_, PyAny>) {
-    let slot = object
-        .as_ptr()
-        .cast::<u8>()
-        .offset(offset)
-        .cast::<*mut ffi::PyObject>();
-    *slot = value.into_ptr();
+    // SAFETY: the caller guarantees `offset` is an empty field slot of this instance's class,
+    // so the write stays inside the object and overwrites no reference.
+    unsafe {
+        let slot = object
+            .as_ptr()
+            .cast::<u8>()
+            .offset(offset)
+            .cast::<*mut ffi::PyObject>();
+        *slot = value.into_ptr();
+    }
 }
 
 /// A new, zeroed instance of the Struct class (its fields are set by the caller). An

@@ -45,7 +45,9 @@ unsafe fn slot<'a, 'py>(
     index: usize,
 ) -> Result<Borrowed<'a, 'py, PyAny>, EncodeError> {
     let offsets = plan.offsets.as_deref().unwrap_or_default();
-    super::slots::read_slot(value, offsets[index]).ok_or(EncodeError::Mismatch)
+    // SAFETY: `plain_slots` returned true (the caller's contract): `value` is exactly of the
+    // plan's class, whose offsets these are.
+    unsafe { super::slots::read_slot(value, offsets[index]) }.ok_or(EncodeError::Mismatch)
 }
 
 impl Walker<'_> {

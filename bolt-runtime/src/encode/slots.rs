@@ -49,15 +49,14 @@ pub unsafe fn read_slot<'a, 'py>(
     obj: &'a Bound<'py, PyAny>,
     offset: isize,
 ) -> Option<Borrowed<'a, 'py, PyAny>> {
-    let slot = obj
-        .as_ptr()
-        .cast::<u8>()
-        .offset(offset)
-        .cast::<*mut ffi::PyObject>();
-    let value = *slot;
-    if value.is_null() {
-        None
-    } else {
-        Some(Borrowed::from_ptr(obj.py(), value))
-    }
+    // SAFETY: the caller guarantees `offset` is a member slot of `obj`'s exact type, so the
+    // read stays inside the live object and yields a PyObject pointer or null.
+    let value = unsafe {
+        *obj.as_ptr()
+            .cast::<u8>()
+            .offset(offset)
+            .cast::<*mut ffi::PyObject>()
+    };
+    // SAFETY: a non-null slot holds a reference owned by `obj`, which outlives the borrow.
+    (!value.is_null()).then(|| unsafe { Borrowed::from_ptr(obj.py(), value) })
 }

@@ -39,6 +39,7 @@ fn tzinfo<'a, 'py>(
             .add(tzinfo_offset(data_len))
             .cast::<*mut pyo3::ffi::PyObject>()
     };
+    // SAFETY: a non-null tzinfo field is a reference owned by `obj`, which outlives the borrow.
     (!ptr.is_null()).then(|| unsafe { Borrowed::from_ptr(obj.py(), ptr) })
 }
 

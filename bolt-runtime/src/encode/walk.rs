@@ -408,6 +408,7 @@ impl Walker<'_> {
         // yields borrowed references; they are owned (incref) at once, so encoding code that
         // runs Python (isoformat, enum values) cannot free them under us.
         while unsafe { ffi::PyDict_Next(value.as_ptr(), &mut position, &mut k, &mut v) } != 0 {
+            // SAFETY: PyDict_Next just returned these as valid borrowed references.
             let (k, v) = unsafe {
                 (
                     Borrowed::from_ptr(py, k).to_owned(),

@@ -8,8 +8,8 @@ pub mod write;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use bolt_runtime::manifest::ManifestError;
-use bolt_runtime::table::TableError;
+use bolt_schema::manifest::ManifestError;
+use bolt_schema::routes::TableError;
 
 pub use model::{crate_name, fingerprint};
 

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use bolt_runtime::manifest::{Constraints, Manifest, Schema, Source, TypeRef};
-use bolt_runtime::router::{param_names, parse_pattern, Segment};
-use bolt_runtime::table::DynamicTable;
+use bolt_schema::manifest::{Constraints, Manifest, Schema, Source, TypeRef};
+use bolt_schema::router::{param_names, parse_pattern, Segment};
+use bolt_schema::routes::RoutePlans;
 use sha2::{Digest, Sha256};
 
 use crate::CodegenError;
@@ -106,12 +106,12 @@ pub fn lower(manifest_text: &str) -> Result<Ir, CodegenError> {
     let manifest = Manifest::from_json(manifest_text)?;
     // The interpreted table performs every route check (duplicates, unbound path parameters,
     // unsupported types, bad patterns); generated code must accept exactly the same manifests.
-    DynamicTable::new(&manifest)?;
+    RoutePlans::lower(&manifest)?;
     let mut static_paths: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
     let mut trie = Node::default();
     let mut routes = Vec::with_capacity(manifest.routes.len());
     for route in &manifest.routes {
-        let segments = parse_pattern(&route.path).expect("validated by DynamicTable");
+        let segments = parse_pattern(&route.path).expect("validated by RoutePlans::lower");
         let captures = param_names(&segments);
         if captures.is_empty() {
             static_paths

@@ -16,6 +16,7 @@ pub use crate::table::Arg;
 pub use crate::temporal::{is_date, is_datetime, is_time, is_uuid};
 pub use crate::validation::Issue;
 pub use crate::value::Value;
+pub use bytes::Bytes;
 pub use {phf, pyo3, regex};
 
 use std::sync::LazyLock;

@@ -25,7 +25,7 @@ pub struct CompiledTable {
 }
 
 /// A generated body scanner: the fast path's tape for a valid body, else None.
-pub type ScanFn = fn(&[u8]) -> Option<crate::decode::Tape>;
+pub type ScanFn = fn(&bytes::Bytes) -> Option<crate::decode::Tape>;
 
 impl RouteTable for CompiledTable {
     fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {

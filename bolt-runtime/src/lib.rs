@@ -4,20 +4,20 @@
 #[path = "codegen_api.rs"]
 pub mod __codegen;
 pub mod bridge;
-pub mod coerce;
+pub use bolt_schema::coerce;
 pub mod compiled;
-pub mod constraints;
+pub use bolt_schema::constraints;
 pub mod decode;
 pub mod encode;
 pub mod http;
-pub mod manifest;
+pub use bolt_schema::manifest;
 pub mod pipeline;
 pub mod py_api;
-pub mod router;
+pub use bolt_schema::router;
 pub mod server;
 pub mod table;
-pub mod temporal;
+pub use bolt_schema::temporal;
 pub mod validation;
-pub mod value;
+pub use bolt_schema::value;
 
 pub use pyo3;

@@ -9,6 +9,8 @@ use crate::table::Arg;
 use crate::table::RouteTable;
 use crate::validation::unprocessable;
 
+// Moved once per request, by value: boxing the call would cost an allocation to save a copy.
+#[allow(clippy::large_enum_variant)]
 pub enum Prepared {
     Respond(HttpResponse),
     Call(PendingCall),

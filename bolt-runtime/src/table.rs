@@ -1,10 +1,11 @@
 //! `RouteTable`: what the server needs from a routing table. `DynamicTable` interprets the
 //! manifest; generated crates provide a compiled implementation of the same trait.
 
-use crate::coerce::ParamSpec;
+use bolt_schema::routes::{Reader, RoutePlan, RoutePlans};
+
 use crate::http::{percent_decode, HttpRequest};
-use crate::manifest::{Manifest, Source};
-use crate::router::{param_names, parse_pattern, Lookup, Router};
+use crate::manifest::Manifest;
+use crate::router::{Lookup, Router};
 use crate::validation::Issue;
 use crate::value::Value;
 
@@ -32,46 +33,9 @@ pub trait RouteTable: Send + Sync {
     fn route_count(&self) -> usize;
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum TableError {
-    #[error("{handler}: {message}")]
-    Route { handler: String, message: String },
-    #[error("duplicate route {method} {path}: {first} and {second}")]
-    Duplicate {
-        method: String,
-        path: String,
-        first: String,
-        second: String,
-    },
-}
+pub use bolt_schema::routes::TableError;
 
-/// How one parameter is read, decided when the table is built.
-#[derive(Debug)]
-enum Reader {
-    Capture(usize),
-    Query,
-    Header,
-    Cookie,
-    Request,
-    Body,
-}
-
-#[derive(Debug)]
-struct ParamPlan {
-    alias: String,
-    source: Source,
-    reader: Reader,
-    spec: Option<ParamSpec>,
-    required: bool,
-}
-
-#[derive(Debug)]
-struct RoutePlan {
-    params: Vec<ParamPlan>,
-    needs_query: bool,
-    needs_cookies: bool,
-}
-
+/// The interpreted table: the model's lowered route plans, run as they are.
 pub struct DynamicTable {
     router: Router,
     routes: Vec<RoutePlan>,
@@ -79,77 +43,7 @@ pub struct DynamicTable {
 
 impl DynamicTable {
     pub fn new(manifest: &Manifest) -> Result<Self, TableError> {
-        let mut router = Router::default();
-        let mut routes = Vec::with_capacity(manifest.routes.len());
-        for route in &manifest.routes {
-            let err = |message: String| TableError::Route {
-                handler: route.handler.clone(),
-                message,
-            };
-            let segments = parse_pattern(&route.path).map_err(|e| err(e.to_string()))?;
-            let captures = param_names(&segments);
-            let mut params = Vec::with_capacity(route.params.len());
-            for p in &route.params {
-                let reader = match p.source {
-                    Source::Path => {
-                        let index =
-                            captures.iter().position(|c| *c == p.alias).ok_or_else(|| {
-                                err(format!(
-                                    "path parameter {:?} does not appear in path {:?}",
-                                    p.alias, route.path
-                                ))
-                            })?;
-                        Reader::Capture(index)
-                    }
-                    Source::Query => Reader::Query,
-                    Source::Header => Reader::Header,
-                    Source::Cookie => Reader::Cookie,
-                    Source::Request => Reader::Request,
-                    Source::Body => Reader::Body,
-                };
-                let spec = match reader {
-                    Reader::Request | Reader::Body => None,
-                    _ => Some(
-                        ParamSpec::new(p.ty.clone(), p.constraints.clone())
-                            .map_err(|e| err(format!("parameter {:?}: {e}", p.name)))?,
-                    ),
-                };
-                params.push(ParamPlan {
-                    alias: p.alias.clone(),
-                    source: p.source,
-                    reader,
-                    spec,
-                    required: p.required,
-                });
-            }
-            for name in &captures {
-                if !route
-                    .params
-                    .iter()
-                    .any(|p| p.source == Source::Path && p.alias == *name)
-                {
-                    return Err(err(format!(
-                        "path parameter {{{name}}} in {:?} has no handler argument",
-                        route.path
-                    )));
-                }
-            }
-            router
-                .insert(&route.method, &segments, route.id)
-                .map_err(|first| TableError::Duplicate {
-                    method: route.method.clone(),
-                    path: route.path.clone(),
-                    first: manifest.routes[first].handler.clone(),
-                    second: route.handler.clone(),
-                })?;
-            let needs_query = params.iter().any(|p| matches!(p.reader, Reader::Query));
-            let needs_cookies = params.iter().any(|p| matches!(p.reader, Reader::Cookie));
-            routes.push(RoutePlan {
-                params,
-                needs_query,
-                needs_cookies,
-            });
-        }
+        let RoutePlans { router, routes } = RoutePlans::lower(manifest)?;
         Ok(Self { router, routes })
     }
 }

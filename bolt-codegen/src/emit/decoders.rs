@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bolt_runtime::decode::fast::{plain_values, BodyPlan};
-use bolt_runtime::decode::limits::collapses;
-use bolt_runtime::encode::plan::key_bytes;
-use bolt_runtime::manifest::{Field, Schema, TypeRef};
+use bolt_schema::decode::fast::{plain_values, BodyPlan};
+use bolt_schema::decode::limits::collapses;
+use bolt_schema::manifest::{Field, Schema, TypeRef};
+use bolt_schema::write::key_bytes;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -226,7 +226,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         let body = route
             .params
             .iter()
-            .find(|p| p.source == bolt_runtime::manifest::Source::Body);
+            .find(|p| p.source == bolt_schema::manifest::Source::Body);
         // Exactly the bodies the runtime's own plan covers (which classes have a
         // `__post_init__` of their own is known only at run time: the runtime checks it).
         let covered_body = body.filter(|p| BodyPlan::new(&p.ty, &ir.schemas, &|_| true).is_some());
@@ -236,7 +236,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
                 let doc = format!(" Body of `{}`.", route.handler);
                 route_fns.push(quote! {
                     #[doc = #doc]
-                    fn #name(body: &[u8]) -> Option<Tape> {
+                    fn #name(body: &Bytes) -> Option<Tape> {
                         let mut cursor = Cursor::new(body)?;
                         let c = &mut cursor;
                         #value?;
@@ -259,7 +259,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         )
     } else {
         quote!(
-            use bolt_runtime::__codegen::{Cursor, ScanFn, Tape};
+            use bolt_runtime::__codegen::{Bytes, Cursor, ScanFn, Tape};
         )
     };
     quote! {

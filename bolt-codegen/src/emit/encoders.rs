@@ -3,8 +3,8 @@
 //! manifest's name order); schemas left to the generic walk (`omit_defaults`, `array_like`,
 //! non-Struct) have `None`.
 
-use bolt_runtime::encode::plan::{json_bytes, key_bytes};
-use bolt_runtime::manifest::{Field, Schema, TypeRef};
+use bolt_schema::manifest::{Field, Schema, TypeRef};
+use bolt_schema::write::{json_bytes, key_bytes};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 

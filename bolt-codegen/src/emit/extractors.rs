@@ -2,9 +2,9 @@
 //! checks written out for its exact type. Same results, in the same order, as the interpreted
 //! table's `ParamSpec`.
 
-use bolt_runtime::coerce::type_name;
-use bolt_runtime::constraints::{float_bounds, int_range, FloatOp};
-use bolt_runtime::manifest::{Source, TypeRef};
+use bolt_schema::coerce::type_name;
+use bolt_schema::constraints::{float_bounds, int_range, FloatOp};
+use bolt_schema::manifest::{Source, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 

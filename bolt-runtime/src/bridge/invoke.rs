@@ -40,7 +40,7 @@ pub enum Outcome {
 impl AppInner {
     /// The fast path's tape for `route`'s body (generated scanner, else the plan's), when the
     /// body type is covered and the body valid.
-    pub fn scan_body(&self, route: usize, body: &[u8]) -> Option<crate::decode::Tape> {
+    pub fn scan_body(&self, route: usize, body: &bytes::Bytes) -> Option<crate::decode::Tape> {
         let plan = self.body_plans[route].as_ref()?;
         match self.table.body_scanner(route) {
             Some(generated) => generated(body),
@@ -58,8 +58,7 @@ impl AppInner {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let (Some(tape), Some(plan)) = (tape, &self.body_plans[route]) {
             let built =
-                crate::decode::build::Builder::new(plan, &self.cache, &self.plans, tape, body)
-                    .root(py);
+                crate::decode::build::Builder::new(plan, &self.cache, &self.plans, tape).root(py);
             // Validator errors become the 422 they stand for, as when msgspec decodes.
             return built.map_err(|err| {
                 let converted = self.cache.body_error.bind(py).call1((err.value(py),));

@@ -383,7 +383,8 @@ impl App {
         let Some(Some(_)) = self.inner.body_types.get(route) else {
             return Err(PyValueError::new_err(format!("route {route} has no body")));
         };
-        let tape = py.detach(|| self.inner.scan_body(route, body));
+        let owned = bytes::Bytes::copy_from_slice(body);
+        let tape = py.detach(|| self.inner.scan_body(route, &owned));
         if tape.is_none() {
             if let Some(issues) = self.check_body(py, route, body)? {
                 return Err(PyValueError::new_err(issues));
@@ -399,7 +400,8 @@ impl App {
         if route >= self.inner.routes.len() {
             return Err(PyValueError::new_err(format!("no route {route}")));
         }
-        Ok(py.detach(|| self.inner.scan_body(route, body).is_some()))
+        let owned = bytes::Bytes::copy_from_slice(body);
+        Ok(py.detach(|| self.inner.scan_body(route, &owned).is_some()))
     }
 
     #[getter]

@@ -34,7 +34,6 @@ pub struct Builder<'a> {
     pub cache: &'a PyCache,
     pub plans: &'a Plans,
     pub tape: &'a Tape,
-    pub body: &'a [u8],
     at: usize,
 }
 
@@ -44,14 +43,12 @@ impl<'a> Builder<'a> {
         cache: &'a PyCache,
         plans: &'a Plans,
         tape: &'a Tape,
-        body: &'a [u8],
     ) -> Self {
         Self {
             plan,
             cache,
             plans,
             tape,
-            body,
             at: 0,
         }
     }
@@ -61,21 +58,16 @@ impl<'a> Builder<'a> {
     }
 
     fn next(&mut self) -> PyResult<Token> {
-        let token = self.tape.tokens.get(self.at).copied();
+        let token = self.tape.token(self.at);
         self.at += 1;
         token.ok_or_else(|| PyRuntimeError::new_err("body tape ended early"))
     }
 
-    fn text(&self, start: u32, end: u32) -> PyResult<&'a str> {
-        let bytes = self
-            .body
-            .get(start as usize..end as usize)
-            .ok_or_else(|| PyRuntimeError::new_err("body tape: range outside the body"))?;
-        // SAFETY: tapes are written only by `Cursor` (their fields are crate-private), whose
-        // `string` checks every string range it records for UTF-8 (non-ASCII ones with
-        // from_utf8, the rest being ASCII), and `Builder::new` is crate-private, called with
-        // the body the tape was scanned from.
-        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+    /// The text of the string token just read by `next`.
+    fn text(&self) -> PyResult<&'a str> {
+        self.tape
+            .text_at(self.at.wrapping_sub(1))
+            .ok_or_else(|| PyRuntimeError::new_err("body tape: not a string"))
     }
 
     fn value<'py>(&mut self, py: Python<'py>, shape: &Shape) -> PyResult<Bound<'py, PyAny>> {
@@ -101,8 +93,7 @@ impl<'a> Builder<'a> {
             Token::Bool(truth) => PyBool::new(py, truth).to_owned().into_any(),
             Token::Int(number) => number.into_pyobject(py)?.into_any(),
             Token::Float(number) => PyFloat::new(py, number).into_any(),
-            Token::Str(start, end) => capi::string(py, self.text(start, end)?)?,
-            Token::Unescaped(index) => capi::string(py, &self.tape.strings[index as usize])?,
+            Token::Str(..) | Token::Unescaped(_) => capi::string(py, self.text()?)?,
             Token::Array(count) => match shape {
                 Shape::List(item) => self.list(py, item, count)?,
                 Shape::Tuple(item) => PyTuple::new(py, self.items(py, item, count)?)?.into_any(),
@@ -145,8 +136,7 @@ impl<'a> Builder<'a> {
         };
         let member = match token {
             Token::Int(number) => plan.by_int.get(&number),
-            Token::Str(start, end) => plan.by_str.get(self.text(start, end)?),
-            Token::Unescaped(i) => plan.by_str.get(self.tape.strings[i as usize].as_str()),
+            Token::Str(..) | Token::Unescaped(_) => plan.by_str.get(self.text()?),
             _ => None,
         };
         member
@@ -162,8 +152,7 @@ impl<'a> Builder<'a> {
         token: Token,
     ) -> PyResult<Bound<'py, PyAny>> {
         let text = match token {
-            Token::Str(start, end) => self.text(start, end)?,
-            Token::Unescaped(index) => self.tape.strings[index as usize].as_str(),
+            Token::Str(..) | Token::Unescaped(_) => self.text()?,
             _ => "",
         };
         let invalid = || PyRuntimeError::new_err(format!("body tape: unchecked value {text:?}"));
@@ -215,11 +204,8 @@ impl<'a> Builder<'a> {
     }
 
     fn key<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        Ok(match self.next()? {
-            Token::Str(start, end) => PyString::new(py, self.text(start, end)?),
-            Token::Unescaped(index) => PyString::new(py, &self.tape.strings[index as usize]),
-            _ => return Err(PyRuntimeError::new_err("body tape: key is not a string")),
-        })
+        self.next()?;
+        Ok(PyString::new(py, self.text()?))
     }
 
     fn structure<'py>(

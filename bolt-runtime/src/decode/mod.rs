@@ -1,15 +1,7 @@
-//! Request bodies parsed and validated in Rust, before the GIL. The fast path (`fast`) scans a
-//! body of a covered type once into a tape that `build` turns into the Python objects; every
-//! other body is checked by `validate` (all failing fields become 422 items in msgspec's
-//! wording) and, if valid, decoded by msgspec.
+//! Request bodies: the model's scanners and checker (bolt-schema), and `build`, which turns a
+//! fast-path tape into the Python objects msgspec would return.
 
 pub mod build;
-pub mod cursor;
-pub mod fast;
-mod json;
-pub mod limits;
-mod validate;
-
-pub use cursor::{Cursor, Tape};
-pub use fast::BodyPlan;
-pub use validate::{validate_body, BodyCheck};
+pub use bolt_schema::decode::{
+    cursor, fast, limits, validate_body, BodyCheck, BodyPlan, Cursor, Tape,
+};

@@ -7,7 +7,7 @@ pub mod plan;
 pub mod slots;
 pub mod temporal;
 pub mod walk;
-pub mod write;
+pub use bolt_schema::write;
 
 pub use fields::{separator, EncodeFn, Item};
 pub use plan::{Node, Plans};

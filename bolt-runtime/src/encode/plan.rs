@@ -7,8 +7,8 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
-use super::write;
 use crate::manifest::{Field, Schema, TypeRef};
+pub use bolt_schema::write::{json_bytes, key_bytes};
 
 /// A declared type, ready for encoding.
 pub enum Node {
@@ -254,25 +254,6 @@ fn model_sources(cls: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Vec<Py<PyString>
             })
             .collect(),
     ))
-}
-
-pub fn key_bytes(name: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(name.len() + 3);
-    write::string(&mut key, name);
-    key.push(b':');
-    key
-}
-
-/// A JSON scalar (a tag value) as msgspec writes it.
-pub fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
-    match value {
-        serde_json::Value::String(s) => {
-            let mut out = Vec::new();
-            write::string(&mut out, s);
-            out
-        }
-        other => other.to_string().into_bytes(),
-    }
 }
 
 /// All named plans of a manifest plus a cache of plans built at run time for Structs met

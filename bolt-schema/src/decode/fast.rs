@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::cursor::{same_key, Cursor, Tape};
 use super::limits::{collapses, Limits};
-use crate::encode::plan::key_bytes;
 use crate::manifest::{Schema, TypeRef};
 use crate::temporal;
+use crate::write::key_bytes;
 
 /// A declared type the fast path can decode.
 #[derive(Debug)]
@@ -88,7 +88,7 @@ impl BodyPlan {
     }
 
     /// Scan `body`; the tape when it is valid and fully covered, else None.
-    pub fn scan(&self, body: &[u8]) -> Option<Tape> {
+    pub fn scan(&self, body: &bytes::Bytes) -> Option<Tape> {
         let mut cursor = Cursor::new(body)?;
         self.value(&mut cursor, &self.root)?;
         cursor.finish()
@@ -297,6 +297,7 @@ impl BodyPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn plan(ty: &str, schemas: &str) -> BodyPlan {
         let ty: TypeRef = serde_json::from_str(ty).unwrap();
@@ -318,7 +319,9 @@ mod tests {
             POINT,
         );
         let tape = p
-            .scan(br#" [{"y": 2, "x": -3, "junk": [1, {"a": "\n"}]}, {"type": "p", "x": 0}] "#)
+            .scan(&Bytes::from_static(
+                br#" [{"y": 2, "x": -3, "junk": [1, {"a": "\n"}]}, {"type": "p", "x": 0}] "#,
+            ))
             .unwrap();
         use Token::*;
         assert_eq!(
@@ -352,9 +355,15 @@ mod tests {
             br#"{"x": 01}"#,                   // bad number
             b"{\"x\": 1, \"z\": \"a\x01\"}",   // raw control character
         ] {
-            assert!(p.scan(body).is_none(), "{}", String::from_utf8_lossy(body));
+            assert!(
+                p.scan(&Bytes::copy_from_slice(body)).is_none(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
-        assert!(p.scan(br#"{"x": 1, "z": "\u00e9\"\/"}"#).is_some());
+        assert!(p
+            .scan(&Bytes::from_static(br#"{"x": 1, "z": "\u00e9\"\/"}"#))
+            .is_some());
     }
 }
 
@@ -368,13 +377,13 @@ mod speed {
         let ty = serde_json::from_value(spec["ty"].clone()).unwrap();
         let schemas = serde_json::from_value(spec["schemas"].clone()).unwrap();
         let plan = super::BodyPlan::new(&ty, &schemas, &|_| true).unwrap();
-        let body = std::fs::read("/tmp/body.json").unwrap();
+        let body = bytes::Bytes::from(std::fs::read("/tmp/body.json").unwrap());
         let start = std::time::Instant::now();
         for _ in 0..20000 {
             std::hint::black_box(plan.scan(&body).unwrap());
         }
         println!("scan {:?}", start.elapsed() / 20000);
-        let tokens = plan.scan(&body).unwrap().tokens.len();
+        let tokens = plan.scan(&body).unwrap().len();
         let start = std::time::Instant::now();
         for _ in 0..20000 {
             let mut v = Vec::with_capacity(body.len() / 4);

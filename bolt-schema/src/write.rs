@@ -298,6 +298,26 @@ pub fn offset_seconds(buf: &mut Vec<u8>, seconds: i64) {
     );
 }
 
+/// `"name":`, the key bytes of a JSON object member as msgspec writes them.
+pub fn key_bytes(name: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 3);
+    string(&mut key, name);
+    key.push(b':');
+    key
+}
+
+/// A JSON scalar (a tag value) as msgspec writes it.
+pub fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+    match value {
+        serde_json::Value::String(s) => {
+            let mut out = Vec::new();
+            string(&mut out, s);
+            out
+        }
+        other => other.to_string().into_bytes(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

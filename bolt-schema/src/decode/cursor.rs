@@ -3,6 +3,8 @@
 //! per-schema scanners generated into compiled crates are written with. Every primitive
 //! returns None for input it does not take (the body then goes to the full path).
 
+use bytes::Bytes;
+
 /// Powers of ten that are exact doubles.
 const POWERS_OF_TEN: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -32,11 +34,48 @@ pub enum Token {
     Field(u32),
 }
 
+/// A scanned body: its tokens, the unescaped copies of its escaped strings, and the body
+/// itself. Only a `Cursor` writes tapes, and every `Str` range it records was checked to be
+/// UTF-8 in exactly these bytes, so `text_at` can hand out `&str`s without checking again.
 #[derive(Debug, Default)]
 pub struct Tape {
-    // Only a Cursor writes tapes (the builder relies on their string ranges being UTF-8).
     pub(crate) tokens: Vec<Token>,
     pub(crate) strings: Vec<String>,
+    /// The body the tape indexes: a reference-counted clone, immutable while the tape lives.
+    body: Bytes,
+}
+
+impl Tape {
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The token at `index`.
+    #[inline]
+    pub fn token(&self, index: usize) -> Option<Token> {
+        self.tokens.get(index).copied()
+    }
+
+    /// The text of the string token at `index` (None for other tokens).
+    #[inline]
+    pub fn text_at(&self, index: usize) -> Option<&str> {
+        match *self.tokens.get(index)? {
+            Token::Str(start, end) => {
+                let bytes = self.body.get(start as usize..end as usize)?;
+                // SAFETY: this token was pushed by the Cursor that scanned `self.body` (the
+                // fields are crate-private and only `Cursor::finish` makes a non-empty tape), after
+                // `Cursor::string` checked the range for UTF-8 (non-ASCII runs with
+                // from_utf8, the rest being ASCII); `Bytes` cannot change under us.
+                Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+            }
+            Token::Unescaped(i) => self.strings.get(i as usize).map(String::as_str),
+            _ => None,
+        }
+    }
 }
 
 /// The high bit of each byte of `word` that is `"`, `\\`, below 0x20 or above 0x7f (the bytes
@@ -92,6 +131,7 @@ pub fn same_key(a: &[u8], b: &[u8]) -> bool {
 }
 
 pub struct Cursor<'a> {
+    source: &'a Bytes,
     bytes: &'a [u8],
     at: usize,
     depth: usize,
@@ -101,14 +141,16 @@ pub struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     /// A cursor at the start of `body`. Strings are checked for UTF-8 as they are read
     /// (everything else must be ASCII), so the strings on the tape are valid `str`s.
-    pub fn new(body: &'a [u8]) -> Option<Self> {
+    pub fn new(body: &'a Bytes) -> Option<Self> {
         Some(Self {
+            source: body,
             bytes: body,
             at: 0,
             depth: 0,
             tape: Tape {
                 tokens: Vec::with_capacity(body.len() / 4),
                 strings: Vec::new(),
+                body: Bytes::new(),
             },
         })
     }
@@ -116,7 +158,11 @@ impl<'a> Cursor<'a> {
     /// The tape, if nothing but whitespace follows the value.
     pub fn finish(mut self) -> Option<Tape> {
         self.skip_space();
-        (self.at == self.bytes.len()).then_some(self.tape)
+        if self.at != self.bytes.len() {
+            return None;
+        }
+        self.tape.body = self.source.clone();
+        Some(self.tape)
     }
 
     #[inline]

@@ -1,0 +1,53 @@
+//! Request validation issues and their 422 body: `{"detail":[{"loc":[...],"msg":...,"type":...}]}`.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum LocPart {
+    Key(String),
+    Index(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Issue {
+    pub loc: Vec<LocPart>,
+    pub msg: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+impl Issue {
+    pub fn invalid(source: &str, name: &str, msg: String) -> Self {
+        Self {
+            loc: vec![LocPart::Key(source.into()), LocPart::Key(name.into())],
+            msg,
+            kind: "validation_error",
+        }
+    }
+
+    pub fn missing(source: &str, name: &str) -> Self {
+        let what = match source {
+            "query" => "query parameter",
+            "header" => "header",
+            "cookie" => "cookie",
+            "path" => "path parameter",
+            _ => "field",
+        };
+        Self {
+            loc: vec![LocPart::Key(source.into()), LocPart::Key(name.into())],
+            msg: format!("Missing required {what}: {name}"),
+            kind: "missing",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    detail: &'a [Issue],
+}
+
+/// The 422 body for `issues`: `{"detail":[...]}`.
+pub fn unprocessable_body(issues: &[Issue]) -> Vec<u8> {
+    serde_json::to_vec(&Body { detail: issues }).unwrap_or_default()
+}

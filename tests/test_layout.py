@@ -1,0 +1,33 @@
+"""The crate boundary: the code generator depends on the model crate (bolt-schema), never on
+the runtime, so nothing it links can reach Python, the server or the event loop."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("pyo3", "actix", "tokio", "bolt-runtime")
+
+
+def dependencies(package: str) -> set[str]:
+    out = subprocess.run(
+        ["cargo", "tree", "-p", package, "-e", "normal", "--prefix", "none", "--offline"],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+    ).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+@pytest.mark.parametrize("package", ["bolt-codegen", "bolt-schema"])
+def test_model_and_codegen_link_no_python_server_or_runtime(package):
+    assert shutil.which("cargo"), "cargo is installed by the project's setup"
+    linked = dependencies(package)
+    assert package in linked
+    assert not {name for name in linked if name.startswith(FORBIDDEN)}, linked
+
+
+def test_runtime_reaches_the_model():
+    assert "bolt-schema" in dependencies("bolt-runtime")

@@ -1,5 +1,6 @@
-//! `BOLT_RUNTIME_ID`: the crate version plus a hash of these sources, so a project extension
-//! built against another runtime is recognised as stale instead of failing at call time.
+//! `BOLT_RUNTIME_ID`: the crate version plus a hash of the runtime's sources and those of the
+//! model crate it is built from (bolt-schema), so a project extension built against another
+//! runtime is recognised as stale instead of failing at call time.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,12 +23,15 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    println!("cargo:rerun-if-changed=src");
-    println!("cargo:rerun-if-changed=Cargo.toml");
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir.parent().unwrap_or(crate_dir);
     let mut sources = Vec::new();
-    files(&root.join("src"), &mut sources);
-    sources.push(root.join("Cargo.toml"));
+    for member in ["bolt-runtime", "bolt-schema"] {
+        println!("cargo:rerun-if-changed=../{member}/src");
+        println!("cargo:rerun-if-changed=../{member}/Cargo.toml");
+        files(&root.join(member).join("src"), &mut sources);
+        sources.push(root.join(member).join("Cargo.toml"));
+    }
     // FNV-1a over relative paths and contents: stable across machines and checkouts.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for path in &sources {

@@ -41,6 +41,26 @@ class Huge(enum.IntEnum):
     SMALL = 3
 
 
+class Labelled(str, enum.Enum):  # noqa: UP042 (a str mixin is the case under test)
+    """A str-based member whose `_value_` differs from its text: msgspec writes the text."""
+
+    def __new__(cls, value, label):
+        member = str.__new__(cls, label)
+        member._value_ = value
+        return member
+
+    FIRST = ("v1", "first")
+
+
+class Numbered(int, enum.Enum):
+    def __new__(cls, value, number):
+        member = int.__new__(cls, number)
+        member._value_ = value
+        return member
+
+    SEVEN = ("v7", 7)
+
+
 class Point(msgspec.Struct):
     x: float
     y: float = 0.0
@@ -358,8 +378,39 @@ def test_review_edge_cases(client, name, value):
     ("huge", Huge.BIG),
     ("huge", Huge.SMALL),
     ("dict_huge", {Huge.BIG: 1, Huge.SMALL: 2}),
+    ("any", {Labelled.FIRST: [Labelled.FIRST], Numbered.SEVEN: Numbered.SEVEN}),
 ])
 def test_enum_keys_and_types_msgspec_cannot_convert_to(client, name, value):
     # msgspec writes an Enum key from its member's value; a type it cannot convert to (floats,
     # an int above 2**63) leaves the route to the generic encoder instead of failing the app.
     check(client, name, value)
+
+
+class Early(msgspec.Struct):
+    """Refers to a class defined after the routes that use it."""
+
+    later: Later | None = None
+
+
+forward_api = BoltAPI()
+
+
+@forward_api.get("/early")
+def get_early() -> Early:
+    return Early(Later(3))
+
+
+@forward_api.post("/early")
+def post_early(early: Early) -> Early:
+    return early
+
+
+class Later(msgspec.Struct):
+    x: int
+
+
+def test_forward_references_resolve_when_the_app_is_built(client_for):
+    client = client_for(forward_api)
+    assert client.get("/early").content == b'{"later":{"x":3}}'
+    response = client.post("/early", content=b'{"later":{"x":4}}', headers={"content-type": "application/json"})
+    assert response.content == b'{"later":{"x":4}}'

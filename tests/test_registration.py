@@ -15,6 +15,7 @@ import pytest
 from django_bolt import BoltAPI, Query
 from django_bolt._signature import RouteDefinitionError
 from django_bolt.build import build_manifest, discover_apis, manifest_json, merge_apis
+from django_bolt.testing import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,11 +88,34 @@ class Huge(enum.IntEnum):
 
 def test_body_type_msgspec_cannot_decode_names_handler_and_parameter():
     api = BoltAPI()
+
+    @api.post("/huge")
+    def take_huge(level: Huge) -> int:
+        return 1
+
+    # Decided when the app is built (every class a forward reference names exists by then).
     with pytest.raises(RouteDefinitionError, match=r"test_registration:.*take_huge: body parameter 'level' has "
                                                    r"type .*Huge.*msgspec cannot decode: Integer values > "):
-        @api.post("/huge")
-        def take_huge(level: Huge) -> int:
-            return 1
+        TestClient(api)
+
+
+class Left(msgspec.Struct):
+    a: int
+
+
+class Right(msgspec.Struct):
+    b: int
+
+
+def test_return_type_msgspec_cannot_encode_names_handler():
+    api = BoltAPI()
+
+    @api.get("/either")
+    def either() -> Left | Right:  # two untagged Structs: msgspec refuses the union
+        return Left(1)
+
+    with pytest.raises(RouteDefinitionError, match=r"test_registration:.*either: return type .* cannot be encoded"):
+        TestClient(api)
 
 
 def test_return_annotation_that_is_not_a_type_names_handler():

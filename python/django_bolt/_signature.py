@@ -143,7 +143,6 @@ def _classify(handler: str, method: str, name: str, annotation: Any, metadata: l
         metas = tuple(m for m in metadata if isinstance(m, msgspec.Meta))
         if metas:
             annotation = typing.Annotated[(annotation, *metas)]
-        _check_decodable(handler, name, annotation)
         return ParamInfo(name, name, "body", describe(annotation), required,
                          None if required else default, annotation=annotation)
     alias = (marker.alias if marker else None) or name
@@ -190,27 +189,39 @@ def _param_type_ok(desc: dict[str, Any]) -> bool:
     return kind in PARAM_KINDS
 
 
+def check_return_annotation(handler: str, declared: Any) -> None:
+    """A return annotation must be a type (made of classes and typing forms): `-> 5` is refused
+    when the route is registered. What msgspec makes of it is decided by `response_encode_type`
+    when the app is built, once every class a forward reference names exists."""
+    if not is_type_form(declared):
+        raise RouteDefinitionError(f"{handler}: return type {declared!r} is not a type")
+
+
+# msgspec can encode these members but cannot convert to (or decode) their Enum types.
+_UNCONVERTIBLE_ENUM = ("Integer values > (2**63 - 1) are not currently supported",
+                       "Enums must contain either all str or all int values")
+
+
 def response_encode_type(handler: str, declared: Any) -> Any:
     """The type a route's return values are converted to before encoding: the declared one, or
-    `Any` (values encoded as they are, by the generic encoder) when msgspec can encode such
-    values but cannot convert to the type (an IntEnum with a member above 2**63, an Enum of
-    floats). A return annotation that is not a type at all is a registration error."""
+    `Any` (values encoded as they are, by the generic encoder) when the only thing msgspec
+    cannot handle in it is an Enum it can encode but not convert to (a member above 2**63, an
+    Enum of floats). Any other type msgspec refuses is an error naming the handler."""
     try:
         msgspec_inspect.type_info(declared)
         return declared
-    except (TypeError, ValueError, NotImplementedError) as exc:
-        if not is_type_form(declared):
-            raise RouteDefinitionError(
-                f"{handler}: return type {declared!r} is not a type msgspec can encode: {exc}") from None
-        return Any
+    except (TypeError, ValueError, NotImplementedError, NameError) as exc:
+        if any(reason in str(exc) for reason in _UNCONVERTIBLE_ENUM):
+            return Any
+        raise RouteDefinitionError(f"{handler}: return type {declared!r} cannot be encoded: {exc}") from None
 
 
-def _check_decodable(handler: str, name: str, annotation: Any) -> None:
-    """A body type msgspec cannot decode is refused when the route is registered, naming the
-    handler and the parameter, rather than failing every request."""
+def check_body_decodable(handler: str, name: str, annotation: Any) -> None:
+    """A body type msgspec cannot decode is refused when the app is built, naming the handler
+    and the parameter, rather than failing every request."""
     try:
         msgspec.json.Decoder(annotation)
-    except (TypeError, ValueError, NotImplementedError) as exc:
+    except (TypeError, ValueError, NotImplementedError, NameError) as exc:
         raise RouteDefinitionError(
             f"{handler}: body parameter {name!r} has type {annotation!r}, which msgspec cannot decode: {exc}"
         ) from None

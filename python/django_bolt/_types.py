@@ -80,6 +80,9 @@ def is_type_form(annotation: Any) -> bool:
     supertype = getattr(annotation, "__supertype__", None)  # typing.NewType
     if supertype is not None:
         return is_type_form(supertype)
+    alias = getattr(typing, "TypeAliasType", None)  # `type X = ...` (Python 3.12+)
+    if alias is not None and isinstance(annotation, alias):
+        return is_type_form(annotation.__value__)
     origin = typing.get_origin(annotation)
     if origin is None:
         return False

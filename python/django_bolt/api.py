@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ._signature import ParamInfo, RouteDefinitionError, compile_signature, response_encode_type
+from ._signature import ParamInfo, RouteDefinitionError, check_return_annotation, compile_signature
 from ._types import describe
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -140,7 +140,7 @@ class BoltAPI(_Registrar):
         response_model = options.get("response_model", _UNSET)
         if response_model is _UNSET:
             response_model = typing.get_type_hints(fn, include_extras=True).get("return", typing.Any)
-        response_model = response_encode_type(f"{fn.__module__}:{fn.__qualname__}", response_model)
+        check_return_annotation(f"{fn.__module__}:{fn.__qualname__}", response_model)
         route = RouteDef(
             method=method, path=full_path, fn=fn, status_code=options.get("status_code") or 200,
             params=params, response_type=response_model, name=options.get("name") or fn.__name__,

@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from . import _bridge, _core
+from ._signature import check_body_decodable, response_encode_type
 from .api import BoltAPI, RouteDef
 from .build.compile import fingerprint
 from .build.manifest import build_manifest_with_classes, manifest_json, merge_apis
@@ -70,12 +71,16 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
 
     routes = project.routes
     module = compiled or _core
+    for route in routes:
+        for param in route.params:
+            if param.source == "body":
+                check_body_decodable(route.handler_name, param.name, param.annotation)
     app = module.App(
         project.text,
         [r.fn for r in routes],
         [_defaults(r) for r in routes],
         [_body_type(r) for r in routes],
-        [r.response_type for r in routes],
+        [response_encode_type(r.handler_name, r.response_type) for r in routes],
         project.classes,
         _bridge,
         debug=bool(settings.DEBUG if debug is None else debug),

@@ -65,6 +65,22 @@ fn is_true(value: &Bound<'_, PyAny>) -> bool {
     value.as_ptr() == unsafe { ffi::Py_True() }
 }
 
+/// What msgspec writes for an Enum member: a str-, int- or float-based member's own str, int
+/// or float content (which a custom `_value_` may differ from), any other member's value.
+fn enum_content<'py>(member: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = member.py();
+    if let Ok(text) = member.cast::<PyString>() {
+        return Ok(PyString::new(py, text.to_str()?).into_any());
+    }
+    if member.is_instance_of::<PyInt>() {
+        return py.get_type::<PyInt>().call1((member,));
+    }
+    if let Ok(number) = member.cast::<PyFloat>() {
+        return Ok(PyFloat::new(py, number.value()).into_any());
+    }
+    member.getattr(pyo3::intern!(py, "value"))
+}
+
 impl Walker<'_> {
     pub fn encode(
         &self,
@@ -448,12 +464,7 @@ impl Walker<'_> {
             return Ok(());
         }
         if self.is_enum_key(node, key)? {
-            // msgspec writes an Enum key from its member's value (str, int or float).
-            return self.key(
-                &Node::Any,
-                &key.getattr(pyo3::intern!(key.py(), "value"))?,
-                buf,
-            );
+            return self.key(&Node::Any, &enum_content(key)?, buf);
         }
         Err(EncodeError::Mismatch)
     }
@@ -768,7 +779,7 @@ impl Walker<'_> {
             return Ok(());
         }
         if value.is_instance(t.enum_type.bind(py))? {
-            return self.any(&value.getattr("value")?, buf, depth + 1);
+            return self.any(&enum_content(value)?, buf, depth + 1);
         }
         if ty.is(t.raw_type.bind(py)) {
             let raw = py.get_type::<PyBytes>().call1((value,))?;

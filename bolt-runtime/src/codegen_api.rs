@@ -7,7 +7,7 @@ pub use crate::constraints::{self, FloatOp};
 pub use crate::decode::limits::{limits_from_json, Limits};
 pub use crate::decode::{Cursor, Tape};
 pub use crate::encode::plan::StructPlan;
-pub use crate::encode::{separator, EncodeFn, EncodeResult, Item, Walker};
+pub use crate::encode::{separator, EncodeFn, EncodeResult, Item, PlainStruct, Walker};
 pub use crate::http::{percent_decode, HttpRequest};
 pub use crate::manifest::TypeRef;
 pub use crate::py_api::register_compiled;

@@ -15,10 +15,10 @@ fn field_writer(ty: &TypeRef, position: usize) -> TokenStream {
     let index = Literal::usize_unsuffixed(position);
     let temporal = |kind: u8| {
         let kind = Literal::u8_unsuffixed(kind);
-        quote!(w.field_temporal(plan, value, #index, #kind, buf, depth)?;)
+        quote!(w.field_temporal(s, #index, #kind, buf, depth)?;)
     };
     if let Some(kind) = scalar_kind(ty) {
-        return quote!(w.field_scalar(plan, value, #index, bolt_runtime::__codegen::Item::#kind, buf, depth)?;);
+        return quote!(w.field_scalar(s, #index, bolt_runtime::__codegen::Item::#kind, buf, depth)?;);
     }
     match ty {
         TypeRef::Date => temporal(0),
@@ -26,13 +26,13 @@ fn field_writer(ty: &TypeRef, position: usize) -> TokenStream {
         TypeRef::Time => temporal(2),
         TypeRef::List { item } => match scalar_kind(item) {
             Some(kind) => {
-                quote!(w.field_list(plan, value, #index, bolt_runtime::__codegen::Item::#kind, buf, depth)?;)
+                quote!(w.field_list(s, #index, bolt_runtime::__codegen::Item::#kind, buf, depth)?;)
             }
-            None => quote!(w.field_any(plan, value, #index, buf, depth)?;),
+            None => quote!(w.field_any(s, #index, buf, depth)?;),
         },
         // Encoding does not check constraints (msgspec does not either).
         TypeRef::Constrained { inner, .. } => field_writer(inner, position),
-        _ => quote!(w.field_any(plan, value, #index, buf, depth)?;),
+        _ => quote!(w.field_any(s, #index, buf, depth)?;),
     }
 }
 
@@ -122,7 +122,7 @@ fn optional_members(layout: &Layout<'_>) -> Vec<TokenStream> {
         let key = Literal::byte_string(&key_bytes(&field.encode_name));
         let writer = field_writer(&field.ty, index);
         statements.push(quote! {
-            if !w.field_is_default(plan, value, #position)? {
+            if !w.field_is_default(s, #position)? {
                 bolt_runtime::__codegen::separator(&mut first, buf);
                 buf.extend_from_slice(#key);
                 #writer
@@ -148,18 +148,12 @@ fn struct_encoder(name: &syn::Ident, schema: &str, layout: &Layout<'_>) -> Token
             format_ident!("{}", name)
         }
     };
-    let (w, plan, value, depth) = (
-        unused("w"),
-        unused("plan"),
-        unused("value"),
-        unused("depth"),
-    );
+    let (w, s, depth) = (unused("w"), unused("s"), unused("depth"));
     quote! {
         #[doc = #doc]
         fn #name(
             #w: &Walker<'_>,
-            #plan: &StructPlan,
-            #value: &Bound<'_, PyAny>,
+            #s: PlainStruct<'_, '_>,
             buf: &mut Vec<u8>,
             #depth: usize,
         ) -> EncodeResult {
@@ -203,8 +197,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     }
     let count = Literal::usize_unsuffixed(entries.len());
     quote! {
-        use bolt_runtime::__codegen::pyo3::prelude::*;
-        use bolt_runtime::__codegen::{EncodeFn, EncodeResult, StructPlan, Walker};
+        use bolt_runtime::__codegen::{EncodeFn, EncodeResult, PlainStruct, Walker};
 
         pub static ENCODERS: [Option<EncodeFn>; #count] = [#(#entries),*];
 

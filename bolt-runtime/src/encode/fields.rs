@@ -28,71 +28,89 @@ pub enum Item {
     Bool,
 }
 
-/// A generated encoder for one Struct schema. Called only for instances of exactly the
-/// schema's class whose fields are all set (see `Walker::plain_slots`).
+/// A generated encoder for one Struct schema, called with the proof that its value is a
+/// plain instance of exactly the schema's class (see `Walker::plain_slots`).
 pub type EncodeFn =
-    for<'py> fn(&Walker<'_>, &StructPlan, &Bound<'py, PyAny>, &mut Vec<u8>, usize) -> EncodeResult;
+    for<'a, 'py> fn(&Walker<'_>, PlainStruct<'a, 'py>, &mut Vec<u8>, usize) -> EncodeResult;
 
-/// Field `index` of `value`, borrowed from its slot; Mismatch if Python code run by an earlier
-/// field emptied it.
-///
-/// # Safety
-/// `Walker::plain_slots(plan, value)` must have returned true.
-#[inline]
-unsafe fn slot<'a, 'py>(
-    plan: &StructPlan,
+/// Proof that `value` is an instance of exactly `plan`'s class, whose slot offsets `plan`
+/// holds, and that all its fields were set when checked. Only `Walker::plain_slots` makes one
+/// (the fields are private), so the field readers below can read slots directly, safely.
+#[derive(Clone, Copy)]
+pub struct PlainStruct<'a, 'py> {
+    plan: &'a StructPlan,
     value: &'a Bound<'py, PyAny>,
-    index: usize,
-) -> Result<Borrowed<'a, 'py, PyAny>, EncodeError> {
-    let offsets = plan.offsets.as_deref().unwrap_or_default();
-    // SAFETY: `plain_slots` returned true (the caller's contract): `value` is exactly of the
-    // plan's class, whose offsets these are.
-    unsafe { super::slots::read_slot(value, offsets[index]) }.ok_or(EncodeError::Mismatch)
+    offsets: &'a [isize],
+}
+
+impl<'a, 'py> PlainStruct<'a, 'py> {
+    pub fn plan(&self) -> &'a StructPlan {
+        self.plan
+    }
+
+    pub fn value(&self) -> &'a Bound<'py, PyAny> {
+        self.value
+    }
+
+    /// Field `index`, borrowed from its slot; Mismatch if Python code run by an earlier field
+    /// emptied it. Panics for an index past the class's fields.
+    #[inline]
+    fn slot(&self, index: usize) -> Result<Borrowed<'a, 'py, PyAny>, EncodeError> {
+        // SAFETY: `plain_slots` checked that `value`'s type is exactly `plan.cls`, and
+        // `offsets` are that class's slot offsets (`field_offsets`); `offsets[index]` is
+        // bounds-checked. A slot emptied since reads as None.
+        unsafe { super::slots::read_slot(self.value, self.offsets[index]) }
+            .ok_or(EncodeError::Mismatch)
+    }
 }
 
 impl Walker<'_> {
-    /// The instance's fields can be read by `slot`: the class layout is known and no field is
-    /// empty or UNSET (UNSET fields are left out, which the generic walk does).
+    /// The proof that `value` is a plain instance of `plan`'s class: exactly that class, its
+    /// layout known, and no field empty or UNSET (UNSET fields are left out, which the generic
+    /// walk does).
     #[inline]
-    pub fn plain_slots(&self, plan: &StructPlan, value: &Bound<'_, PyAny>) -> bool {
-        let Some(offsets) = &plan.offsets else {
-            return false;
-        };
+    pub fn plain_slots<'a, 'py>(
+        &self,
+        plan: &'a StructPlan,
+        value: &'a Bound<'py, PyAny>,
+    ) -> Option<PlainStruct<'a, 'py>> {
+        if !is_type(value, &plan.cls) {
+            return None;
+        }
+        let offsets = plan.offsets.as_deref()?;
         let unset = self.plans.types.unset.as_ptr();
-        offsets.iter().all(|&offset| {
-            // SAFETY: the callers checked that `value`'s type is exactly `plan.cls`.
+        let all_set = offsets.iter().all(|&offset| {
+            // SAFETY: `value`'s type is exactly `plan.cls` (checked above), whose slot offsets
+            // these are.
             unsafe { super::slots::read_slot(value, offset) }
                 .is_some_and(|field| field.as_ptr() != unset)
+        });
+        all_set.then_some(PlainStruct {
+            plan,
+            value,
+            offsets,
         })
     }
 
     /// `omit_defaults`: whether field `index` holds its default (and is left out).
-    pub fn field_is_default(
-        &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
-        index: usize,
-    ) -> EncodeResult<bool> {
+    pub fn field_is_default(&self, s: PlainStruct<'_, '_>, index: usize) -> EncodeResult<bool> {
         // Owned: comparing with an empty default asks the value's length.
-        // SAFETY: generated encoders are only called after `plain_slots`.
-        let field = unsafe { slot(plan, value, index) }?.to_owned();
-        Ok(self.is_default(&plan.fields[index], &field)?)
+        let field = s.slot(index)?.to_owned();
+        Ok(self.is_default(&s.plan.fields[index], &field)?)
     }
 
     /// Any field, through the generic walk of its declared node.
     #[inline(never)]
     pub fn field_any(
         &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
+        s: PlainStruct<'_, '_>,
         index: usize,
         buf: &mut Vec<u8>,
         depth: usize,
     ) -> EncodeResult {
         // Owned: encoding may run Python code (enum values, conversions) that rebinds the slot.
-        // SAFETY: generated encoders are only called after `plain_slots`.
-        let field = unsafe { slot(plan, value, index) }?.to_owned();
-        self.encode(&plan.fields[index].node, &field, buf, depth + 1)
+        let field = s.slot(index)?.to_owned();
+        self.encode(&s.plan.fields[index].node, &field, buf, depth + 1)
     }
 
     /// A field of a scalar type (`kind`): written here when it holds exactly that type.
@@ -100,27 +118,24 @@ impl Walker<'_> {
     #[inline(always)]
     pub fn field_scalar(
         &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
+        s: PlainStruct<'_, '_>,
         index: usize,
         kind: Item,
         buf: &mut Vec<u8>,
         depth: usize,
     ) -> EncodeResult {
-        // SAFETY: as in `field_any`; no Python code runs while the borrow is used.
-        let field = unsafe { slot(plan, value, index) }?;
+        let field = s.slot(index)?;
         if scalar(&field, kind, buf)? {
             return Ok(());
         }
-        self.field_any(plan, value, index, buf, depth)
+        self.field_any(s, index, buf, depth)
     }
 
     /// date (`kind` 0), datetime (1) or time (2).
     #[inline]
     pub fn field_temporal(
         &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
+        s: PlainStruct<'_, '_>,
         index: usize,
         kind: u8,
         buf: &mut Vec<u8>,
@@ -128,35 +143,34 @@ impl Walker<'_> {
     ) -> EncodeResult {
         let t = &self.plans.types;
         let class = [&t.date, &t.datetime, &t.time][usize::from(kind)];
-        // SAFETY: as in `field_any`.
-        let field = unsafe { slot(plan, value, index) }?;
+        let field = s.slot(index)?;
         if is_type(&field, class) {
             // Dates are written from their bytes; aware values may call `utcoffset()`, so
             // they are owned while that Python code runs.
-            if kind == 0 {
-                t.temporal.write(kind, &field, buf)?;
-            } else {
-                t.temporal.write(kind, &field.to_owned(), buf)?;
+            // SAFETY: `field` is exactly of `kind`'s class (`is_type` above).
+            unsafe {
+                if kind == 0 {
+                    t.temporal.write(kind, &field, buf)?;
+                } else {
+                    t.temporal.write(kind, &field.to_owned(), buf)?;
+                }
             }
             return Ok(());
         }
-        self.field_any(plan, value, index, buf, depth)
+        self.field_any(s, index, buf, depth)
     }
 
     /// A `list[T]` field of scalars: an exact list whose elements all have type `T` is written
     /// here; anything else (another container, a wrong element) by the generic walk.
     pub fn field_list(
         &self,
-        plan: &StructPlan,
-        value: &Bound<'_, PyAny>,
+        s: PlainStruct<'_, '_>,
         index: usize,
         item: Item,
         buf: &mut Vec<u8>,
         depth: usize,
     ) -> EncodeResult {
-        // SAFETY: as in `field_int`: scalars are written without running Python code, so the
-        // borrowed list and its borrowed elements stay alive throughout.
-        let field = unsafe { slot(plan, value, index) }?;
+        let field = s.slot(index)?;
         if let Ok(list) = field.cast_exact::<PyList>() {
             let mark = buf.len();
             if list_of(&list, item, buf)? {
@@ -164,7 +178,7 @@ impl Walker<'_> {
             }
             buf.truncate(mark);
         }
-        self.field_any(plan, value, index, buf, depth)
+        self.field_any(s, index, buf, depth)
     }
 }
 

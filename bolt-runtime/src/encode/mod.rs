@@ -9,6 +9,6 @@ pub mod temporal;
 pub mod walk;
 pub use bolt_schema::write;
 
-pub use fields::{separator, EncodeFn, Item};
+pub use fields::{separator, EncodeFn, Item, PlainStruct};
 pub use plan::{Node, Plans};
 pub use walk::{EncodeError, EncodeResult, Walker};

@@ -57,26 +57,26 @@ pub struct FieldPlan {
 }
 
 pub struct StructPlan {
-    pub cls: Py<PyAny>,
-    pub fields: Vec<FieldPlan>,
+    pub(crate) cls: Py<PyAny>,
+    pub(crate) fields: Vec<FieldPlan>,
     /// Slot offset of each field, when the class layout allows direct reads.
-    pub offsets: Option<Vec<isize>>,
+    pub(crate) offsets: Option<Vec<isize>>,
     /// `"tag_field":tag` pre-encoded, written first.
-    pub tag_pair: Option<Vec<u8>>,
+    pub(crate) tag_pair: Option<Vec<u8>>,
     /// The encoded tag alone (first item of `array_like` structs).
-    pub tag_value: Option<Vec<u8>>,
-    pub omit_defaults: bool,
-    pub array_like: bool,
+    pub(crate) tag_value: Option<Vec<u8>>,
+    pub(crate) omit_defaults: bool,
+    pub(crate) array_like: bool,
     /// What decoding must do after filling an instance's slots.
-    pub post_init: PostInit,
+    pub(crate) post_init: PostInit,
     /// Instances are garbage-collected objects (`gc=True`, msgspec's default).
-    pub gc: bool,
+    pub(crate) gc: bool,
     /// For Serializers: the attribute path each field is read from on a model instance
     /// (`from_model` without building the Serializer); None for other Structs.
-    pub model_sources: Option<Vec<Vec<Py<PyString>>>>,
+    pub(crate) model_sources: Option<Vec<Vec<Py<PyString>>>>,
     /// The attribute names, when every source is one plain attribute: a QuerySet of such
     /// rows may be read as `values_list(*names)` (see `_bridge.queryset_columns`).
-    pub model_columns: Option<Py<PyTuple>>,
+    pub(crate) model_columns: Option<Py<PyTuple>>,
 }
 
 fn type_is_gc(cls: &Bound<'_, pyo3::types::PyType>) -> bool {

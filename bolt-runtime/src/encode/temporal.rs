@@ -123,14 +123,24 @@ impl Layout {
             } else {
                 2
             };
-            layout.write(kind, value, &mut probe).is_ok() && probe == expected.as_bytes()
+            // SAFETY: the probes are exact date/datetime/time instances, `kind` picked to match.
+            let written = unsafe { layout.write(kind, value, &mut probe) };
+            written.is_ok() && probe == expected.as_bytes()
         });
         layout.direct = direct;
         Ok(layout)
     }
 
-    /// `kind`: 0 date, 1 datetime, 2 time; `value` must be an exact instance of it.
-    pub fn write(&self, kind: u8, value: &Bound<'_, PyAny>, buf: &mut Vec<u8>) -> PyResult<()> {
+    /// `kind`: 0 date, 1 datetime, 2 time.
+    ///
+    /// # Safety
+    /// `value` must be an exact instance of `kind`'s class: its CPython layout is read directly.
+    pub(crate) unsafe fn write(
+        &self,
+        kind: u8,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+    ) -> PyResult<()> {
         if !self.direct {
             if kind == 0 {
                 write::string(buf, value.str()?.to_str()?);

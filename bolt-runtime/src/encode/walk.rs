@@ -33,9 +33,9 @@ pub type EncodeResult<T = ()> = std::result::Result<T, EncodeError>;
 type Result<T = ()> = EncodeResult<T>;
 
 pub struct Walker<'a> {
-    pub plans: &'a Plans,
+    pub(crate) plans: &'a Plans,
     /// Generated encoders by schema index (empty for the interpreted table).
-    pub generated: &'a [Option<super::EncodeFn>],
+    pub(crate) generated: &'a [Option<super::EncodeFn>],
 }
 
 /// The UTF-8 text of a `str` (cached by CPython; for ASCII strings, their own data), read with
@@ -121,9 +121,18 @@ impl Walker<'_> {
             Node::Uuid if value.is_instance(t.uuid.bind(value.py()))? => {
                 self.any(value, buf, depth)
             }
-            Node::Date if is_type(value, &t.date) => Ok(t.temporal.write(0, value, buf)?),
-            Node::Datetime if is_type(value, &t.datetime) => Ok(t.temporal.write(1, value, buf)?),
-            Node::Time if is_type(value, &t.time) => Ok(t.temporal.write(2, value, buf)?),
+            Node::Date if is_type(value, &t.date) => {
+                // SAFETY: `value` is exactly a date (the guard).
+                Ok(unsafe { t.temporal.write(0, value, buf) }?)
+            }
+            Node::Datetime if is_type(value, &t.datetime) => {
+                // SAFETY: `value` is exactly a datetime (the guard).
+                Ok(unsafe { t.temporal.write(1, value, buf) }?)
+            }
+            Node::Time if is_type(value, &t.time) => {
+                // SAFETY: `value` is exactly a time (the guard).
+                Ok(unsafe { t.temporal.write(2, value, buf) }?)
+            }
             Node::Timedelta if is_type(value, &t.timedelta) => self.any(value, buf, depth),
             Node::Decimal if is_type(value, &t.decimal) => self.any(value, buf, depth),
             Node::Raw if is_type(value, &t.raw_type) => self.any(value, buf, depth),
@@ -214,13 +223,12 @@ impl Walker<'_> {
                 if i > 0 {
                     buf.push(b',');
                 }
-                match direct {
-                    Some((plan, generated))
-                        if is_type(&element, &plan.cls) && self.plain_slots(plan, &element) =>
-                    {
-                        generated(self, plan, &element, buf, depth + 1)?
-                    }
-                    _ => self.encode(item, &element, buf, depth + 1)?,
+                let plain = direct.and_then(|(plan, generated)| {
+                    Some((generated, self.plain_slots(plan, &element)?))
+                });
+                match plain {
+                    Some((generated, plain)) => generated(self, plain, buf, depth + 1)?,
+                    None => self.encode(item, &element, buf, depth + 1)?,
                 }
                 i += 1;
             }
@@ -507,11 +515,10 @@ impl Walker<'_> {
     ) -> Result {
         match &self.plans.named[index] {
             NamedPlan::Struct(plan) if is_type(value, &plan.cls) => {
-                match self.generated.get(index) {
-                    Some(Some(generated)) if self.plain_slots(plan, value) => {
-                        generated(self, plan, value, buf, depth)
-                    }
-                    _ => self.structure(plan, value, buf, depth),
+                let generated = self.generated.get(index).copied().flatten();
+                match generated.zip(self.plain_slots(plan, value)) {
+                    Some((generated, plain)) => generated(self, plain, buf, depth),
+                    None => self.structure(plan, value, buf, depth),
                 }
             }
             NamedPlan::Struct(plan)
@@ -746,13 +753,16 @@ impl Walker<'_> {
         }
         let ty = value.get_type();
         if ty.is(t.datetime.bind(py)) {
-            return Ok(t.temporal.write(1, value, buf)?);
+            // SAFETY: `value`'s type is exactly datetime.
+            return Ok(unsafe { t.temporal.write(1, value, buf) }?);
         }
         if ty.is(t.date.bind(py)) {
-            return Ok(t.temporal.write(0, value, buf)?);
+            // SAFETY: `value`'s type is exactly date.
+            return Ok(unsafe { t.temporal.write(0, value, buf) }?);
         }
         if ty.is(t.time.bind(py)) {
-            return Ok(t.temporal.write(2, value, buf)?);
+            // SAFETY: `value`'s type is exactly time.
+            return Ok(unsafe { t.temporal.write(2, value, buf) }?);
         }
         if value.is_instance(t.uuid.bind(py))? {
             // From the number itself: a subclass's __str__ does not change msgspec's output.

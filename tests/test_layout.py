@@ -31,3 +31,10 @@ def test_model_and_codegen_link_no_python_server_or_runtime(package):
 
 def test_runtime_reaches_the_model():
     assert "bolt-schema" in dependencies("bolt-runtime")
+
+
+def test_runtime_exposes_only_the_codegen_api_and_the_python_entry_points():
+    # Everything else is `pub(crate)`: generated crates cannot reach (or break) runtime internals.
+    lib = (ROOT / "bolt-runtime" / "src" / "lib.rs").read_text()
+    public = [line.strip() for line in lib.splitlines() if line.startswith("pub ")]
+    assert public == ["pub mod __codegen;", "pub mod py_api;"], public

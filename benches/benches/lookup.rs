@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use bolt_benches::{alternatives, compiled, sample_paths, MANIFEST};
-use bolt_runtime::manifest::Manifest;
-use bolt_runtime::table::{DynamicTable, RouteTable};
+use bolt_runtime::__codegen::Manifest;
+use bolt_runtime::__codegen::{DynamicTable, RouteTable};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn lookups(c: &mut Criterion) {

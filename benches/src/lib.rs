@@ -30,9 +30,9 @@ pub fn sample_paths() -> (Vec<String>, Vec<String>, Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use bolt_runtime::manifest::Manifest;
-    use bolt_runtime::router::Lookup;
-    use bolt_runtime::table::{DynamicTable, RouteTable};
+    use bolt_runtime::__codegen::Lookup;
+    use bolt_runtime::__codegen::Manifest;
+    use bolt_runtime::__codegen::{DynamicTable, RouteTable};
 
     use super::*;
 

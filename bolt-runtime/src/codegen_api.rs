@@ -3,19 +3,20 @@
 
 pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
 pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, ScanFn, Walk};
-pub use crate::constraints::{self, FloatOp};
 pub use crate::decode::limits::{limits_from_json, Limits};
 pub use crate::decode::{Cursor, Tape};
 pub use crate::encode::plan::StructPlan;
 pub use crate::encode::{separator, EncodeFn, EncodeResult, Item, PlainStruct, Walker};
 pub use crate::http::{percent_decode, HttpRequest};
+pub use crate::manifest::Manifest;
 pub use crate::manifest::TypeRef;
 pub use crate::py_api::register_compiled;
 pub use crate::router::Lookup;
-pub use crate::table::Arg;
+pub use crate::table::{Arg, DynamicTable, RouteTable};
 pub use crate::temporal::{is_date, is_datetime, is_time, is_uuid};
 pub use crate::validation::Issue;
 pub use crate::value::Value;
+pub use bolt_schema::constraints::{self, FloatOp};
 pub use bytes::Bytes;
 pub use {phf, pyo3, regex};
 

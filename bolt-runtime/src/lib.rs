@@ -1,23 +1,22 @@
 //! bolt-runtime: the HTTP server, the Python bridge and the route tables of django-bolt.
+//! Public: `__codegen` (all that generated crates and the benches use) and `py_api` (the
+//! Python entry points); every other module is crate-private.
 
 #[doc(hidden)]
 #[path = "codegen_api.rs"]
 pub mod __codegen;
-pub mod bridge;
-pub use bolt_schema::coerce;
-pub mod compiled;
-pub use bolt_schema::constraints;
-pub mod decode;
-pub mod encode;
-pub mod http;
-pub use bolt_schema::manifest;
-pub mod pipeline;
+pub(crate) mod bridge;
+pub(crate) use bolt_schema::coerce;
+pub(crate) mod compiled;
+pub(crate) mod decode;
+pub(crate) mod encode;
+pub(crate) mod http;
+pub(crate) use bolt_schema::manifest;
+pub(crate) mod pipeline;
 pub mod py_api;
-pub use bolt_schema::router;
-pub mod server;
-pub mod table;
-pub use bolt_schema::temporal;
-pub mod validation;
-pub use bolt_schema::value;
-
-pub use pyo3;
+pub(crate) use bolt_schema::router;
+pub(crate) mod server;
+pub(crate) mod table;
+pub(crate) use bolt_schema::temporal;
+pub(crate) mod validation;
+pub(crate) use bolt_schema::value;

@@ -195,3 +195,31 @@ def test_extension_from_another_runtime_is_stale(settings, monkeypatch):
     with pytest.raises(CompiledUnavailable, match="built with another django-bolt runtime"):
         select_runtime(require_compiled=True)
     assert not select_runtime().runtime.compiled
+
+
+def test_extension_exports_its_table_as_a_value_checked_against_the_manifest():
+    from django_bolt import BoltAPI
+    from django_bolt.runtime import create_app
+    from django_bolt.testing.compiled import compiled_project
+
+    api = BoltAPI()
+
+    @api.get("/one")
+    def one() -> int:
+        return 1
+
+    project, module = compiled_project(api)
+    assert module.TABLE.fingerprint == module.FINGERPRINT == project.fingerprint
+    assert module.TABLE.route_count == module.ROUTE_COUNT == 1
+    assert create_app(project, compiled=module).app.compiled
+
+    other = BoltAPI()
+
+    @other.get("/two")
+    def two() -> int:
+        return 2
+
+    # Another manifest with this extension's table: refused, naming both manifests.
+    with pytest.raises(ValueError, match=r"compiled route table is stale: built from manifest "
+                                         + module.FINGERPRINT):
+        create_app(collect_routes(other, project=project.project), compiled=module)

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use bolt_schema::manifest::{Constraints, Manifest, Schema, Source, TypeRef};
 use bolt_schema::router::{param_names, parse_pattern, Segment};
 use bolt_schema::routes::RoutePlans;
-use sha2::{Digest, Sha256};
 
 use crate::CodegenError;
 
@@ -95,12 +94,7 @@ pub fn crate_name(project: &str) -> String {
     format!("{name}_bolt")
 }
 
-pub fn fingerprint(manifest_text: &str) -> String {
-    Sha256::digest(manifest_text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use bolt_schema::manifest::fingerprint;
 
 pub fn lower(manifest_text: &str) -> Result<Ir, CodegenError> {
     let manifest = Manifest::from_json(manifest_text)?;

@@ -1,6 +1,8 @@
 //! The runtime half of a generated route table: `CompiledTable` holds plain `fn` pointers that a
 //! generated crate emits, and `Walk` is the state its generated segment matchers share.
 
+use pyo3::prelude::*;
+
 use crate::http::HttpRequest;
 use crate::router::Lookup;
 use crate::table::{Arg, RouteTable};
@@ -43,6 +45,76 @@ impl RouteTable for CompiledTable {
 
     fn route_count(&self) -> usize {
         self.extractors.len()
+    }
+
+    fn body_scanner(&self, route: usize) -> Option<ScanFn> {
+        self.body_scanners.get(route).copied().flatten()
+    }
+
+    fn encoders(&self) -> &[Option<crate::encode::EncodeFn>] {
+        self.encoders
+    }
+
+    fn fingerprint(&self) -> Option<&str> {
+        Some(self.fingerprint)
+    }
+}
+
+/// A generated table lives in its extension's statics: apps hold it by reference.
+impl RouteTable for &'static CompiledTable {
+    fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {
+        (**self).lookup(method, path)
+    }
+
+    fn extract(
+        &self,
+        route: usize,
+        captures: &[&str],
+        request: &HttpRequest,
+    ) -> Result<Vec<Arg>, Vec<Issue>> {
+        (**self).extract(route, captures, request)
+    }
+
+    fn route_count(&self) -> usize {
+        (**self).route_count()
+    }
+
+    fn body_scanner(&self, route: usize) -> Option<ScanFn> {
+        (**self).body_scanner(route)
+    }
+
+    fn encoders(&self) -> &[Option<crate::encode::EncodeFn>] {
+        (**self).encoders()
+    }
+
+    fn fingerprint(&self) -> Option<&str> {
+        (**self).fingerprint()
+    }
+}
+
+/// A project extension's generated table as a Python value (`<project>_bolt.TABLE`), which
+/// that extension's `App(..., table=TABLE)` serves from.
+#[pyclass(frozen, module = "django_bolt._core", name = "CompiledTable")]
+pub struct TableValue(pub &'static CompiledTable);
+
+#[pymethods]
+impl TableValue {
+    #[getter]
+    fn fingerprint(&self) -> &'static str {
+        self.0.fingerprint
+    }
+
+    #[getter]
+    fn route_count(&self) -> usize {
+        self.0.extractors.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<CompiledTable of {} routes, manifest {}>",
+            self.0.extractors.len(),
+            self.0.fingerprint
+        )
     }
 }
 

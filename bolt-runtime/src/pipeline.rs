@@ -48,7 +48,7 @@ fn slash_variant(table: &dyn RouteTable, method: &str, path: &str) -> Option<Str
 }
 
 pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
-    let table = app.table.as_dyn();
+    let table = app.table.as_ref();
     let mut head = false;
     let mut lookup = table.lookup(request.method(), request.path());
     if request.method() == "HEAD" && !matches!(lookup, Lookup::Found { .. }) {

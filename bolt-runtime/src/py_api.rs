@@ -117,9 +117,9 @@ pub fn register_compiled(
     module: &Bound<'_, PyModule>,
     table: &'static crate::compiled::CompiledTable,
 ) -> PyResult<()> {
-    let stored = *crate::bridge::COMPILED_TABLE.get_or_init(|| table);
-    module.add("FINGERPRINT", stored.fingerprint)?;
-    module.add("ROUTE_COUNT", stored.extractors.len())?;
+    module.add("FINGERPRINT", table.fingerprint)?;
+    module.add("ROUTE_COUNT", table.extractors.len())?;
+    module.add("TABLE", crate::compiled::TableValue(table))?;
     register(module)
 }
 

@@ -21,6 +21,8 @@ pub enum Arg {
     Body,
 }
 
+/// A whole route table: what the server needs per request. The interpreted table has no
+/// generated code, so its scanner and encoders are the defaults (none).
 pub trait RouteTable: Send + Sync {
     fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p>;
     /// Coerce every parameter of `route`; all failures are reported together.
@@ -31,6 +33,18 @@ pub trait RouteTable: Send + Sync {
         request: &HttpRequest,
     ) -> Result<Vec<Arg>, Vec<Issue>>;
     fn route_count(&self) -> usize;
+    /// The generated scanner of `route`'s body, if the table has one.
+    fn body_scanner(&self, _route: usize) -> Option<crate::compiled::ScanFn> {
+        None
+    }
+    /// The generated encoder of each manifest schema (in name order), where there is one.
+    fn encoders(&self) -> &[Option<crate::encode::EncodeFn>] {
+        &[]
+    }
+    /// The fingerprint of the manifest a generated table was built from.
+    fn fingerprint(&self) -> Option<&str> {
+        None
+    }
 }
 
 pub use bolt_schema::routes::TableError;

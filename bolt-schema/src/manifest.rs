@@ -2,6 +2,16 @@
 //! The format is documented in `docs/manifest.md`; bump `MANIFEST_VERSION` on incompatible changes.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The fingerprint of a manifest: the SHA-256 of its text, stamped into the tables generated
+/// from it and checked when an app is built with one.
+pub fn fingerprint(manifest_text: &str) -> String {
+    Sha256::digest(manifest_text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 pub const MANIFEST_VERSION: u32 = 1;
 

@@ -1,6 +1,7 @@
 """Type stubs of `django_bolt._core`, the Rust extension (bolt-core: the runtime with the
 interpreted route table, and the code generator). A project extension `<project>_bolt` built
-by `boltgen` exposes the same runtime API plus `FINGERPRINT` and `ROUTE_COUNT`."""
+by `boltgen` exposes the same runtime API plus `FINGERPRINT`, `ROUTE_COUNT` and `TABLE` (its
+generated route table, passed to its own `App(..., table=TABLE)`)."""
 
 from collections.abc import Sequence
 from types import ModuleType
@@ -25,8 +26,10 @@ class App:
         *,
         debug: bool = False,
         max_body_size: int = 10 * 1024 * 1024,
-        fingerprint: str | None = None,
-    ) -> None: ...
+        table: Any | None = None,
+    ) -> None:
+        """`table`: a project extension's `TABLE` (its generated route table), which that
+        extension's `App` serves from; it must have been generated from `manifest_json`."""
     @property
     def route_count(self) -> int: ...
     @property

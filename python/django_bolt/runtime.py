@@ -85,7 +85,7 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         _bridge,
         debug=bool(settings.DEBUG if debug is None else debug),
         max_body_size=int(max_body_size or getattr(settings, "BOLT_MAX_BODY_SIZE", 10 * 1024 * 1024)),
-        fingerprint=project.fingerprint if compiled is not None else None,
+        table=compiled.TABLE if compiled is not None else None,
     )
     return RuntimeApp(app, module, project)
 

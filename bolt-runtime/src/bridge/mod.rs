@@ -14,7 +14,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::compiled::CompiledTable;
+use crate::compiled::TableValue;
 use crate::encode::{Node, Plans};
 use crate::manifest::{Manifest, Source, TypeRef};
 use crate::table::{DynamicTable, RouteTable};
@@ -23,27 +23,31 @@ pub use capi::RequestContext;
 pub use eager::EventLoop;
 pub use invoke::{Outcome, PendingCall};
 
-/// The generated table of this extension module, set by `register_compiled`.
-pub static COMPILED_TABLE: std::sync::OnceLock<&'static CompiledTable> = std::sync::OnceLock::new();
-
-fn compiled_table(expected: &str, route_count: usize) -> PyResult<&'static CompiledTable> {
-    let table = COMPILED_TABLE.get().ok_or_else(|| {
-        PyValueError::new_err(
-            "this extension has no compiled route table (use the project's <project>_bolt module)",
-        )
-    })?;
+/// The table an app serves from: its own interpreted one, or a generated one passed in as
+/// `App(..., table=TABLE)`, which must have been generated from exactly this manifest.
+fn choose_table(
+    manifest_json: &str,
+    manifest: &Manifest,
+    compiled: Option<&TableValue>,
+) -> PyResult<Box<dyn RouteTable>> {
+    let Some(TableValue(table)) = compiled else {
+        let table =
+            DynamicTable::new(manifest).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return Ok(Box::new(table));
+    };
+    let expected = bolt_schema::manifest::fingerprint(manifest_json);
     if table.fingerprint != expected {
         return Err(PyValueError::new_err(format!(
             "compiled route table is stale: built from manifest {}, project manifest is {expected}; run `python manage.py boltgen`",
             table.fingerprint
         )));
     }
-    if table.extractors.len() != route_count {
+    if table.extractors.len() != manifest.routes.len() {
         return Err(PyValueError::new_err(
             "compiled route table and manifest disagree on the route count",
         ));
     }
-    Ok(table)
+    Ok(Box::new(*table))
 }
 pub use pyrequest::Request;
 
@@ -135,43 +139,8 @@ impl PyCache {
     }
 }
 
-/// The route table an app dispatches through: interpreted from the manifest, or generated.
-pub enum Table {
-    Dynamic(Box<DynamicTable>),
-    Compiled(&'static CompiledTable),
-}
-
-impl Table {
-    /// The compiled table's generated scanner for `route`'s body, if any.
-    pub fn body_scanner(&self, route: usize) -> Option<crate::compiled::ScanFn> {
-        match self {
-            Table::Dynamic(_) => None,
-            Table::Compiled(table) => table.body_scanners.get(route).copied().flatten(),
-        }
-    }
-
-    /// The compiled table's per-schema encoders; none for the interpreted table.
-    pub fn generated_encoders(&self) -> &[Option<crate::encode::EncodeFn>] {
-        match self {
-            Table::Dynamic(_) => &[],
-            Table::Compiled(table) => table.encoders,
-        }
-    }
-
-    pub fn as_dyn(&self) -> &dyn RouteTable {
-        match self {
-            Table::Dynamic(table) => table.as_ref(),
-            Table::Compiled(table) => *table,
-        }
-    }
-
-    pub fn is_compiled(&self) -> bool {
-        matches!(self, Table::Compiled(_))
-    }
-}
-
 pub struct AppInner {
-    pub table: Table,
+    pub table: Box<dyn RouteTable>,
     /// Declared body type per route (validated in Rust before the GIL), and the named schemas.
     pub body_types: Vec<Option<TypeRef>>,
     pub schemas: std::collections::BTreeMap<String, crate::manifest::Schema>,
@@ -204,9 +173,9 @@ pub struct App {
 impl App {
     /// `handlers[i]`, `defaults[i]` and `body_types[i]` belong to manifest route `i`.
     #[new]
-    /// With `fingerprint`, the app uses this extension's generated table, which must have been
-    /// generated from a manifest with that fingerprint.
-    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, response_types, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, fingerprint=None))]
+    /// With `table` (a project extension's `TABLE`), the app serves from that generated table,
+    /// which must have been generated from exactly this manifest.
+    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, response_types, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
@@ -218,7 +187,7 @@ impl App {
         bridge: &Bound<'_, PyAny>,
         debug: bool,
         max_body_size: usize,
-        fingerprint: Option<&str>,
+        table: Option<PyRef<'_, TableValue>>,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -231,12 +200,7 @@ impl App {
                 "handlers, defaults, body_types and response_types must have one entry per route",
             ));
         }
-        let table = match fingerprint {
-            None => Table::Dynamic(Box::new(
-                DynamicTable::new(&manifest).map_err(|e| PyValueError::new_err(e.to_string()))?,
-            )),
-            Some(expected) => Table::Compiled(compiled_table(expected, count)?),
-        };
+        let table = choose_table(manifest_json, &manifest, table.as_deref())?;
         let mut routes = Vec::with_capacity(count);
         for (i, route) in manifest.routes.iter().enumerate() {
             let route_defaults: Vec<Option<Py<PyAny>>> = defaults.get_item(i)?.extract()?;
@@ -316,13 +280,13 @@ impl App {
 
     #[getter]
     fn route_count(&self) -> usize {
-        self.inner.table.as_dyn().route_count()
+        self.inner.table.route_count()
     }
 
     /// Names of the schemas whose responses are written by a generated encoder.
     #[getter]
     fn generated_encoders(&self) -> Vec<String> {
-        let generated = self.inner.table.generated_encoders();
+        let generated = self.inner.table.encoders();
         self.inner
             .schemas
             .keys()
@@ -406,6 +370,6 @@ impl App {
 
     #[getter]
     fn compiled(&self) -> bool {
-        self.inner.table.is_compiled()
+        self.inner.table.fingerprint().is_some()
     }
 }

@@ -90,7 +90,7 @@ impl AppInner {
         let mut buf = Vec::with_capacity(size_hint.load(Ordering::Relaxed) + 64);
         let walker = Walker {
             plans: &self.plans,
-            generated: self.table.generated_encoders(),
+            generated: self.table.encoders(),
         };
         match walker.encode(&self.response_nodes[route], value, &mut buf, 0) {
             Ok(()) => {

@@ -87,7 +87,7 @@ pub fn profile(
     iterations: usize,
 ) -> Result<Breakdown, String> {
     let iterations = iterations.max(1);
-    let table = app.table.as_dyn();
+    let table = app.table.as_ref();
     let mut breakdown = Breakdown::new();
     actix_rt::System::new().block_on(async {
         let started = Instant::now();

@@ -15,11 +15,13 @@ from ..runtime import ProjectRoutes, collect_routes
 
 @functools.cache
 def _runtime_digest() -> str:
-    root = driver.runtime_source_dir()
+    # The runtime and the model crate it is built from: a change to either rebuilds.
+    root = driver.runtime_source_dir().parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "target" not in path.parts:
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for member in ("bolt-runtime", "bolt-schema"):
+        for path in sorted((root / member).rglob("*")):
+            if path.is_file() and "target" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -3,6 +3,7 @@ the runtime, so nothing it links can reach Python, the server or the event loop.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,3 +39,22 @@ def test_runtime_exposes_only_the_codegen_api_and_the_python_entry_points():
     lib = (ROOT / "bolt-runtime" / "src" / "lib.rs").read_text()
     public = [line.strip() for line in lib.splitlines() if line.startswith("pub ")]
     assert public == ["pub mod __codegen;", "pub mod py_api;"], public
+
+
+MESSAGE_LITERAL = re.compile(
+    r'"(Expected `|Invalid (UUID|RFC3339|base64|decimal|enum|JSON)|Object (missing|contains)|'
+    r"Missing required|Number out of range|Integer value out of range)")
+
+
+def test_every_validation_message_comes_from_the_error_table():
+    # bolt-schema/src/errors.rs words every message; other sources (tests aside) name a kind.
+    stray = []
+    for crate in ("bolt-schema", "bolt-runtime", "bolt-codegen"):
+        for path in sorted((ROOT / crate / "src").rglob("*.rs")):
+            if path.name == "errors.rs":
+                continue
+            code = path.read_text().split("#[cfg(test)]")[0]
+            for number, line in enumerate(code.splitlines(), 1):
+                if MESSAGE_LITERAL.search(line) and not line.strip().startswith("//"):
+                    stray.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not stray, "\n".join(stray)

@@ -17,6 +17,7 @@ pub use crate::temporal::{is_date, is_datetime, is_time, is_uuid};
 pub use crate::validation::Issue;
 pub use crate::value::Value;
 pub use bolt_schema::constraints::{self, FloatOp};
+pub use bolt_schema::errors::is_type_mismatch;
 pub use bytes::Bytes;
 pub use {phf, pyo3, regex};
 

@@ -2,6 +2,7 @@
 //! with msgspec's error wording. Runs before the GIL is taken.
 
 use crate::constraints;
+use crate::errors::{is_type_mismatch, ErrorKind};
 use crate::manifest::{Constraints, TypeRef};
 use crate::temporal;
 use crate::value::Value;
@@ -140,7 +141,11 @@ pub fn type_name(ty: &TypeRef) -> String {
 }
 
 fn expected(ty: &TypeRef) -> CoerceError {
-    format!("Expected `{}`, got `str`", type_name(ty))
+    ErrorKind::Expected {
+        expected: &type_name(ty),
+        got: "str",
+    }
+    .message()
 }
 
 /// Convert one string to `ty` following msgspec's lax rules.
@@ -152,21 +157,21 @@ pub fn coerce_scalar(ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
         TypeRef::Bool => coerce_bool(text).ok_or_else(|| expected(ty)),
         TypeRef::Uuid => temporal::parse_uuid(text)
             .map(Value::Uuid)
-            .ok_or_else(|| "Invalid UUID".to_owned()),
+            .ok_or_else(|| ErrorKind::InvalidUuid.message()),
         TypeRef::Date => temporal::parse_date(text)
             .map(Value::Date)
-            .ok_or_else(|| "Invalid RFC3339 encoded date".to_owned()),
+            .ok_or_else(|| ErrorKind::InvalidDate.message()),
         TypeRef::Time => temporal::parse_time(text)
             .map(Value::Time)
-            .ok_or_else(|| "Invalid RFC3339 encoded time".to_owned()),
+            .ok_or_else(|| ErrorKind::InvalidTime.message()),
         TypeRef::Datetime => temporal::parse_datetime(text)
             .map(|(d, t)| Value::DateTime(d, t))
-            .ok_or_else(|| "Invalid RFC3339 encoded datetime".to_owned()),
+            .ok_or_else(|| ErrorKind::InvalidDatetime.message()),
         TypeRef::Decimal => {
             if is_python_decimal(text) {
                 Ok(Value::Decimal(text.to_owned()))
             } else {
-                Err("Invalid decimal string".to_owned())
+                Err(ErrorKind::InvalidDecimal.message())
             }
         }
         // A union with `str` keeps the string, "null" included.
@@ -176,7 +181,7 @@ pub fn coerce_scalar(ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
                 Ok(Value::None)
             } else {
                 coerce_scalar(inner, text).map_err(|e| {
-                    if e.starts_with("Expected `") {
+                    if is_type_mismatch(&e) {
                         expected(ty)
                     } else {
                         e
@@ -233,7 +238,7 @@ pub fn coerce_int(text: &str) -> Result<Value, CoerceError> {
     let is_float = json_number_shape(text).ok_or_else(|| expected(&TypeRef::Int))?;
     // CPython's int/str conversion limit, as msgspec enforces it (sign included).
     if !is_float && text.len() > 4300 {
-        return Err("Integer value out of range".to_owned());
+        return Err(ErrorKind::IntOutOfRange.message());
     }
     if !is_float {
         return Ok(match text.parse::<i64>() {
@@ -248,7 +253,7 @@ pub fn coerce_int(text: &str) -> Result<Value, CoerceError> {
     }
     let f: f64 = text.parse().map_err(|_| expected(&TypeRef::Int))?;
     if f.is_infinite() {
-        return Err("Number out of range".to_owned());
+        return Err(ErrorKind::NumberOutOfRange.message());
     }
     const MAX_EXACT: f64 = 9_007_199_254_740_992.0; // 2**53
     if f.fract() == 0.0 && f.abs() <= MAX_EXACT {
@@ -280,7 +285,7 @@ pub fn coerce_float(text: &str) -> Result<Value, CoerceError> {
     json_number_shape(text).ok_or_else(|| expected(&TypeRef::Float))?;
     let f: f64 = text.parse().map_err(|_| expected(&TypeRef::Float))?;
     if f.is_infinite() {
-        return Err("Number out of range".to_owned());
+        return Err(ErrorKind::NumberOutOfRange.message());
     }
     // msgspec reads an integer `-0` as +0.0.
     Ok(Value::Float(

@@ -2,6 +2,7 @@
 //! The interpreted table calls them through `ParamSpec`; generated extractors call them directly
 //! with the bounds baked in as literals.
 
+use crate::errors::ErrorKind;
 use crate::manifest::Constraints;
 use crate::value::Value;
 
@@ -34,7 +35,7 @@ pub fn int_min(value: &Value, min: i64) -> Result<(), String> {
     match value {
         Value::Int(i) if *i >= min => Ok(()),
         Value::BigInt(_) if int_as_f64(value) >= min as f64 => Ok(()),
-        _ => Err(format!("Expected `int` >= {min}")),
+        _ => Err(ErrorKind::IntAtLeast(min).message()),
     }
 }
 
@@ -42,7 +43,7 @@ pub fn int_max(value: &Value, max: i64) -> Result<(), String> {
     match value {
         Value::Int(i) if *i <= max => Ok(()),
         Value::BigInt(_) if int_as_f64(value) <= max as f64 => Ok(()),
-        _ => Err(format!("Expected `int` <= {max}")),
+        _ => Err(ErrorKind::IntAtMost(max).message()),
     }
 }
 
@@ -77,10 +78,11 @@ pub fn float_bound(value: f64, op: FloatOp, bound: f64) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "Expected `float` {symbol} {}",
-            python_float_repr(bound)
-        ))
+        Err(ErrorKind::FloatBound {
+            symbol,
+            bound: &python_float_repr(bound),
+        }
+        .message())
     }
 }
 
@@ -88,7 +90,11 @@ pub fn min_length(text: &str, min: usize) -> Result<(), String> {
     if text.chars().count() >= min {
         Ok(())
     } else {
-        Err(format!("Expected `str` of length >= {min}"))
+        Err(ErrorKind::LengthAtLeast {
+            type_name: "str",
+            min,
+        }
+        .message())
     }
 }
 
@@ -96,7 +102,11 @@ pub fn max_length(text: &str, max: usize) -> Result<(), String> {
     if text.chars().count() <= max {
         Ok(())
     } else {
-        Err(format!("Expected `str` of length <= {max}"))
+        Err(ErrorKind::LengthAtMost {
+            type_name: "str",
+            max,
+        }
+        .message())
     }
 }
 
@@ -105,7 +115,7 @@ pub fn pattern(text: &str, re: &regex::Regex, written: &str) -> Result<(), Strin
     if re.is_match(text) {
         Ok(())
     } else {
-        Err(format!("Expected `str` matching regex '{written}'"))
+        Err(ErrorKind::Pattern(written).message())
     }
 }
 

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::errors::ErrorKind;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum LocPart {
@@ -36,7 +38,7 @@ impl Issue {
         };
         Self {
             loc: vec![LocPart::Key(source.into()), LocPart::Key(name.into())],
-            msg: format!("Missing required {what}: {name}"),
+            msg: ErrorKind::MissingParameter { what, name }.message(),
             kind: "missing",
         }
     }

@@ -4,6 +4,7 @@
 
 use bolt_schema::coerce::type_name;
 use bolt_schema::constraints::{float_bounds, int_range, FloatOp};
+use bolt_schema::errors::ErrorKind;
 use bolt_schema::manifest::{Source, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -28,7 +29,11 @@ fn convert(ty: &TypeRef) -> (TokenStream, bool) {
         TypeRef::Int => (quote!(coerce_int(text)), true),
         TypeRef::Float => (quote!(coerce_float(text)), true),
         TypeRef::Bool => {
-            let msg = format!("Expected `{}`, got `str`", type_name(ty));
+            let msg = ErrorKind::Expected {
+                expected: &type_name(ty),
+                got: "str",
+            }
+            .message();
             (
                 quote!(coerce_bool(text).ok_or_else(|| #msg.to_owned())),
                 true,
@@ -141,10 +146,14 @@ fn coerce_fn(
         (true, false) => quote!(let value = #conversion?;),
         (true, true) => {
             // A failed conversion names the optional type, as msgspec does.
-            let msg = format!("Expected `{}`, got `str`", type_name(&param.ty));
+            let msg = ErrorKind::Expected {
+                expected: &type_name(&param.ty),
+                got: "str",
+            }
+            .message();
             quote! {
                 #null_check
-                let value = #conversion.map_err(|e| if e.starts_with("Expected `") { #msg.to_owned() } else { e })?;
+                let value = #conversion.map_err(|e| if is_type_mismatch(&e) { #msg.to_owned() } else { e })?;
             }
         }
     };

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::json::Json;
 
+use crate::errors::ErrorKind;
 use crate::manifest::{Constraints, Field, Schema, TypeRef};
 use crate::temporal;
 use crate::validation::{Issue, LocPart};
@@ -117,11 +118,12 @@ pub fn validate_body(body: &[u8], ty: &TypeRef, schemas: &BTreeMap<String, Schem
                     LocPart::Index(err.line()),
                     LocPart::Index(err.column()),
                 ],
-                msg: format!(
-                    "Invalid JSON at line {}, column {}: {reason}",
-                    err.line(),
-                    err.column()
-                ),
+                msg: ErrorKind::InvalidJson {
+                    line: err.line(),
+                    column: err.column(),
+                    reason,
+                }
+                .message(),
                 kind: "json_invalid",
             }]);
         }
@@ -160,10 +162,16 @@ impl<'j> Checker<'_, 'j> {
     fn expected(&mut self, name: &str, value: &'j Json<'_>) {
         // msgspec reads a number too big for a float as an error of its own, whatever the type.
         if matches!(value, Json::Number(n) if n.parse::<f64>().is_ok_and(f64::is_infinite)) {
-            self.fail("Number out of range".into());
+            self.fail(ErrorKind::NumberOutOfRange.message());
             return;
         }
-        self.fail(format!("Expected `{name}`, got `{}`", kind(value)));
+        self.fail(
+            ErrorKind::Expected {
+                expected: name,
+                got: kind(value),
+            }
+            .message(),
+        );
     }
 
     fn at<F: FnOnce(&mut Self) -> Check>(&mut self, part: Step<'j>, f: F) -> Check {
@@ -178,11 +186,11 @@ impl<'j> Checker<'_, 'j> {
         name: &str,
         value: &'j Json<'_>,
         ok: impl Fn(&str) -> bool,
-        invalid: &str,
+        invalid: ErrorKind<'_>,
     ) {
         match value {
             Json::String(text) if ok(text) => {}
-            Json::String(_) => self.fail(invalid.to_owned()),
+            Json::String(_) => self.fail(invalid.message()),
             other => self.expected(name, other),
         }
     }
@@ -198,7 +206,7 @@ impl<'j> Checker<'_, 'j> {
                 Json::Number(n) if is_integer(n) => {
                     // CPython's int/str conversion limit, as msgspec enforces it.
                     if n.len() > 4300 {
-                        self.fail("Integer value out of range".into());
+                        self.fail(ErrorKind::IntOutOfRange.message());
                     }
                 }
                 other => self.expected("int", other),
@@ -206,7 +214,7 @@ impl<'j> Checker<'_, 'j> {
             TypeRef::Float => match value {
                 Json::Number(n) => {
                     if n.parse::<f64>().map_or(true, f64::is_infinite) {
-                        self.fail("Number out of range".into());
+                        self.fail(ErrorKind::NumberOutOfRange.message());
                     }
                 }
                 other => self.expected("float", other),
@@ -214,31 +222,31 @@ impl<'j> Checker<'_, 'j> {
             TypeRef::Str if matches!(value, Json::String(_)) => {}
             TypeRef::Str => self.expected("str", value),
             TypeRef::Bytes => {
-                self.string_format("bytes", value, is_base64, "Invalid base64 encoded string")
+                self.string_format("bytes", value, is_base64, ErrorKind::InvalidBase64)
             }
             TypeRef::Uuid => self.string_format(
                 "uuid",
                 value,
                 |t| temporal::parse_uuid(t).is_some(),
-                "Invalid UUID",
+                ErrorKind::InvalidUuid,
             ),
             TypeRef::Date => self.string_format(
                 "date",
                 value,
                 |t| temporal::parse_date(t).is_some(),
-                "Invalid RFC3339 encoded date",
+                ErrorKind::InvalidDate,
             ),
             TypeRef::Time => self.string_format(
                 "time",
                 value,
                 |t| temporal::parse_time_wrapping(t).is_some(),
-                "Invalid RFC3339 encoded time",
+                ErrorKind::InvalidTime,
             ),
             TypeRef::Datetime => self.string_format(
                 "datetime",
                 value,
                 |t| temporal::parse_rfc3339_datetime(t).is_some(),
-                "Invalid RFC3339 encoded datetime",
+                ErrorKind::InvalidDatetime,
             ),
             TypeRef::Decimal => match value {
                 Json::Number(_) => {}
@@ -270,7 +278,7 @@ impl<'j> Checker<'_, 'j> {
                         self.at(Step::Index(index), |c| c.check(ty, element))?;
                     }
                     if items.len() != types.len() {
-                        self.fail(format!("Expected `array` of length {}", types.len()));
+                        self.fail(ErrorKind::ArrayLength(types.len()).message());
                     }
                 }
                 other => self.expected("array", other),
@@ -315,9 +323,21 @@ impl<'j> Checker<'_, 'j> {
         }
         let lengths = |name: &str, len: usize, issues: &mut Vec<String>| {
             if let Some(min) = c.min_length.filter(|min| len < *min) {
-                issues.push(format!("Expected `{name}` of length >= {min}"));
+                issues.push(
+                    ErrorKind::LengthAtLeast {
+                        type_name: name,
+                        min,
+                    }
+                    .message(),
+                );
             } else if let Some(max) = c.max_length.filter(|max| len > *max) {
-                issues.push(format!("Expected `{name}` of length <= {max}"));
+                issues.push(
+                    ErrorKind::LengthAtMost {
+                        type_name: name,
+                        max,
+                    }
+                    .message(),
+                );
             }
         };
         let mut found = Vec::new();
@@ -351,7 +371,7 @@ impl<'j> Checker<'_, 'j> {
                     let re = cached_regex(pattern).ok_or(Unsure)?;
                     if !re.is_match(text) {
                         // Worded with the pattern as written, not its Rust translation.
-                        found.push(format!("Expected `str` matching regex '{pattern}'"));
+                        found.push(ErrorKind::Pattern(pattern).message());
                     }
                 }
             }
@@ -384,7 +404,13 @@ impl<'j> Checker<'_, 'j> {
             // `T | None` with a value of the wrong JSON kind names both, as msgspec does.
             let (name, fits) = self.shape(single, value).ok_or(Unsure)?;
             if !fits {
-                self.fail(format!("Expected `{name} | null`, got `{}`", kind(value)));
+                self.fail(
+                    ErrorKind::Expected {
+                        expected: &format!("{name} | null"),
+                        got: kind(value),
+                    }
+                    .message(),
+                );
                 return Ok(());
             }
             return self.check(single, value);
@@ -416,7 +442,13 @@ impl<'j> Checker<'_, 'j> {
             if nullable {
                 names.push("null");
             }
-            self.fail(format!("Expected `{}`, got `{got}`", names.join(" | ")));
+            self.fail(
+                ErrorKind::Expected {
+                    expected: &names.join(" | "),
+                    got,
+                }
+                .message(),
+            );
         }
         Ok(())
     }
@@ -467,10 +499,10 @@ impl<'j> Checker<'_, 'j> {
         match value {
             Json::String(text) if all_str => {
                 let repr = python_repr(text).ok_or(Unsure)?;
-                self.fail(format!("Invalid enum value {repr}"));
+                self.fail(ErrorKind::InvalidEnum(&repr).message());
             }
             Json::Number(n) if all_int && kind(value) == "int" => {
-                self.fail(format!("Invalid enum value {}", n.as_ref()))
+                self.fail(ErrorKind::InvalidEnum(n.as_ref()).message())
             }
             _ => return Err(Unsure),
         }
@@ -524,7 +556,7 @@ impl<'j> Checker<'_, 'j> {
                 None if forbid_unknown => {
                     self.at(Step::Key(key), |c| {
                         c.loc.pop(); // msgspec reports it at the object itself
-                        c.fail(format!("Object contains unknown field `{key}`"));
+                        c.fail(ErrorKind::UnknownField(key).message());
                         c.loc.push(Step::Key(key));
                         Ok(())
                     })?;
@@ -539,7 +571,7 @@ impl<'j> Checker<'_, 'j> {
                 loc.push(LocPart::Key(name.to_owned()));
                 self.issues.push(Issue {
                     loc,
-                    msg: format!("Object missing required field `{name}`"),
+                    msg: ErrorKind::MissingField(name).message(),
                     kind: "missing_field",
                 });
             }

@@ -300,7 +300,7 @@ fn coerce_2_2(raw: &[&str]) -> Result<Value, String> {
     }
     let value = coerce_float(text)
         .map_err(|e| {
-            if e.starts_with("Expected `") {
+            if is_type_mismatch(&e) {
                 "Expected `float | null`, got `str`".to_owned()
             } else {
                 e
@@ -345,7 +345,7 @@ fn coerce_4_2(raw: &[&str]) -> Result<Value, String> {
     }
     let value = coerce_scalar(&TypeRef::Uuid, text)
         .map_err(|e| {
-            if e.starts_with("Expected `") {
+            if is_type_mismatch(&e) {
                 "Expected `str | null`, got `str`".to_owned()
             } else {
                 e
@@ -375,7 +375,7 @@ fn coerce_6_2(raw: &[&str]) -> Result<Value, String> {
     }
     let value = coerce_scalar(&TypeRef::Datetime, text)
         .map_err(|e| {
-            if e.starts_with("Expected `") {
+            if is_type_mismatch(&e) {
                 "Expected `str | null`, got `str`".to_owned()
             } else {
                 e

@@ -48,3 +48,23 @@ def test_crate_name_and_fingerprint_come_from_codegen():
     assert crate_name("9 My-Site") == "p9_my_site_bolt"
     assert crate_name("demo") == "demo_bolt"
     assert fingerprint('{"a": 1}') == hashlib.sha256(b'{"a": 1}').hexdigest()
+
+
+def test_app_takes_one_typed_binding_per_route():
+    import pytest
+    from django_bolt import BoltAPI, _bridge
+    from django_bolt.runtime import RouteBinding, collect_routes
+
+    api = BoltAPI()
+
+    @api.get("/one")
+    def one() -> int:
+        return 1
+
+    project = collect_routes(api, project="bindings")
+    with pytest.raises(ValueError, match="0 route bindings for 1 manifest routes"):
+        _core.App(project.text, [], project.classes, _bridge)
+    with pytest.raises(AttributeError, match="no attribute .handler.\nwhile processing .bindings."):
+        _core.App(project.text, [object()], project.classes, _bridge)
+    binding = RouteBinding(one, [], None, int)
+    assert _core.App(project.text, [binding], project.classes, _bridge).route_count == 1

@@ -17,10 +17,7 @@ class App:
     def __init__(
         self,
         manifest_json: str,
-        handlers: Sequence[Any],
-        defaults: Sequence[Sequence[Any]],
-        body_types: Sequence[Any],
-        response_types: Sequence[Any],
+        bindings: Sequence[Any],
         schema_classes: dict[str, type],
         bridge: ModuleType,
         *,
@@ -28,8 +25,10 @@ class App:
         max_body_size: int = 10 * 1024 * 1024,
         table: Any | None = None,
     ) -> None:
-        """`table`: a project extension's `TABLE` (its generated route table), which that
-        extension's `App` serves from; it must have been generated from `manifest_json`."""
+        """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
+        defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
+        (its generated route table), which that extension's `App` serves from; it must have
+        been generated from `manifest_json`."""
     @property
     def route_count(self) -> int: ...
     @property

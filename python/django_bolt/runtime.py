@@ -65,6 +65,16 @@ class RuntimeApp:
         return self.module.test_request(self.app, *args)
 
 
+@dataclass(frozen=True)
+class RouteBinding:
+    """What the runtime binds to one manifest route (`_core.App` reads these attributes)."""
+
+    handler: Any
+    defaults: list[Any]  # per parameter; None where it is required
+    body_type: Any  # the declared body type, or None
+    response_type: Any  # what return values are converted to before encoding
+
+
 def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, debug: bool | None = None,
                max_body_size: int | None = None) -> RuntimeApp:
     from django.conf import settings
@@ -77,10 +87,8 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
                 check_body_decodable(route.handler_name, param.name, param.annotation)
     app = module.App(
         project.text,
-        [r.fn for r in routes],
-        [_defaults(r) for r in routes],
-        [_body_type(r) for r in routes],
-        [response_encode_type(r.handler_name, r.response_type) for r in routes],
+        [RouteBinding(r.fn, _defaults(r), _body_type(r), response_encode_type(r.handler_name, r.response_type))
+         for r in routes],
         project.classes,
         _bridge,
         debug=bool(settings.DEBUG if debug is None else debug),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
 use crate::compiled::TableValue;
 use crate::encode::{Node, Plans};
@@ -50,6 +50,22 @@ fn choose_table(
     Ok(Box::new(*table))
 }
 pub use pyrequest::Request;
+
+/// What Python binds to one manifest route (`runtime.RouteBinding`), read by attribute.
+#[derive(FromPyObject)]
+pub struct RouteBinding {
+    #[pyo3(attribute)]
+    handler: Py<PyAny>,
+    /// The Python default per parameter (None where the parameter is required).
+    #[pyo3(attribute)]
+    defaults: Vec<Option<Py<PyAny>>>,
+    /// The declared body type (None without a body).
+    #[pyo3(attribute)]
+    body_type: Py<PyAny>,
+    /// The type return values are converted to before encoding.
+    #[pyo3(attribute)]
+    response_type: Py<PyAny>,
+}
 
 /// What the runtime knows about one route besides its table entry.
 pub struct RouteInfo {
@@ -173,16 +189,13 @@ pub struct App {
 impl App {
     /// `handlers[i]`, `defaults[i]` and `body_types[i]` belong to manifest route `i`.
     #[new]
-    /// With `table` (a project extension's `TABLE`), the app serves from that generated table,
-    /// which must have been generated from exactly this manifest.
-    #[pyo3(signature = (manifest_json, handlers, defaults, body_types, response_types, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None))]
-    #[allow(clippy::too_many_arguments)]
+    /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
+    /// `TABLE`), the app serves from that generated table, which must have been generated from
+    /// exactly this manifest.
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None))]
     fn new(
         manifest_json: &str,
-        handlers: &Bound<'_, PyList>,
-        defaults: &Bound<'_, PyList>,
-        body_types: &Bound<'_, PyList>,
-        response_types: &Bound<'_, PyList>,
+        bindings: Vec<RouteBinding>,
         schema_classes: &Bound<'_, PyDict>,
         bridge: &Bound<'_, PyAny>,
         debug: bool,
@@ -192,40 +205,43 @@ impl App {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let count = manifest.routes.len();
-        if [handlers, defaults, body_types, response_types]
-            .iter()
-            .any(|l| l.len() != count)
-        {
-            return Err(PyValueError::new_err(
-                "handlers, defaults, body_types and response_types must have one entry per route",
-            ));
+        if bindings.len() != count {
+            return Err(PyValueError::new_err(format!(
+                "{} route bindings for {count} manifest routes: one per route expected",
+                bindings.len()
+            )));
         }
         let table = choose_table(manifest_json, &manifest, table.as_deref())?;
         let mut routes = Vec::with_capacity(count);
-        for (i, route) in manifest.routes.iter().enumerate() {
-            let route_defaults: Vec<Option<Py<PyAny>>> = defaults.get_item(i)?.extract()?;
+        for (route, binding) in manifest.routes.iter().zip(bindings) {
+            let RouteBinding {
+                handler,
+                defaults: route_defaults,
+                body_type,
+                response_type,
+            } = binding;
             if route_defaults.len() != route.params.len() {
                 return Err(PyValueError::new_err(format!(
                     "{}: one default per parameter expected",
                     route.handler
                 )));
             }
-            let body_type = body_types.get_item(i)?;
+            let py = bridge.py();
             routes.push(RouteInfo {
                 method: route.method.clone(),
                 path: route.path.clone(),
                 handler_name: route.handler.clone(),
                 is_async: route.is_async,
                 status_code: route.status_code,
-                handler: handlers.get_item(i)?.unbind(),
+                handler,
                 params: route
                     .params
                     .iter()
                     .map(|p| (p.alias.clone(), p.source))
                     .collect(),
                 defaults: route_defaults,
-                body_type: (!body_type.is_none()).then(|| body_type.unbind()),
-                response_type: response_types.get_item(i)?.unbind(),
+                body_type: (!body_type.is_none(py)).then_some(body_type),
+                response_type,
                 encoded_size: std::sync::atomic::AtomicUsize::new(256),
             });
         }

@@ -58,3 +58,35 @@ def test_every_validation_message_comes_from_the_error_table():
                 if MESSAGE_LITERAL.search(line) and not line.strip().startswith("//"):
                     stray.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not stray, "\n".join(stray)
+
+
+PACKAGE = ROOT / "python" / "django_bolt"
+
+
+def package_imports(module: str) -> set[str]:
+    """Every django_bolt module `module` imports, at the top or inside functions."""
+    import ast
+
+    path = PACKAGE.joinpath(*module.split(".")).with_suffix(".py")
+    package = module.rsplit(".", 1)[0].split(".") if "." in module else []
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            names = [f"{target}.{a.name}".lstrip(".") for a in node.names] if not node.module else []
+            found.update(names or [target])
+    return found
+
+
+@pytest.mark.parametrize(("module", "forbidden"), [
+    ("_issues", ("",)),  # imports nothing of django_bolt
+    ("_schema", ("serializers", "_bridge")),
+    ("serializers.errors", ("",)),
+    ("serializers.before", ("serializers.base", "_bridge")),
+    ("serializers.base", ("_bridge",)),
+])
+def test_python_layers_import_only_those_below(module, forbidden):
+    imported = package_imports(module)
+    bad = {m for m in imported if any(m == f or m.startswith(f + ".") or f == "" for f in forbidden)}
+    assert not bad, (module, bad)

@@ -7,7 +7,6 @@ import asyncio
 import functools
 import logging
 import os
-import re
 import threading
 import traceback
 from http import HTTPStatus
@@ -15,9 +14,12 @@ from typing import Any
 
 import msgspec
 
+from ._issues import validation_issue
 from .exceptions import HTTPException, ResponseValidationError, ValidationException
 from .responses import Response
-from .serializers.base import SerializerValidationError
+from .serializers.before import decode as decode_with_before
+from .serializers.before import needs_before
+from .serializers.errors import SerializerValidationError
 
 logger = logging.getLogger("django_bolt")
 _ANY = Any
@@ -25,31 +27,8 @@ _ANY = Any
 # ---------------------------------------------------------------------------------------------
 # request bodies
 
-_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
-_MISSING_FIELD = re.compile(r"^Object missing required field `([^`]*)`$")
-
-
-def _loc_from_msgspec(path: str) -> list[Any]:
-    """`$.items[3].price` → `["items", 3, "price"]`."""
-    loc: list[Any] = []
-    for name, index in _PATH_PART.findall(path[1:]):
-        loc.append(name if name else int(index) if index else "...")
-    return loc
-
-
-def validation_issue(message: str) -> dict[str, Any]:
-    msg, _, where = message.partition(" - at `")
-    loc = ["body", *_loc_from_msgspec(where.rstrip("`"))] if where else ["body"]
-    missing = _MISSING_FIELD.match(msg)
-    if missing:
-        return {"loc": [*loc, missing.group(1)], "msg": msg, "type": "missing_field"}
-    return {"loc": loc, "msg": msg, "type": "validation_error"}
-
-
 def decode_body(body: bytes, body_type: Any) -> Any:
     from .exceptions import RequestValidationError
-    from .serializers.before import decode as decode_with_before
-    from .serializers.before import needs_before
 
     try:
         if body_type is not None and needs_before(body_type):

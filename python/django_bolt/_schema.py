@@ -6,6 +6,7 @@ TypedDicts, NamedTuples, Enums) become entries of the manifest's `schemas`, refe
 from __future__ import annotations
 
 import enum
+import functools
 import typing
 from typing import Any
 
@@ -113,7 +114,7 @@ class SchemaRegistry:
             return self._named(cls, lambda: {"kind": "enum", "values": [self._json(m.value) for m in cls]})
         if isinstance(info, mi.StructType):
             cls = info.cls
-            if getattr(cls, "__bolt_before_validators__", None) is not None and _needs_before(cls):
+            if getattr(cls, "__bolt_before_validators__", None) is not None and needs_before(cls):
                 return {"kind": "any"}  # raw values first go through Python validators
             config = (typing.get_origin(cls) or cls).__struct_config__
             return self._named(cls, lambda: {
@@ -130,7 +131,30 @@ class SchemaRegistry:
         return {"kind": "any"}
 
 
-def _needs_before(cls: Any) -> bool:
-    from .serializers.before import needs_before
+def _struct_classes(annotation: Any) -> list[type]:
+    """The Struct classes (Serializers included) an annotation holds directly, through
+    Optional, Annotated and containers."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return [annotation]
+    return [cls for arg in typing.get_args(annotation) for cls in _struct_classes(arg)]
 
-    return needs_before(cls)
+
+def _before_validators(cls: type) -> dict[str, list]:
+    return getattr(cls, "__bolt_before_validators__", None) or {}
+
+
+@functools.cache
+def needs_before(annotation: Any, _seen: frozenset = frozenset()) -> bool:
+    """Whether decoding `annotation` must run `before` validators somewhere."""
+    for cls in _struct_classes(annotation):
+        if cls in _seen:
+            continue
+        if _before_validators(cls):
+            return True
+        hints = typing.get_type_hints(cls, include_extras=True)
+        if any(needs_before(hints[name], _seen | {cls}) for name in cls.__struct_fields__):
+            return True
+    return False
+

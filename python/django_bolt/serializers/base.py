@@ -9,25 +9,18 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
+from .. import _core
+from .._issues import validation_issue
+from .._schema import SchemaRegistry
 from .before import decode as decode_with_before
 from .before import needs_before
+from .errors import VALIDATION_ERRORS, SerializerValidationError
 from .fields import FieldConfig
 from .nested import apply_item_limits
 
 T = TypeVar("T", bound="Serializer")
 _STRUCT_META = type(msgspec.Struct)
-VALIDATION_ERRORS = (ValueError, TypeError, AssertionError)
-
-
-class SerializerValidationError(Exception):
-    """Validator failures, one `{"loc", "msg", "type"}` item per failing field.
-
-    Deliberately not a ValueError: msgspec would fold it into one message, and every field's
-    error must reach the 422 on its own."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
+__all__ = ["Serializer", "SerializerValidationError", "VALIDATION_ERRORS"]
 
 
 class _SerializerMeta(_STRUCT_META):
@@ -184,8 +177,6 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     @classmethod
     def model_validate_json(cls: type[T], data: str | bytes) -> T:
-        from .. import _core
-        from .._schema import SchemaRegistry
         from ..exceptions import RequestValidationError
 
         raw = data.encode() if isinstance(data, str) else data
@@ -319,7 +310,5 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
 
 def _issue(message: str) -> dict[str, Any]:
-    from .._bridge import validation_issue
-
     issue = validation_issue(message)
     return {**issue, "loc": issue["loc"][1:]}

@@ -8,47 +8,21 @@ msgspec."""
 
 from __future__ import annotations
 
-import functools
 import types
 import typing
 from typing import Any
 
 import msgspec
 
+from .._schema import _before_validators, needs_before
+from .errors import VALIDATION_ERRORS, SerializerValidationError
 
-def _struct_classes(annotation: Any) -> list[type]:
-    """The Struct classes (Serializers included) an annotation holds directly, through
-    Optional, Annotated and containers."""
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
-        return [annotation]
-    return [cls for arg in typing.get_args(annotation) for cls in _struct_classes(arg)]
-
-
-def _before_validators(cls: type) -> dict[str, list]:
-    return getattr(cls, "__bolt_before_validators__", None) or {}
-
-
-@functools.cache
-def needs_before(annotation: Any, _seen: frozenset = frozenset()) -> bool:
-    """Whether decoding `annotation` must run `before` validators somewhere."""
-    for cls in _struct_classes(annotation):
-        if cls in _seen:
-            continue
-        if _before_validators(cls):
-            return True
-        hints = typing.get_type_hints(cls, include_extras=True)
-        if any(needs_before(hints[name], _seen | {cls}) for name in cls.__struct_fields__):
-            return True
-    return False
+__all__ = ["needs_before", "decode", "apply_before"]
 
 
 def apply_before(annotation: Any, raw: Any) -> Any:
     """`raw` with every `before` validator of the Serializers in `annotation` applied; failures
     become one SerializerValidationError with every failing field (locs in wire names)."""
-    from .base import SerializerValidationError
-
     if typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
@@ -79,8 +53,6 @@ def apply_before(annotation: Any, raw: Any) -> Any:
 
 
 def _apply_to_struct(cls: type, raw: Any) -> Any:
-    from .base import VALIDATION_ERRORS, SerializerValidationError
-
     if not isinstance(raw, dict):
         return raw
     hints = typing.get_type_hints(cls, include_extras=True)

@@ -90,3 +90,12 @@ def test_python_layers_import_only_those_below(module, forbidden):
     imported = package_imports(module)
     bad = {m for m in imported if any(m == f or m.startswith(f + ".") or f == "" for f in forbidden)}
     assert not bad, (module, bad)
+
+
+def test_runtime_layers_below_the_bridge_do_not_reach_up_into_it():
+    # The bridge builds on decode/encode/capi/pyvalue, never the other way round.
+    src = ROOT / "bolt-runtime" / "src"
+    lower = [*sorted((src / "decode").glob("*.rs")), *sorted((src / "encode").glob("*.rs")),
+             src / "capi.rs", src / "pyvalue.rs"]
+    reaching = [str(p.relative_to(ROOT)) for p in lower if "crate::bridge" in p.read_text()]
+    assert not reaching, reaching

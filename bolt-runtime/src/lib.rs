@@ -6,6 +6,7 @@
 #[path = "codegen_api.rs"]
 pub mod __codegen;
 pub(crate) mod bridge;
+pub(crate) mod capi;
 pub(crate) use bolt_schema::coerce;
 pub(crate) mod compiled;
 pub(crate) mod decode;
@@ -14,6 +15,7 @@ pub(crate) mod http;
 pub(crate) use bolt_schema::manifest;
 pub(crate) mod pipeline;
 pub mod py_api;
+pub(crate) mod pyvalue;
 pub(crate) use bolt_schema::router;
 pub(crate) mod server;
 pub(crate) mod table;

@@ -11,8 +11,8 @@
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use super::capi::{self, EnteredContext};
 use super::{AppInner, Outcome, PendingCall};
+use crate::capi::{self, EnteredContext};
 use crate::http::HttpResponse;
 
 /// The process's asyncio loop as the eager step uses it.

@@ -8,9 +8,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCFunction, PyDict, PyTuple};
 use tokio::sync::oneshot;
 
-use super::capi::{self, EnteredContext, RequestContext};
 use super::pyrequest::Request;
 use super::AppInner;
+use crate::capi::{self, EnteredContext, RequestContext};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::manifest::Source;
 use crate::table::Arg;
@@ -58,7 +58,8 @@ impl AppInner {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let (Some(tape), Some(plan)) = (tape, &self.body_plans[route]) {
             let built =
-                crate::decode::build::Builder::new(plan, &self.cache, &self.plans, tape).root(py);
+                crate::decode::build::Builder::new(plan, &self.cache.values, &self.plans, tape)
+                    .root(py);
             // Validator errors become the 422 they stand for, as when msgspec decodes.
             return built.map_err(|err| {
                 let converted = self.cache.body_error.bind(py).call1((err.value(py),));
@@ -92,7 +93,7 @@ impl AppInner {
             let params = PyDict::new(py);
             for (arg, (alias, source)) in call.args.iter().zip(&route.params) {
                 if let (Arg::Value(v), Source::Path) = (arg, source) {
-                    params.set_item(alias, cache.to_py(py, v)?)?;
+                    params.set_item(alias, cache.values.to_py(py, v)?)?;
                 }
             }
             let moved = std::mem::take(&mut call.request);
@@ -102,7 +103,7 @@ impl AppInner {
         let mut values = Vec::with_capacity(call.args.len());
         for (index, arg) in call.args.into_iter().enumerate() {
             values.push(match arg {
-                Arg::Value(v) => cache.to_py(py, &v)?,
+                Arg::Value(v) => cache.values.to_py(py, &v)?,
                 Arg::Default => match &route.defaults[index] {
                     Some(default) => default.bind(py).clone(),
                     None => py.None().into_bound(py),

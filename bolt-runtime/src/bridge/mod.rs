@@ -1,8 +1,6 @@
 //! The Python side of the runtime: the `App` object built from a manifest plus the handler
 //! callables, and the per-request steps that need the GIL.
 
-pub(crate) mod capi;
-mod convert;
 mod eager;
 mod invoke;
 mod pyrequest;
@@ -17,9 +15,10 @@ use pyo3::types::PyDict;
 use crate::compiled::TableValue;
 use crate::encode::{Node, Plans};
 use crate::manifest::{Manifest, Source, TypeRef};
+use crate::pyvalue::ValueTypes;
 use crate::table::{DynamicTable, RouteTable};
 
-pub use capi::RequestContext;
+pub use crate::capi::RequestContext;
 pub use eager::EventLoop;
 pub use invoke::{Outcome, PendingCall};
 
@@ -108,22 +107,14 @@ pub struct PyCache {
     pub submit: Py<PyAny>,
     pub run_sync: Py<PyAny>,
     pub encode_declared: Py<PyAny>,
-    pub uuid_type: Py<PyAny>,
-    pub date_type: Py<PyAny>,
-    pub time_type: Py<PyAny>,
-    pub datetime_type: Py<PyAny>,
-    pub timezone_type: Py<PyAny>,
-    pub timedelta_type: Py<PyAny>,
-    pub utc: Py<PyAny>,
-    pub decimal_type: Py<PyAny>,
+    /// Builds parameter values and fast-path scalars (dates, UUIDs, decimals).
+    pub values: ValueTypes,
 }
 
 impl PyCache {
     fn new(bridge: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = bridge.py();
         let get = |name: &str| bridge.getattr(name).map(Bound::unbind);
-        let datetime = py.import("datetime")?;
-        let dt = |name: &str| datetime.getattr(name).map(Bound::unbind);
         Ok(Self {
             bridge: bridge.clone().unbind(),
             decode_body: get("decode_body")?,
@@ -143,14 +134,7 @@ impl PyCache {
             submit: get("submit")?,
             run_sync: get("run_sync")?,
             encode_declared: get("encode_declared")?,
-            uuid_type: py.import("uuid")?.getattr("UUID")?.unbind(),
-            date_type: dt("date")?,
-            time_type: dt("time")?,
-            datetime_type: dt("datetime")?,
-            timezone_type: dt("timezone")?,
-            timedelta_type: dt("timedelta")?,
-            utc: datetime.getattr("timezone")?.getattr("utc")?.unbind(),
-            decimal_type: py.import("decimal")?.getattr("Decimal")?.unbind(),
+            values: ValueTypes::new(py)?,
         })
     }
 }

@@ -10,9 +10,9 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PySet, PyString, PyTuple
 
 use super::cursor::{Tape, Token};
 use super::fast::{BodyPlan, Shape};
-use crate::bridge::capi;
-use crate::bridge::PyCache;
+use crate::capi;
 use crate::encode::plan::{Default, NamedPlan, Plans, PostInit, StructPlan};
+use crate::pyvalue::ValueTypes;
 use crate::temporal;
 use crate::value::Value;
 
@@ -31,7 +31,7 @@ pub fn buildable(plans: &Plans, index: usize) -> bool {
 pub struct Builder<'a> {
     pub plan: &'a BodyPlan,
     /// Builds dates, times, UUIDs and decimals (as for parameters).
-    pub cache: &'a PyCache,
+    pub values: &'a ValueTypes,
     pub plans: &'a Plans,
     pub tape: &'a Tape,
     at: usize,
@@ -40,13 +40,13 @@ pub struct Builder<'a> {
 impl<'a> Builder<'a> {
     pub(crate) fn new(
         plan: &'a BodyPlan,
-        cache: &'a PyCache,
+        values: &'a ValueTypes,
         plans: &'a Plans,
         tape: &'a Tape,
     ) -> Self {
         Self {
             plan,
-            cache,
+            values,
             plans,
             tape,
             at: 0,
@@ -166,7 +166,7 @@ impl<'a> Builder<'a> {
             Shape::Uuid => Value::Uuid(temporal::parse_uuid(text).ok_or_else(invalid)?),
             _ => Value::Decimal(text.to_owned()),
         };
-        self.cache.to_py(py, &value)
+        self.values.to_py(py, &value)
     }
 
     fn items<'py>(

@@ -1,13 +1,40 @@
-//! Coerced values to Python objects (with the GIL held).
+//! Coerced values to Python objects (with the GIL held): below both the bridge (parameters)
+//! and the body builder (fast-path dates, UUIDs, decimals).
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList};
 use pyo3::IntoPyObjectExt;
 
-use super::PyCache;
 use crate::value::{Time, Value};
 
-impl PyCache {
+/// The Python types values are built as, looked up once.
+pub struct ValueTypes {
+    uuid_type: Py<PyAny>,
+    date_type: Py<PyAny>,
+    time_type: Py<PyAny>,
+    datetime_type: Py<PyAny>,
+    timezone_type: Py<PyAny>,
+    timedelta_type: Py<PyAny>,
+    utc: Py<PyAny>,
+    decimal_type: Py<PyAny>,
+}
+
+impl ValueTypes {
+    pub fn new(py: Python<'_>) -> PyResult<Self> {
+        let datetime = py.import("datetime")?;
+        let dt = |name: &str| datetime.getattr(name).map(Bound::unbind);
+        Ok(Self {
+            uuid_type: py.import("uuid")?.getattr("UUID")?.unbind(),
+            date_type: dt("date")?,
+            time_type: dt("time")?,
+            datetime_type: dt("datetime")?,
+            timezone_type: dt("timezone")?,
+            timedelta_type: dt("timedelta")?,
+            utc: datetime.getattr("timezone")?.getattr("utc")?.unbind(),
+            decimal_type: py.import("decimal")?.getattr("Decimal")?.unbind(),
+        })
+    }
+
     fn tzinfo<'py>(&self, py: Python<'py>, offset: Option<i32>) -> PyResult<Bound<'py, PyAny>> {
         match offset {
             None => Ok(py.None().into_bound(py)),

@@ -29,7 +29,8 @@ pub struct CompiledTable {
 /// A generated body scanner: the fast path's tape for a valid body, else None.
 pub type ScanFn = fn(&bytes::Bytes) -> Option<crate::decode::Tape>;
 
-impl RouteTable for CompiledTable {
+/// A generated table lives in its extension's statics: apps hold it by reference.
+impl RouteTable for &'static CompiledTable {
     fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {
         (self.lookup)(method, path)
     }
@@ -57,38 +58,6 @@ impl RouteTable for CompiledTable {
 
     fn fingerprint(&self) -> Option<&str> {
         Some(self.fingerprint)
-    }
-}
-
-/// A generated table lives in its extension's statics: apps hold it by reference.
-impl RouteTable for &'static CompiledTable {
-    fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {
-        (**self).lookup(method, path)
-    }
-
-    fn extract(
-        &self,
-        route: usize,
-        captures: &[&str],
-        request: &HttpRequest,
-    ) -> Result<Vec<Arg>, Vec<Issue>> {
-        (**self).extract(route, captures, request)
-    }
-
-    fn route_count(&self) -> usize {
-        (**self).route_count()
-    }
-
-    fn body_scanner(&self, route: usize) -> Option<ScanFn> {
-        (**self).body_scanner(route)
-    }
-
-    fn encoders(&self) -> &[Option<crate::encode::EncodeFn>] {
-        (**self).encoders()
-    }
-
-    fn fingerprint(&self) -> Option<&str> {
-        (**self).fingerprint()
     }
 }
 

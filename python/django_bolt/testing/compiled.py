@@ -3,7 +3,6 @@ extension for that API alone, cached by manifest fingerprint (dev profile, share
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from types import ModuleType
 
@@ -13,26 +12,15 @@ from ..build import compile as driver
 from ..runtime import ProjectRoutes, collect_routes
 
 
-@functools.cache
-def _runtime_digest() -> str:
-    # The runtime and the model crate it is built from: a change to either rebuilds.
-    root = driver.runtime_source_dir().parent
-    digest = hashlib.sha256()
-    for member in ("bolt-runtime", "bolt-schema"):
-        for path in sorted((root / member).rglob("*")):
-            if path.is_file() and "target" not in path.parts:
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
 def compiled_project(apis: BoltAPI | list[BoltAPI], profile: str = "dev") -> tuple[ProjectRoutes, ModuleType]:
     # The module name must be unique per route set in one process: derive it from the routes.
     provisional = collect_routes(apis, project="t")
     project = collect_routes(apis, project=f"t{provisional.fingerprint[:16]}")
-    # Keyed by the generated code and the runtime sources, so a changed generator or runtime
-    # never reuses an old build.
+    # Keyed by the generated code and the runtime's id (a hash of the runtime's and the model
+    # crate's sources, from bolt-runtime/build.rs), so a changed generator or runtime never
+    # reuses an old build.
     files = _core.codegen_generate(project.text, driver.MANIFEST_FILE, str(driver.runtime_source_dir()))
-    digest = hashlib.sha256(f"{profile}\0{_runtime_digest()}".encode())
+    digest = hashlib.sha256(f"{profile}\0{_core.RUNTIME_ID}".encode())
     for name, content in sorted(files.items()):
         digest.update(f"{name}\0{content}\0".encode())
     code_hash = digest.hexdigest()

@@ -70,6 +70,35 @@ impl<'a> Builder<'a> {
             .ok_or_else(|| PyRuntimeError::new_err("body tape: not a string"))
     }
 
+    /// The next value when it is a plain `str`, `int` or `float` of that declared type; None
+    /// (nothing read) for everything else, which `value` builds.
+    #[inline(always)]
+    fn plain<'py>(
+        &mut self,
+        py: Python<'py>,
+        shape: &Shape,
+    ) -> Option<PyResult<Bound<'py, PyAny>>> {
+        let value = match (shape, self.tape.token(self.at)?) {
+            (Shape::Str, Token::Str(..) | Token::Unescaped(_)) => {
+                self.at += 1;
+                self.text().and_then(|text| capi::string(py, text))
+            }
+            (Shape::Int, Token::Int(number)) => {
+                self.at += 1;
+                number
+                    .into_pyobject(py)
+                    .map(Bound::into_any)
+                    .map_err(Into::into)
+            }
+            (Shape::Float, Token::Float(number)) => {
+                self.at += 1;
+                Ok(PyFloat::new(py, number).into_any())
+            }
+            _ => return None,
+        };
+        Some(value)
+    }
+
     fn value<'py>(&mut self, py: Python<'py>, shape: &Shape) -> PyResult<Bound<'py, PyAny>> {
         let mut shape = shape;
         while let Shape::Nullable(inner) | Shape::Constrained(inner, _) = shape {
@@ -195,7 +224,16 @@ impl<'a> Builder<'a> {
             let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(count as ffi::Py_ssize_t))?;
             ffi::PyObject_GC_UnTrack(list.as_ptr().cast());
             for i in 0..count {
-                let value = self.value(py, item)?;
+                let value = match (item, self.tape.token(self.at)) {
+                    (Shape::Struct(index), Some(Token::Struct(fields))) => {
+                        self.at += 1;
+                        self.structure(py, *index, fields)?
+                    }
+                    _ => match self.plain(py, item) {
+                        Some(value) => value?,
+                        None => self.value(py, item)?,
+                    },
+                };
                 ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, value.into_ptr());
             }
             ffi::PyObject_GC_Track(list.as_ptr().cast());
@@ -232,8 +270,17 @@ impl<'a> Builder<'a> {
                 return Err(PyRuntimeError::new_err("body tape: expected a field"));
             };
             let field = field as usize;
-            let value = self.value(py, &shape.fields[field].1)?;
-            holds_gc |= may_be_tracked(&value);
+            let field_shape = &shape.fields[field].1;
+            // Plain scalar fields (most of a typical body) are built without the general
+            // dispatch; none of them is an object the GC tracks.
+            let value = match self.plain(py, field_shape) {
+                Some(value) => value?,
+                None => {
+                    let value = self.value(py, field_shape)?;
+                    holds_gc |= may_be_tracked(&value);
+                    value
+                }
+            };
             // SAFETY: the slot belongs to this fresh instance and is still empty (the scanner
             // rejects repeated keys).
             unsafe { set_slot(&object, offsets[field], value) };
@@ -268,10 +315,17 @@ impl<'a> Builder<'a> {
 /// msgspec's `OBJ_IS_GC`: the value's type supports the GC, and it is not a tuple the GC has
 /// already found to hold no such objects.
 fn may_be_tracked(value: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: `value` is a live object (the GIL is held: we have a Bound); reading its type's
-    // flags and its tracking bit has no other requirement.
+    // SAFETY: `value` is a live object (the GIL is held: we have a Bound); reading its type,
+    // its type's flags and its tracking bit has no other requirement. The exact scalar types
+    // are compared first: most fields hold one, and PyType_GetFlags is a call under abi3.
     unsafe {
         let tp = ffi::Py_TYPE(value.as_ptr());
+        if std::ptr::eq(tp, &raw mut ffi::PyUnicode_Type)
+            || std::ptr::eq(tp, &raw mut ffi::PyLong_Type)
+            || std::ptr::eq(tp, &raw mut ffi::PyFloat_Type)
+        {
+            return false;
+        }
         if ffi::PyType_GetFlags(tp) & ffi::Py_TPFLAGS_HAVE_GC == 0 {
             return false;
         }

@@ -73,7 +73,11 @@ unsafe fn fill_ascii<'py>(
     // string was allocated for exactly `bytes.len()` of them, and nothing else refers to it yet.
     unsafe {
         let data = object.as_ptr().cast::<u8>().add(offset);
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+        if bytes.len() <= bolt_schema::write::SHORT_COPY {
+            bolt_schema::write::copy_short(bytes.as_ptr(), data, bytes.len());
+        } else {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+        }
     }
     Ok(object)
 }

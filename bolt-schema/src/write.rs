@@ -13,43 +13,68 @@ const NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
-/// `buf.extend_from_slice(bytes)`, without a `memcpy` call for the short pieces JSON is made
+/// The longest copy `copy_short` makes without a `memcpy` call.
+pub const SHORT_COPY: usize = 32;
+
+/// Copy `len <= SHORT_COPY` bytes with two (possibly overlapping) loads and stores of one
+/// width, or a few single bytes below 4: no `memcpy` call for the short pieces JSON is made
 /// of (keys, numbers, most strings).
+///
+/// # Safety
+/// `src` must be readable and `dst` writable for `len` bytes, the two must not overlap, and
+/// `len <= SHORT_COPY`.
+#[inline(always)]
+pub unsafe fn copy_short(src: *const u8, dst: *mut u8, len: usize) {
+    debug_assert!(len <= SHORT_COPY);
+    // SAFETY: every access below starts at `0` or at `len - width` for a width <= len, so it
+    // stays inside the `len` bytes the caller guarantees on both sides.
+    unsafe {
+        if len > 16 {
+            dst.cast::<u128>()
+                .write_unaligned(src.cast::<u128>().read_unaligned());
+            dst.add(len - 16)
+                .cast::<u128>()
+                .write_unaligned(src.add(len - 16).cast::<u128>().read_unaligned());
+        } else if len >= 8 {
+            dst.cast::<u64>()
+                .write_unaligned(src.cast::<u64>().read_unaligned());
+            dst.add(len - 8)
+                .cast::<u64>()
+                .write_unaligned(src.add(len - 8).cast::<u64>().read_unaligned());
+        } else if len >= 4 {
+            dst.cast::<u32>()
+                .write_unaligned(src.cast::<u32>().read_unaligned());
+            dst.add(len - 4)
+                .cast::<u32>()
+                .write_unaligned(src.add(len - 4).cast::<u32>().read_unaligned());
+        } else {
+            for i in 0..len {
+                *dst.add(i) = *src.add(i);
+            }
+        }
+    }
+}
+
+/// `buf.extend_from_slice(bytes)`, without a `memcpy` call for short pieces.
 #[inline]
 pub fn extend(buf: &mut Vec<u8>, bytes: &[u8]) {
     let len = bytes.len();
-    if !(4..=16).contains(&len) {
+    if len > SHORT_COPY {
         buf.extend_from_slice(bytes);
         return;
     }
-    buf.reserve(16);
-    // SAFETY: 16 bytes of spare capacity are reserved and `4 <= len <= 16`, so both (possibly
-    // overlapping) copies stay inside `bytes` and inside the spare capacity; exactly the
-    // first `len` spare bytes are then initialized and made part of the vector.
+    buf.reserve(len);
+    // SAFETY: `len` bytes of spare capacity are reserved, `bytes` is a separate borrow of
+    // `len <= SHORT_COPY` bytes; exactly those `len` bytes are then initialized and made part
+    // of the vector.
     unsafe {
-        let src = bytes.as_ptr();
-        let dst = buf.as_mut_ptr().add(buf.len());
-        if len >= 8 {
-            dst.cast::<u64>()
-                .write_unaligned(src.cast::<u64>().read_unaligned());
-            let tail = len - 8;
-            dst.add(tail)
-                .cast::<u64>()
-                .write_unaligned(src.add(tail).cast::<u64>().read_unaligned());
-        } else {
-            dst.cast::<u32>()
-                .write_unaligned(src.cast::<u32>().read_unaligned());
-            let tail = len - 4;
-            dst.add(tail)
-                .cast::<u32>()
-                .write_unaligned(src.add(tail).cast::<u32>().read_unaligned());
-        }
+        copy_short(bytes.as_ptr(), buf.as_mut_ptr().add(buf.len()), len);
         buf.set_len(buf.len() + len);
     }
 }
 
 /// The longest string `short_plain` writes.
-const SHORT_STRING: usize = 32;
+const SHORT_STRING: usize = SHORT_COPY;
 
 /// `"bytes"` for up to 32 bytes that need no escaping: one reservation, then raw stores (the
 /// usual field value: a name, a code, a tag, a short note).
@@ -57,41 +82,15 @@ const SHORT_STRING: usize = 32;
 fn short_plain(buf: &mut Vec<u8>, bytes: &[u8]) {
     let len = bytes.len();
     debug_assert!(len <= SHORT_STRING);
-    buf.reserve(SHORT_STRING + 2);
-    // SAFETY: 34 bytes of spare capacity are reserved and `len <= 32`: the quotes and the
-    // `len` bytes (copied with stores that stay inside `bytes`: overlapping 16-byte words for
-    // 17..=32 bytes, 8-byte words for 8..=16, 4-byte words for 4..=7, single bytes below) all
-    // land in the spare capacity, and exactly `len + 2` bytes are then initialized and made
-    // part of the vector.
+    buf.reserve(len + 2);
+    // SAFETY: `len + 2` bytes of spare capacity are reserved: the opening quote, `len <=
+    // SHORT_COPY` bytes copied from the separate borrow `bytes`, and the closing quote land in
+    // it, and exactly those `len + 2` bytes are then made part of the vector.
     unsafe {
         let dst = buf.as_mut_ptr().add(buf.len());
-        let src = bytes.as_ptr();
         *dst = b'"';
-        let body = dst.add(1);
-        if len > 16 {
-            body.cast::<u128>()
-                .write_unaligned(src.cast::<u128>().read_unaligned());
-            body.add(len - 16)
-                .cast::<u128>()
-                .write_unaligned(src.add(len - 16).cast::<u128>().read_unaligned());
-        } else if len >= 8 {
-            body.cast::<u64>()
-                .write_unaligned(src.cast::<u64>().read_unaligned());
-            body.add(len - 8)
-                .cast::<u64>()
-                .write_unaligned(src.add(len - 8).cast::<u64>().read_unaligned());
-        } else if len >= 4 {
-            body.cast::<u32>()
-                .write_unaligned(src.cast::<u32>().read_unaligned());
-            body.add(len - 4)
-                .cast::<u32>()
-                .write_unaligned(src.add(len - 4).cast::<u32>().read_unaligned());
-        } else {
-            for i in 0..len {
-                *body.add(i) = *src.add(i);
-            }
-        }
-        *body.add(len) = b'"';
+        copy_short(bytes.as_ptr(), dst.add(1), len);
+        *dst.add(len + 1) = b'"';
         buf.set_len(buf.len() + len + 2);
     }
 }
@@ -130,6 +129,14 @@ pub fn string(buf: &mut Vec<u8>, s: &str) {
         short_plain(buf, bytes);
         return;
     }
+    long_or_escaped(buf, bytes);
+}
+
+/// `string` for what the short path does not take: kept out of line, so the short path stays
+/// small enough to inline into every encoder.
+#[cold]
+#[inline(never)]
+fn long_or_escaped(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
     // Most strings need no escaping: one scan (a word at a time), one copy.

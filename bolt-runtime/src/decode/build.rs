@@ -265,11 +265,20 @@ impl<'a> Builder<'a> {
         // GC could see (a Struct of scalars can never be part of a cycle).
         let mut holds_gc = false;
         let mut given = 0u64;
+        let mut expected = 0usize;
         for _ in 0..count {
-            let Token::Field(field) = self.next()? else {
-                return Err(PyRuntimeError::new_err("body tape: expected a field"));
+            // A member in declaration order has no `Field` token (see `Cursor::structure`).
+            let field = match self.tape.token(self.at) {
+                Some(Token::Field(field)) => {
+                    self.at += 1;
+                    field as usize
+                }
+                _ => expected,
             };
-            let field = field as usize;
+            expected = field + 1;
+            if field >= shape.fields.len() || given & (1 << field) != 0 {
+                return Err(PyRuntimeError::new_err("body tape: bad field"));
+            }
             let field_shape = &shape.fields[field].1;
             // Plain scalar fields (most of a typical body) are built without the general
             // dispatch; none of them is an object the GC tracks.
@@ -355,19 +364,14 @@ unsafe fn set_slot(object: &Bound<'_, PyAny>, offset: isize, value: Bound<'_, Py
 /// instance dropped before every slot is set is fine: Struct deallocation skips empty slots.
 fn allocate<'py>(py: Python<'py>, plan: &StructPlan) -> PyResult<(Bound<'py, PyAny>, bool)> {
     let cls = plan.cls.bind(py);
-    // SAFETY: `cls` is a type object; its tp_alloc returns a new zeroed instance (or null with
-    // an exception set). A GC-tracked instance is untracked until its slots are filled (the
-    // caller tracks it again): building fields can run Python code, which must not find a
-    // half-built instance through `gc.get_objects()`.
+    // SAFETY: `cls` is a type object and `plan.alloc` its tp_alloc (read when the plan was
+    // made), which returns a new zeroed instance (or null with an exception set). A GC-tracked
+    // instance is untracked until its slots are filled (the caller tracks it again): building
+    // fields can run Python code, which must not find a half-built instance through
+    // `gc.get_objects()`.
     unsafe {
         let tp = cls.as_ptr().cast::<ffi::PyTypeObject>();
-        let alloc = ffi::PyType_GetSlot(tp, ffi::Py_tp_alloc);
-        let object = if alloc.is_null() {
-            ffi::PyType_GenericAlloc(tp, 0)
-        } else {
-            let alloc: ffi::allocfunc = std::mem::transmute(alloc);
-            alloc(tp, 0)
-        };
+        let object = (plan.alloc)(tp, 0);
         let object = Bound::from_owned_ptr_or_err(py, object)?;
         // tp_alloc tracks every instance of a GC type.
         let tracked = plan.gc;

@@ -71,12 +71,33 @@ pub struct StructPlan {
     pub(crate) post_init: PostInit,
     /// Instances are garbage-collected objects (`gc=True`, msgspec's default).
     pub(crate) gc: bool,
+    /// The class's `tp_alloc`, looked up once (decoding allocates an instance per object).
+    pub(crate) alloc: pyo3::ffi::allocfunc,
     /// For Serializers: the attribute path each field is read from on a model instance
     /// (`from_model` without building the Serializer); None for other Structs.
     pub(crate) model_sources: Option<Vec<Vec<Py<PyString>>>>,
     /// The attribute names, when every source is one plain attribute: a QuerySet of such
     /// rows may be read as `values_list(*names)` (see `_bridge.queryset_columns`).
     pub(crate) model_columns: Option<Py<PyTuple>>,
+}
+
+/// `cls.tp_alloc`, or `PyType_GenericAlloc` when it has none (what `tp_alloc` users fall back
+/// to).
+fn alloc_of(cls: &Bound<'_, PyAny>) -> pyo3::ffi::allocfunc {
+    use pyo3::ffi;
+    let Ok(cls) = cls.cast::<pyo3::types::PyType>() else {
+        return ffi::PyType_GenericAlloc;
+    };
+    // SAFETY: `cls` is a live type object (the GIL is held); PyType_GetSlot reads one of its
+    // slots, and a non-null `Py_tp_alloc` slot holds an allocfunc.
+    unsafe {
+        let slot = ffi::PyType_GetSlot(cls.as_type_ptr(), ffi::Py_tp_alloc);
+        if slot.is_null() {
+            ffi::PyType_GenericAlloc
+        } else {
+            std::mem::transmute::<*mut std::ffi::c_void, ffi::allocfunc>(slot)
+        }
+    }
 }
 
 fn type_is_gc(cls: &Bound<'_, pyo3::types::PyType>) -> bool {
@@ -453,6 +474,7 @@ impl Plans {
             model_sources: model_sources(cls)?,
             post_init: PostInit::of(cls)?,
             gc: cls.cast::<pyo3::types::PyType>().is_ok_and(type_is_gc),
+            alloc: alloc_of(cls),
         })
     }
 

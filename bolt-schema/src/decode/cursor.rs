@@ -29,7 +29,8 @@ pub enum Token {
     Array(u32),
     /// A dict of `n` key (string token) + value pairs.
     Map(u32),
-    /// A Struct with `n` fields present, each a `Field` + value.
+    /// A Struct with `n` fields present, each a value, preceded by a `Field` when it is not
+    /// the field declared after the previous one (the first: field 0).
     Struct(u32),
     Field(u32),
 }
@@ -376,7 +377,8 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// A Struct: its header token, then each field's index and value, all of the `required`
+    /// A Struct: its header token, then each field's value (preceded by a `Field` token with its
+    /// index when it is not the field after the previous one), all of the `required`
     /// fields present and none repeated (msgspec keeps the last; the full path decides).
     /// `keys[i]` is field `i`'s `"name":` as written by encoders; the next field in
     /// declaration order is tried first with one short comparison, which is how most bodies are
@@ -423,10 +425,14 @@ impl<'a> Cursor<'a> {
             }
             seen |= 1 << field;
             present += 1;
+            // Only a member out of declaration order is marked: the builder takes the next
+            // field after the previous one unless a `Field` token says otherwise.
+            if field != expected {
+                this.tape
+                    .tokens
+                    .push(Token::Field(u32::try_from(field).ok()?));
+            }
             expected = field + 1;
-            this.tape
-                .tokens
-                .push(Token::Field(u32::try_from(field).ok()?));
             read(this, field)
         })?;
         if seen & required != required {

@@ -320,22 +320,25 @@ mod tests {
         );
         let tape = p
             .scan(&Bytes::from_static(
-                br#" [{"y": 2, "x": -3, "junk": [1, {"a": "\n"}]}, {"type": "p", "x": 0}] "#,
+                br#" [{"y": 2, "x": -3, "junk": [1, {"a": "\n"}]}, {"type": "p", "x": 0}, {"x": 1, "y": 5}] "#,
             ))
             .unwrap();
         use Token::*;
+        // Only members out of declaration order carry their field index.
         assert_eq!(
             tape.tokens,
             vec![
-                Array(2),
+                Array(3),
                 Struct(2),
                 Field(1),
                 Float(2.0),
                 Field(0),
                 Int(-3),
                 Struct(1),
-                Field(0),
-                Int(0)
+                Int(0),
+                Struct(2),
+                Int(1),
+                Float(5.0)
             ]
         );
     }

@@ -59,6 +59,7 @@ fn ascii_data_offset(py: Python<'_>) -> Option<usize> {
 /// # Safety
 /// `offset` must be where a compact ASCII string's characters start (checked by
 /// `ascii_data_offset`), and `bytes` ASCII.
+#[inline(always)]
 unsafe fn fill_ascii<'py>(
     py: Python<'py>,
     bytes: &[u8],
@@ -84,6 +85,7 @@ unsafe fn fill_ascii<'py>(
 
 /// A `str` of `text` made like msgspec makes ASCII strings: allocated at its final size and
 /// filled with one copy (no UTF-8 decoding); other text goes through PyUnicode's decoder.
+#[inline]
 pub fn string<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     if !text.is_empty() && text.is_ascii() {
         if let Some(offset) = ascii_data_offset(py) {

@@ -78,7 +78,7 @@ const SHORT_STRING: usize = SHORT_COPY;
 
 /// `"bytes"` for up to 32 bytes that need no escaping: one reservation, then raw stores (the
 /// usual field value: a name, a code, a tag, a short note).
-#[inline]
+#[inline(always)]
 fn short_plain(buf: &mut Vec<u8>, bytes: &[u8]) {
     let len = bytes.len();
     debug_assert!(len <= SHORT_STRING);
@@ -97,7 +97,7 @@ fn short_plain(buf: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Whether any byte of `bytes` is `"`, `\\` or a control character (a word at a time: a flag
 /// at a byte that is none of these needs a borrow from one below it, so any flag is real).
-#[inline]
+#[inline(always)]
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;

@@ -78,11 +78,12 @@ impl<'a> Builder<'a> {
         py: Python<'py>,
         shape: &Shape,
     ) -> Option<PyResult<Bound<'py, PyAny>>> {
+        if let Shape::Str = shape {
+            let text = self.tape.text_at(self.at)?;
+            self.at += 1;
+            return Some(capi::string(py, text));
+        }
         let value = match (shape, self.tape.token(self.at)?) {
-            (Shape::Str, Token::Str(..) | Token::Unescaped(_)) => {
-                self.at += 1;
-                self.text().and_then(|text| capi::string(py, text))
-            }
             (Shape::Int, Token::Int(number)) => {
                 self.at += 1;
                 number

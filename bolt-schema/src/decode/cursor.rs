@@ -477,8 +477,71 @@ impl<'a> Cursor<'a> {
 
     /// A number token as `Int` (integers within i64) or `Float` (for float types: any finite
     /// number). msgspec's int type takes no fractions or exponents.
-    /// Pushes the number token.
+    /// Pushes the number token. Inlined: the usual short number (at most 15 digits, no
+    /// exponent) is read here, anything else by `general_number`, which gives the same tokens.
+    #[inline(always)]
     fn number(&mut self, float: bool) -> Option<()> {
+        const MOST_DIGITS: usize = 15;
+        let b = self.bytes;
+        let negative = b.get(self.at) == Some(&b'-');
+        let first = self.at + usize::from(negative);
+        let mut i = first;
+        let mut mantissa: u64 = 0;
+        while let Some(&byte) = b.get(i) {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+            i += 1;
+        }
+        let whole_digits = i - first;
+        // Empty, too long or with a leading zero: the general reader decides.
+        if whole_digits == 0 || whole_digits > MOST_DIGITS || (whole_digits > 1 && b[first] == b'0')
+        {
+            return self.general_number(float);
+        }
+        let fraction_digits = if b.get(i) == Some(&b'.') && float {
+            let fraction = i + 1;
+            i = fraction;
+            while let Some(&byte) = b.get(i) {
+                let digit = byte.wrapping_sub(b'0');
+                if digit > 9 {
+                    break;
+                }
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+                i += 1;
+            }
+            if i == fraction || whole_digits + (i - fraction) > MOST_DIGITS {
+                return self.general_number(float);
+            }
+            i - fraction
+        } else {
+            0
+        };
+        if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+            return self.general_number(float);
+        }
+        self.at = i;
+        if !float {
+            let value = mantissa as i64;
+            return self.push(Token::Int(if negative { -value } else { value }));
+        }
+        // Exact: at most 15 digits and an exact power of ten (Clinger's fast path, as in
+        // `general_number`). An integer token is an int converted to float: `-0` is 0.0.
+        let value = mantissa as f64 / POWERS_OF_TEN[fraction_digits];
+        let integer_zero = fraction_digits == 0 && value == 0.0;
+        let value = if negative && !integer_zero {
+            -value
+        } else {
+            value
+        };
+        self.push(Token::Float(value))
+    }
+
+    /// `number` for any JSON number.
+    #[inline(never)]
+    fn general_number(&mut self, float: bool) -> Option<()> {
         let start = self.at;
         let b = self.bytes;
         let mut i = start;
@@ -569,7 +632,9 @@ impl<'a> Cursor<'a> {
     /// A string; the cursor is on its opening quote. Returns the byte range of a string
     /// without escapes, or `(ESCAPED, index)` of its unescaped copy in `Tape::strings`.
     /// (Plain integers, not a `Token`: a returned enum is stored and reloaded through memory,
-    /// which stalled this hot path.)
+    /// which stalled this hot path.) Inlined into the scanners; strings with escapes continue
+    /// out of line in `escaped_string`.
+    #[inline(always)]
     fn string(&mut self) -> Option<(u32, u32)> {
         let bytes = self.bytes;
         let start = self.at + 1;
@@ -593,7 +658,7 @@ impl<'a> Cursor<'a> {
                     self.at = i + 1;
                     return Some((u32::try_from(start).ok()?, u32::try_from(i).ok()?));
                 }
-                b'\\' => break,
+                b'\\' => return self.escaped_string(start, i),
                 0x00..=0x1f => return None,
                 byte => {
                     non_ascii |= byte >= 0x80;
@@ -601,6 +666,13 @@ impl<'a> Cursor<'a> {
                 }
             }
         }
+    }
+
+    /// The rest of `string` from its first backslash at `i` (the string's text starts at
+    /// `start`): the unescaped copy goes to `Tape::strings`.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize, mut i: usize) -> Option<(u32, u32)> {
         let mut out = String::from(std::str::from_utf8(&self.bytes[start..i]).ok()?);
         loop {
             match *self.bytes.get(i)? {
@@ -698,6 +770,90 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::special_bytes;
+    use super::Cursor;
+    use bytes::Bytes;
+
+    /// What one number reader makes of `text`: its answer, where it stopped, its tokens.
+    fn read_number(
+        text: &str,
+        float: bool,
+        general: bool,
+    ) -> (Option<()>, usize, Vec<super::Token>) {
+        let body = Bytes::from(text.to_owned());
+        let mut cursor = Cursor::new(&body).unwrap();
+        let read = if general {
+            cursor.general_number(float)
+        } else {
+            cursor.number(float)
+        };
+        (read, cursor.at, cursor.tape.tokens)
+    }
+
+    #[test]
+    fn the_short_number_reader_agrees_with_the_general_one() {
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "00",
+            "01",
+            "-01",
+            "0.0",
+            "-0.0",
+            "0.5",
+            "-0.5",
+            "49.25",
+            "1.",
+            "-",
+            ".5",
+            "1e5",
+            "1E5",
+            "1.5e-3",
+            "1.5e",
+            "123456789012345",
+            "1234567890123456",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "12345678.1234567",
+            "12345678.12345678",
+            "0.000000000000001",
+            "1.0000000000000002",
+            "999999999999999.9",
+            "x",
+            "",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let whole = (state >> 40) % 10u64.pow((state % 17) as u32 + 1);
+            let fraction = (state >> 8) % 100_000;
+            let sign = if state & 1 == 1 { "-" } else { "" };
+            texts.push(format!("{sign}{whole}"));
+            texts.push(format!("{sign}{whole}.{fraction}"));
+            texts.push(format!("{sign}{whole}.{fraction:05}"));
+        }
+        for text in &texts {
+            for next in ["", ",", "]", "}", " ", "x", "e", "."] {
+                let text = format!("{text}{next}");
+                for float in [false, true] {
+                    // Compared as text: `-0.0 == 0.0` would hide a sign.
+                    assert_eq!(
+                        format!("{:?}", read_number(&text, float, false)),
+                        format!("{:?}", read_number(&text, float, true)),
+                        "{text:?} as {}",
+                        if float { "float" } else { "int" }
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn special_bytes_are_found_in_every_position() {

@@ -99,3 +99,18 @@ def test_runtime_layers_below_the_bridge_do_not_reach_up_into_it():
              src / "capi.rs", src / "pyvalue.rs"]
     reaching = [str(p.relative_to(ROOT)) for p in lower if "crate::bridge" in p.read_text()]
     assert not reaching, reaching
+
+
+def test_routes_and_parameters_are_lowered_once():
+    # The code generator writes out the model's router (static paths and trie) and parameter
+    # plans (reader, coercion shape); it has no trie, pattern parser or Optional/list rule of
+    # its own, and the generated matchers share the interpreted walk's `Walk`.
+    codegen = {path.name: path.read_text() for path in (ROOT / "bolt-codegen" / "src").rglob("*.rs")}
+    for name, code in codegen.items():
+        assert "parse_pattern" not in code and "param_names" not in code, name
+        assert not re.search(r"struct \w*Node\b|fn insert\(", code), name
+    extractors = codegen["extractors.rs"]
+    assert "TypeRef::Optional" not in extractors and "TypeRef::List" not in extractors
+    assert "spec.shape" in extractors or "shape." in extractors
+    api = (ROOT / "bolt-runtime" / "src" / "codegen_api.rs").read_text()
+    assert "pub use crate::router::{pick, Walk};" in api

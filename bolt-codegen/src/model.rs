@@ -1,11 +1,12 @@
-//! The manifest lowered to what the emitters need: validated routes, the static-path map and
-//! the trie of dynamic patterns (the same shape the interpreted router walks).
+//! The manifest as the emitters read it: the model crate's lowered routes (`RoutePlans`: the
+//! router's static paths and trie, each parameter's reader and coercion shape), with the names
+//! and declared types the generated code is written for. Nothing here decides a route rule.
 
 use std::collections::BTreeMap;
 
-use bolt_schema::manifest::{Constraints, Manifest, Schema, Source, TypeRef};
-use bolt_schema::router::{param_names, parse_pattern, Segment};
-use bolt_schema::routes::RoutePlans;
+use bolt_schema::manifest::{Manifest, Schema, Source, TypeRef};
+use bolt_schema::router::Router;
+use bolt_schema::routes::{RoutePlan, RoutePlans};
 
 use crate::CodegenError;
 
@@ -14,9 +15,8 @@ pub struct Ir {
     pub crate_name: String,
     pub fingerprint: String,
     pub routes: Vec<RouteIr>,
-    /// Paths without parameters → `(method, route id)`.
-    pub static_paths: BTreeMap<String, Vec<(String, usize)>>,
-    pub trie: Node,
+    /// Static paths and the trie of the others, as the interpreted table routes them.
+    pub router: Router,
     /// Declared body/response types by name (the order generated encoders are indexed in).
     pub schemas: BTreeMap<String, Schema>,
 }
@@ -24,56 +24,9 @@ pub struct Ir {
 pub struct RouteIr {
     pub id: usize,
     pub handler: String,
-    pub params: Vec<ParamIr>,
-}
-
-pub struct ParamIr {
-    pub alias: String,
-    pub source: Source,
-    pub ty: TypeRef,
-    pub required: bool,
-    pub constraints: Constraints,
-    /// Index into the captures, for path parameters.
-    pub capture: Option<usize>,
-}
-
-/// One node of the dynamic-route trie; `id` numbers nodes in depth-first order.
-#[derive(Default)]
-pub struct Node {
-    pub id: usize,
-    pub literals: BTreeMap<String, Node>,
-    pub param: Option<Box<Node>>,
-    pub rest: Vec<(String, usize)>,
-    pub endpoints: Vec<(String, usize)>,
-}
-
-impl Node {
-    fn insert(&mut self, segments: &[Segment], method: &str, route: usize) {
-        match segments.split_first() {
-            None => self.endpoints.push((method.to_owned(), route)),
-            Some((Segment::Literal(lit), tail)) => self
-                .literals
-                .entry(lit.clone())
-                .or_default()
-                .insert(tail, method, route),
-            Some((Segment::Param(_), tail)) => self
-                .param
-                .get_or_insert_with(Default::default)
-                .insert(tail, method, route),
-            Some((Segment::Rest(_), _)) => self.rest.push((method.to_owned(), route)),
-        }
-    }
-
-    fn number(&mut self, next: &mut usize) {
-        self.id = *next;
-        *next += 1;
-        for child in self.literals.values_mut() {
-            child.number(next);
-        }
-        if let Some(child) = &mut self.param {
-            child.number(next);
-        }
-    }
+    pub plan: RoutePlan,
+    /// The declared type of the body parameter, if the route has one.
+    pub body_type: Option<TypeRef>,
 }
 
 /// The extension module name for a project: `<project>_bolt`, a valid Rust/Python identifier.
@@ -98,51 +51,31 @@ pub use bolt_schema::manifest::fingerprint;
 
 pub fn lower(manifest_text: &str) -> Result<Ir, CodegenError> {
     let manifest = Manifest::from_json(manifest_text)?;
-    // The interpreted table performs every route check (duplicates, unbound path parameters,
-    // unsupported types, bad patterns); generated code must accept exactly the same manifests.
-    RoutePlans::lower(&manifest)?;
-    let mut static_paths: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
-    let mut trie = Node::default();
-    let mut routes = Vec::with_capacity(manifest.routes.len());
-    for route in &manifest.routes {
-        let segments = parse_pattern(&route.path).expect("validated by RoutePlans::lower");
-        let captures = param_names(&segments);
-        if captures.is_empty() {
-            static_paths
-                .entry(route.path.clone())
-                .or_default()
-                .push((route.method.clone(), route.id));
-        } else {
-            trie.insert(&segments, &route.method, route.id);
-        }
-        let params = route
-            .params
-            .iter()
-            .map(|p| ParamIr {
-                alias: p.alias.clone(),
-                source: p.source,
-                ty: p.ty.clone(),
-                required: p.required,
-                constraints: p.constraints.clone(),
-                capture: (p.source == Source::Path)
-                    .then(|| captures.iter().position(|c| *c == p.alias))
-                    .flatten(),
-            })
-            .collect();
-        routes.push(RouteIr {
+    // The same lowering as the interpreted table's, with every route check (duplicates,
+    // unbound path parameters, unsupported types, bad patterns): both accept exactly the same
+    // manifests and route them the same way.
+    let RoutePlans { router, routes } = RoutePlans::lower(&manifest)?;
+    let routes = manifest
+        .routes
+        .iter()
+        .zip(routes)
+        .map(|(route, plan)| RouteIr {
             id: route.id,
             handler: route.handler.clone(),
-            params,
-        });
-    }
-    trie.number(&mut 0);
+            plan,
+            body_type: route
+                .params
+                .iter()
+                .find(|p| p.source == Source::Body)
+                .map(|p| p.ty.clone()),
+        })
+        .collect();
     Ok(Ir {
         crate_name: crate_name(&manifest.project),
         project: manifest.project,
         fingerprint: fingerprint(manifest_text),
         routes,
-        static_paths,
-        trie,
+        router,
         schemas: manifest.schemas,
     })
 }

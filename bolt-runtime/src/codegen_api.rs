@@ -2,7 +2,7 @@
 //! bolt-runtime alone and instantiate none of its generics themselves.
 
 pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
-pub use crate::compiled::{pick, CompiledTable, Endpoints, ExtractFn, ScanFn, Walk};
+pub use crate::compiled::{CompiledTable, Endpoints, ExtractFn, ScanFn};
 pub use crate::decode::limits::{limits_from_json, Limits};
 pub use crate::decode::{Cursor, Tape};
 pub use crate::encode::plan::StructPlan;
@@ -12,6 +12,7 @@ pub use crate::manifest::Manifest;
 pub use crate::manifest::TypeRef;
 pub use crate::py_api::register_compiled;
 pub use crate::router::Lookup;
+pub use crate::router::{pick, Walk};
 pub use crate::table::{Arg, DynamicTable, RouteTable};
 pub use crate::temporal::{is_date, is_datetime, is_time, is_uuid};
 pub use crate::validation::Issue;

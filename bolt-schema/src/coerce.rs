@@ -10,10 +10,45 @@ use crate::value::Value;
 /// Conversion failure message, worded as msgspec words it.
 pub type CoerceError = String;
 
+/// How a parameter's raw values become one value, decided from its type once: the scalar
+/// type each value is read as, whether every value is taken (a list) or only the last one,
+/// whether the text `null` is None (an optional type other than `str`, whose union keeps the
+/// string), and, for such an optional, the message for a value of the wrong type (naming the
+/// optional type, as msgspec does). The interpreted table applies these rules and the code
+/// generator writes them out: they exist only here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamShape {
+    pub scalar: TypeRef,
+    pub list: bool,
+    pub null_is_none: bool,
+    pub mismatch: Option<CoerceError>,
+}
+
+impl ParamShape {
+    pub fn of(ty: &TypeRef) -> Self {
+        let (scalar, optional, list) = match ty {
+            TypeRef::List { item } => (item.as_ref(), false, true),
+            TypeRef::Optional { inner } => match inner.as_ref() {
+                TypeRef::List { item } => (item.as_ref(), false, true),
+                scalar => (scalar, true, false),
+            },
+            scalar => (scalar, false, false),
+        };
+        let null_is_none = optional && *scalar != TypeRef::Str;
+        Self {
+            scalar: scalar.clone(),
+            list,
+            null_is_none,
+            mismatch: null_is_none.then(|| expected(ty)),
+        }
+    }
+}
+
 /// A parameter type compiled once at table build time.
 #[derive(Debug, Clone)]
 pub struct ParamSpec {
     pub ty: TypeRef,
+    pub shape: ParamShape,
     pub constraints: Constraints,
     pub pattern: Option<regex::Regex>,
 }
@@ -29,6 +64,7 @@ impl ParamSpec {
             None => None,
         };
         Ok(Self {
+            shape: ParamShape::of(&ty),
             ty,
             constraints,
             pattern,
@@ -37,27 +73,25 @@ impl ParamSpec {
 
     /// Convert every raw value of a parameter (several for repeated query keys).
     pub fn coerce_all(&self, raw: &[&str]) -> Result<Value, CoerceError> {
-        match &self.ty {
-            TypeRef::List { item } => {
-                let mut out = Vec::with_capacity(raw.len());
-                for text in raw {
-                    out.push(self.coerce_checked(item, text)?);
-                }
-                Ok(Value::List(out))
+        if self.shape.list {
+            let mut out = Vec::with_capacity(raw.len());
+            for text in raw {
+                out.push(self.coerce_one(text)?);
             }
-            TypeRef::Optional { inner } if matches!(**inner, TypeRef::List { .. }) => {
-                let inner_spec = ParamSpec {
-                    ty: (**inner).clone(),
-                    ..self.clone()
-                };
-                inner_spec.coerce_all(raw)
-            }
-            ty => self.coerce_checked(ty, raw.last().copied().unwrap_or_default()),
+            return Ok(Value::List(out));
         }
+        self.coerce_one(raw.last().copied().unwrap_or_default())
     }
 
-    fn coerce_checked(&self, ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
-        let value = coerce_scalar(ty, text)?;
+    fn coerce_one(&self, text: &str) -> Result<Value, CoerceError> {
+        if self.shape.null_is_none && text == "null" {
+            return Ok(Value::None);
+        }
+        let value =
+            coerce_scalar(&self.shape.scalar, text).map_err(|e| match &self.shape.mismatch {
+                Some(message) if is_type_mismatch(&e) => message.clone(),
+                _ => e,
+            })?;
         self.check_constraints(&value)?;
         Ok(value)
     }

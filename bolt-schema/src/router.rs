@@ -1,7 +1,8 @@
-//! The interpreted router: a segment trie over path patterns with `{name}` and `{name:path}`
-//! parameters. Literal segments win over parameters; a parameter never matches an empty segment.
+//! Routing, shared by both tables: path patterns with `{name}` and `{name:path}` parameters,
+//! the paths without parameters matched whole, the others by a segment trie. Literal segments
+//! win over parameters; a parameter never matches an empty segment.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use thiserror::Error;
 
@@ -71,15 +72,45 @@ pub fn param_names(segments: &[Segment]) -> Vec<&str> {
         .collect()
 }
 
-/// Routes registered at one node, keyed by HTTP method.
-type Endpoints = Vec<(String, usize)>;
+/// Routes registered for one path shape: `(method, route id)`.
+pub type Endpoints = Vec<(String, usize)>;
 
+/// One node of the trie of patterns that have parameters. `id` numbers the nodes depth first
+/// (literal children in order, then the parameter child): the code generator names one
+/// matcher per node in that order, and the interpreted table walks the same nodes.
 #[derive(Debug, Default)]
-struct Node {
-    literals: HashMap<String, Node>,
-    param: Option<Box<Node>>,
-    rest: Endpoints,
-    endpoints: Endpoints,
+pub struct TrieNode {
+    pub id: usize,
+    pub literals: BTreeMap<String, TrieNode>,
+    pub param: Option<Box<TrieNode>>,
+    /// Routes of a `{name:path}` parameter at this node.
+    pub rest: Endpoints,
+    pub endpoints: Endpoints,
+}
+
+impl TrieNode {
+    fn insert(&mut self, segments: &[Segment], method: &str, route: usize) -> Result<(), usize> {
+        let mut node = self;
+        for seg in segments {
+            match seg {
+                Segment::Literal(lit) => node = node.literals.entry(lit.clone()).or_default(),
+                Segment::Param(_) => node = node.param.get_or_insert_with(Default::default),
+                Segment::Rest(_) => return add_endpoint(&mut node.rest, method, route),
+            }
+        }
+        add_endpoint(&mut node.endpoints, method, route)
+    }
+
+    fn number(&mut self, next: &mut usize) {
+        self.id = *next;
+        *next += 1;
+        for child in self.literals.values_mut() {
+            child.number(next);
+        }
+        if let Some(child) = &mut self.param {
+            child.number(next);
+        }
+    }
 }
 
 /// Outcome of a lookup; captures are raw (still percent-encoded) slices of the path.
@@ -94,121 +125,220 @@ pub enum Lookup<'p> {
     NotFound,
 }
 
+/// The routes of a manifest: paths without parameters matched whole, then the trie of the
+/// others. Both tables route this way: the interpreted one walks these structures, the code
+/// generator writes them out (a `phf` map and one matcher per trie node).
 #[derive(Debug, Default)]
 pub struct Router {
-    root: Node,
+    static_paths: HashMap<String, Endpoints>,
+    trie: TrieNode,
 }
 
 impl Router {
     /// Insert a route; returns the id of an existing route with the same method and shape.
+    /// Call `finish` after the last one.
     pub fn insert(
         &mut self,
         method: &str,
         segments: &[Segment],
         route: usize,
     ) -> Result<(), usize> {
-        let mut node = &mut self.root;
-        for seg in segments {
-            match seg {
-                Segment::Literal(lit) => node = node.literals.entry(lit.clone()).or_default(),
-                Segment::Param(_) => node = node.param.get_or_insert_with(Default::default),
-                Segment::Rest(_) => return add_endpoint(&mut node.rest, method, route),
-            }
+        if param_names(segments).is_empty() {
+            let path = pattern_text(segments);
+            return add_endpoint(self.static_paths.entry(path).or_default(), method, route);
         }
-        add_endpoint(&mut node.endpoints, method, route)
+        self.trie.insert(segments, method, route)
+    }
+
+    /// Number the trie's nodes (see `TrieNode::id`).
+    pub fn finish(&mut self) {
+        self.trie.number(&mut 0);
+    }
+
+    /// The paths without parameters, in order.
+    pub fn static_paths(&self) -> BTreeMap<&str, &Endpoints> {
+        self.static_paths
+            .iter()
+            .map(|(path, endpoints)| (path.as_str(), endpoints))
+            .collect()
+    }
+
+    pub fn trie(&self) -> &TrieNode {
+        &self.trie
     }
 
     pub fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {
-        let Some(body) = path.strip_prefix('/') else {
-            return Lookup::NotFound;
-        };
-        let mut seg_starts = Vec::with_capacity(8);
-        let mut segments = Vec::with_capacity(8);
-        if !body.is_empty() {
-            let mut offset = 1;
-            for seg in body.split('/') {
-                seg_starts.push(offset);
-                segments.push(seg);
-                offset += seg.len() + 1;
-            }
+        let endpoints = self.static_paths.get(path);
+        if let Some(route) = endpoints.and_then(|e| pick(e, method)) {
+            return Lookup::Found {
+                route,
+                captures: Vec::new(),
+            };
         }
-        let walk = Walk {
-            method,
-            path,
-            segments: &segments,
-            starts: &seg_starts,
-        };
-        let mut captures = Vec::new();
-        let mut allowed = Vec::new();
-        match walk.visit(&self.root, 0, &mut captures, &mut allowed) {
-            Some(route) => Lookup::Found { route, captures },
-            None if allowed.is_empty() => Lookup::NotFound,
-            None => {
-                allowed.sort();
-                allowed.dedup();
-                Lookup::MethodNotAllowed(allowed)
-            }
+        let mut walk = Walk::new(method, path);
+        if let Some(endpoints) = endpoints {
+            walk.note_allowed(endpoints);
+        }
+        match visit(&self.trie, &mut walk, 0) {
+            Some(route) => walk.found(route),
+            None => walk.not_found(),
         }
     }
 }
 
+/// The interpreted walk of `node` from segment `index`: what the generated matcher of the
+/// same node does (literal child, then parameter, then `{name:path}`).
+fn visit<'a>(node: &'a TrieNode, walk: &mut Walk<'a, '_>, index: usize) -> Option<usize> {
+    if index == walk.len() {
+        return walk.pick(&node.endpoints);
+    }
+    let segment = walk.segment(index);
+    if let Some(child) = node.literals.get(segment) {
+        if let Some(route) = visit(child, walk, index + 1) {
+            return Some(route);
+        }
+    }
+    if let Some(child) = &node.param {
+        if !segment.is_empty() {
+            walk.push(segment);
+            if let Some(route) = visit(child, walk, index + 1) {
+                return Some(route);
+            }
+            walk.pop();
+        }
+    }
+    if node.rest.is_empty() {
+        None
+    } else {
+        walk.rest(index, &node.rest)
+    }
+}
+
+/// The path a pattern without parameters matches: its segments joined again.
+fn pattern_text(segments: &[Segment]) -> String {
+    let mut path = String::from("/");
+    for (index, segment) in segments.iter().enumerate() {
+        if index > 0 {
+            path.push('/');
+        }
+        if let Segment::Literal(literal) = segment {
+            path.push_str(literal);
+        }
+    }
+    path
+}
+
+/// The route for `method` among `endpoints` (a static path's hit, before any `Walk`).
+pub fn pick<S: AsRef<str>>(endpoints: &[(S, usize)], method: &str) -> Option<usize> {
+    endpoints
+        .iter()
+        .find(|(m, _)| m.as_ref() == method)
+        .map(|(_, route)| *route)
+}
+
 fn add_endpoint(endpoints: &mut Endpoints, method: &str, route: usize) -> Result<(), usize> {
-    if let Some((_, existing)) = endpoints.iter().find(|(m, _)| m == method) {
-        return Err(*existing);
+    if let Some(existing) = pick(endpoints, method) {
+        return Err(existing);
     }
     endpoints.push((method.to_owned(), route));
     Ok(())
 }
 
-struct Walk<'a, 'p> {
+/// The matching state of one lookup, for the interpreted walk and the generated matchers
+/// alike: the path split once into segments, the captures so far, and the methods of the
+/// matching shapes that have none for this request (for 405).
+pub struct Walk<'a, 'p> {
     method: &'a str,
     path: &'p str,
-    segments: &'a [&'p str],
-    starts: &'a [usize],
+    segments: Vec<(usize, &'p str)>,
+    captures: Vec<&'p str>,
+    allowed: Vec<&'a str>,
 }
 
-impl<'p> Walk<'_, 'p> {
-    fn visit(
-        &self,
-        node: &Node,
-        i: usize,
-        caps: &mut Vec<&'p str>,
-        allowed: &mut Vec<String>,
-    ) -> Option<usize> {
-        if i == self.segments.len() {
-            return self.pick(&node.endpoints, allowed);
-        }
-        let seg = self.segments[i];
-        if let Some(child) = node.literals.get(seg) {
-            if let Some(found) = self.visit(child, i + 1, caps, allowed) {
-                return Some(found);
+impl<'a, 'p> Walk<'a, 'p> {
+    pub fn new(method: &'a str, path: &'p str) -> Self {
+        let mut segments = Vec::with_capacity(8);
+        if let Some(body) = path.strip_prefix('/').filter(|b| !b.is_empty()) {
+            let mut offset = 1;
+            for seg in body.split('/') {
+                segments.push((offset, seg));
+                offset += seg.len() + 1;
             }
         }
-        if let (Some(child), false) = (&node.param, seg.is_empty()) {
-            caps.push(seg);
-            if let Some(found) = self.visit(child, i + 1, caps, allowed) {
-                return Some(found);
-            }
-            caps.pop();
+        Self {
+            method,
+            path,
+            segments,
+            captures: Vec::new(),
+            allowed: Vec::new(),
         }
-        let rest = &self.path[self.starts[i]..];
-        if !node.rest.is_empty() && !rest.is_empty() {
-            if let Some(found) = self.pick(&node.rest, allowed) {
-                caps.push(rest);
-                return Some(found);
-            }
-        }
-        None
     }
 
-    fn pick(&self, endpoints: &Endpoints, allowed: &mut Vec<String>) -> Option<usize> {
-        match endpoints.iter().find(|(m, _)| m == self.method) {
-            Some((_, route)) => Some(*route),
-            None => {
-                allowed.extend(endpoints.iter().map(|(m, _)| m.clone()));
-                None
-            }
+    pub fn len(&self) -> usize {
+        self.segments.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    pub fn segment(&self, index: usize) -> &'p str {
+        self.segments[index].1
+    }
+
+    pub fn push(&mut self, capture: &'p str) {
+        self.captures.push(capture);
+    }
+
+    pub fn pop(&mut self) {
+        self.captures.pop();
+    }
+
+    /// The route for this request's method among `endpoints`, remembering the others for 405.
+    pub fn pick<S: AsRef<str>>(&mut self, endpoints: &'a [(S, usize)]) -> Option<usize> {
+        let found = pick(endpoints, self.method);
+        if found.is_none() {
+            self.note_allowed(endpoints);
         }
+        found
+    }
+
+    /// Remember the methods of a matching shape that has none for this request (for 405).
+    pub fn note_allowed<S: AsRef<str>>(&mut self, endpoints: &'a [(S, usize)]) {
+        self.allowed
+            .extend(endpoints.iter().map(|(m, _)| m.as_ref()));
+    }
+
+    /// A `{name:path}` parameter at segment `index`: the non-empty rest of the path.
+    pub fn rest<S: AsRef<str>>(
+        &mut self,
+        index: usize,
+        endpoints: &'a [(S, usize)],
+    ) -> Option<usize> {
+        let rest = &self.path[self.segments[index].0..];
+        if rest.is_empty() {
+            return None;
+        }
+        let route = self.pick(endpoints)?;
+        self.captures.push(rest);
+        Some(route)
+    }
+
+    pub fn found(self, route: usize) -> Lookup<'p> {
+        Lookup::Found {
+            route,
+            captures: self.captures,
+        }
+    }
+
+    pub fn not_found(self) -> Lookup<'p> {
+        if self.allowed.is_empty() {
+            return Lookup::NotFound;
+        }
+        let mut allowed: Vec<String> = self.allowed.into_iter().map(str::to_owned).collect();
+        allowed.sort();
+        allowed.dedup();
+        Lookup::MethodNotAllowed(allowed)
     }
 }
 
@@ -221,6 +351,7 @@ mod tests {
         for (id, (method, path)) in routes.iter().enumerate() {
             r.insert(method, &parse_pattern(path).unwrap(), id).unwrap();
         }
+        r.finish();
         r
     }
 

@@ -128,6 +128,7 @@ impl RoutePlans {
                 needs_cookies,
             });
         }
+        router.finish();
         Ok(Self { router, routes })
     }
 }

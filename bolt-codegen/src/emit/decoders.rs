@@ -223,14 +223,13 @@ pub fn emit(ir: &Ir) -> TokenStream {
     let mut entries = Vec::with_capacity(ir.routes.len());
     let mut route_fns = Vec::new();
     for route in &ir.routes {
-        let body = route
-            .params
-            .iter()
-            .find(|p| p.source == bolt_schema::manifest::Source::Body);
         // Exactly the bodies the runtime's own plan covers (which classes have a
         // `__post_init__` of their own is known only at run time: the runtime checks it).
-        let covered_body = body.filter(|p| BodyPlan::new(&p.ty, &ir.schemas, &|_| true).is_some());
-        match covered_body.and_then(|p| emitter.value(&p.ty)) {
+        let covered_body = route
+            .body_type
+            .as_ref()
+            .filter(|ty| BodyPlan::new(ty, &ir.schemas, &|_| true).is_some());
+        match covered_body.and_then(|ty| emitter.value(ty)) {
             Some(value) => {
                 let name = format_ident!("scan_body_{}", route.id);
                 let doc = format!(" Body of `{}`.", route.handler);

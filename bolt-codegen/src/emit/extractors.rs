@@ -1,15 +1,16 @@
-//! `src/extract.rs`: one extractor per route, with each parameter's coercion and constraint
-//! checks written out for its exact type. Same results, in the same order, as the interpreted
-//! table's `ParamSpec`.
+//! `src/extract.rs`: one extractor per route, written out from the model's lowered plans
+//! (each parameter's reader, and its `ParamSpec`: the coercion shape and the constraints).
+//! Same results, in the same order, as the interpreted table running those plans.
 
-use bolt_schema::coerce::type_name;
+use bolt_schema::coerce::{type_name, ParamSpec};
 use bolt_schema::constraints::{float_bounds, int_range, FloatOp};
 use bolt_schema::errors::ErrorKind;
-use bolt_schema::manifest::{Source, TypeRef};
+use bolt_schema::manifest::TypeRef;
+use bolt_schema::routes::{ParamPlan, Reader};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{Ir, ParamIr, RouteIr};
+use crate::model::{Ir, RouteIr};
 
 fn type_ref_tokens(ty: &TypeRef) -> TokenStream {
     match ty {
@@ -48,8 +49,9 @@ fn convert(ty: &TypeRef) -> (TokenStream, bool) {
 }
 
 /// Statements checking `value` against the parameter's constraints.
-fn checks(param: &ParamIr, scalar: &TypeRef, pattern: Option<&syn::Ident>) -> Vec<TokenStream> {
-    let c = &param.constraints;
+fn checks(spec: &ParamSpec, pattern: Option<&syn::Ident>) -> Vec<TokenStream> {
+    let c = &spec.constraints;
+    let scalar = &spec.shape.scalar;
     let mut out = Vec::new();
     match scalar {
         TypeRef::Int => {
@@ -84,7 +86,7 @@ fn checks(param: &ParamIr, scalar: &TypeRef, pattern: Option<&syn::Ident>) -> Ve
             if let Some(max) = c.max_length.map(unsuffixed) {
                 string_checks.push(quote!(constraints::max_length(string, #max)?;));
             }
-            if let (Some(pattern), Some(written)) = (pattern, &param.constraints.pattern) {
+            if let (Some(pattern), Some(written)) = (pattern, &c.pattern) {
                 string_checks.push(quote!(constraints::pattern(string, &#pattern, #written)?;));
             }
             if !string_checks.is_empty() {
@@ -100,39 +102,26 @@ fn checks(param: &ParamIr, scalar: &TypeRef, pattern: Option<&syn::Ident>) -> Ve
     out
 }
 
-/// The scalar type, whether `null` is accepted, and whether several values make a list.
-fn shape(ty: &TypeRef) -> (&TypeRef, bool, bool) {
-    match ty {
-        TypeRef::List { item } => (item, false, true),
-        TypeRef::Optional { inner } => match inner.as_ref() {
-            TypeRef::List { item } => (item, false, true),
-            scalar => (scalar, true, false),
-        },
-        scalar => (scalar, false, false),
-    }
-}
-
 /// `fn coerce_<route>_<index>(raw: &[&str]) -> Result<Value, String>` for one parameter.
 fn coerce_fn(
     route: &RouteIr,
     index: usize,
-    param: &ParamIr,
+    spec: &ParamSpec,
     out: &mut Vec<TokenStream>,
 ) -> syn::Ident {
     let name = format_ident!("coerce_{}_{}", route.id, index);
-    let (scalar, _, _) = shape(&param.ty);
-    let pattern = param.constraints.pattern.as_ref().filter(|_| *scalar == TypeRef::Str).map(|p| {
+    let shape = &spec.shape;
+    let scalar = &shape.scalar;
+    let pattern = spec.constraints.pattern.as_ref().filter(|_| *scalar == TypeRef::Str).map(|p| {
         let ident = format_ident!("PATTERN_{}_{}", route.id, index);
         out.push(quote! {
             static #ident: Pattern = Pattern::new(|| constraints::compile_pattern(#p).expect("validated at build time"));
         });
         ident
     });
-    let (scalar, nullable, list) = shape(&param.ty);
     let (conversion, fallible) = convert(scalar);
-    let checks = checks(param, scalar, pattern.as_ref());
-    // A union with `str` keeps the string, "null" included.
-    let null_check = if nullable && *scalar != TypeRef::Str {
+    let checks = checks(spec, pattern.as_ref());
+    let null_check = if shape.null_is_none {
         quote! {
             if text == "null" {
                 return Ok(Value::None);
@@ -141,22 +130,15 @@ fn coerce_fn(
     } else {
         quote!()
     };
-    let one = match (fallible, nullable) {
-        (false, _) => quote!(#null_check let value = #conversion;),
-        (true, false) => quote!(let value = #conversion?;),
-        (true, true) => {
-            // A failed conversion names the optional type, as msgspec does.
-            let msg = ErrorKind::Expected {
-                expected: &type_name(&param.ty),
-                got: "str",
-            }
-            .message();
-            quote! {
-                #null_check
-                let value = #conversion.map_err(|e| if is_type_mismatch(&e) { #msg.to_owned() } else { e })?;
-            }
-        }
+    let one = match (&shape.mismatch, fallible) {
+        (_, false) => quote!(#null_check let value = #conversion;),
+        (None, true) => quote!(#null_check let value = #conversion?;),
+        (Some(message), true) => quote! {
+            #null_check
+            let value = #conversion.map_err(|e| if is_type_mismatch(&e) { #message.to_owned() } else { e })?;
+        },
     };
+    let list = shape.list;
     let body = if list {
         quote! {
             let mut items = Vec::with_capacity(raw.len());
@@ -187,40 +169,45 @@ fn unsuffixed(n: usize) -> proc_macro2::Literal {
     proc_macro2::Literal::usize_unsuffixed(n)
 }
 
-fn is_value_param(param: &ParamIr) -> bool {
-    !matches!(param.source, Source::Request | Source::Body)
+/// The spec of a parameter read from the request's text (path, query, header, cookie).
+fn value_spec(param: &ParamPlan) -> Option<&ParamSpec> {
+    match param.reader {
+        Reader::Request | Reader::Body => None,
+        _ => param.spec.as_ref(),
+    }
 }
 
 /// Statements reading, coercing and checking one value parameter into `args`/`issues`.
 fn value_step(
     route: &RouteIr,
     index: usize,
-    param: &ParamIr,
+    param: &ParamPlan,
+    spec: &ParamSpec,
     helpers: &mut Vec<TokenStream>,
 ) -> TokenStream {
     let alias = &param.alias;
     let source = param.source.as_str();
-    let coerce = coerce_fn(route, index, param, helpers);
+    let coerce = coerce_fn(route, index, spec, helpers);
     let push_result = quote! {
         match #coerce(&raw) {
             Ok(value) => args.push(Arg::Value(value)),
             Err(msg) => issues.push(Issue::invalid(#source, #alias, msg)),
         }
     };
-    if param.source == Source::Path {
-        // A matched route always has its captures.
-        let capture = unsuffixed(param.capture.expect("path parameters have a capture"));
-        return quote! {
-            {
-                let decoded = percent_decode(captures[#capture]);
-                let raw = [decoded.as_str()];
-                #push_result
-            }
-        };
-    }
-    let raw = match param.source {
-        Source::Query => quote!(let raw = values_of(&query, #alias);),
-        Source::Header => quote!(let raw: Vec<&str> = request.header_values(#alias).collect();),
+    let raw = match param.reader {
+        Reader::Capture(capture) => {
+            // A matched route always has its captures.
+            let capture = unsuffixed(capture);
+            return quote! {
+                {
+                    let decoded = percent_decode(captures[#capture]);
+                    let raw = [decoded.as_str()];
+                    #push_result
+                }
+            };
+        }
+        Reader::Query => quote!(let raw = values_of(&query, #alias);),
+        Reader::Header => quote!(let raw: Vec<&str> = request.header_values(#alias).collect();),
         _ => quote!(let raw = values_of(&cookies, #alias);),
     };
     let on_missing = if param.required {
@@ -241,9 +228,9 @@ fn value_step(
     }
 }
 
-fn fixed_arg(param: &ParamIr) -> TokenStream {
-    match param.source {
-        Source::Request => quote!(Arg::Request),
+fn fixed_arg(param: &ParamPlan) -> TokenStream {
+    match param.reader {
+        Reader::Request => quote!(Arg::Request),
         // An optional body that was not sent takes its default.
         _ if !param.required => quote!(if request.body.is_empty() {
             Arg::Default
@@ -254,24 +241,24 @@ fn fixed_arg(param: &ParamIr) -> TokenStream {
     }
 }
 
-fn reads_request(param: &ParamIr) -> bool {
+fn reads_request(param: &ParamPlan) -> bool {
     matches!(
-        param.source,
-        Source::Query | Source::Cookie | Source::Header
-    ) || (param.source == Source::Body && !param.required)
+        param.reader,
+        Reader::Query | Reader::Cookie | Reader::Header
+    ) || (matches!(param.reader, Reader::Body) && !param.required)
 }
 
 fn extractor(route: &RouteIr, helpers: &mut Vec<TokenStream>) -> TokenStream {
     let name = format_ident!("extract_{}", route.id);
     let doc = format!(" Arguments of `{}`.", route.handler);
-    let has = |source: Source| route.params.iter().any(|p| p.source == source);
-    let request_arg = if route.params.iter().any(reads_request) {
+    let plan = &route.plan;
+    let request_arg = if plan.params.iter().any(reads_request) {
         quote!(request)
     } else {
         quote!(_request)
     };
-    if !route.params.iter().any(is_value_param) {
-        let fixed = route.params.iter().map(fixed_arg);
+    if !plan.params.iter().any(|p| value_spec(p).is_some()) {
+        let fixed = plan.params.iter().map(fixed_arg);
         return quote! {
             #[doc = #doc]
             fn #name(_captures: &[&str], #request_arg: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>> {
@@ -279,31 +266,38 @@ fn extractor(route: &RouteIr, helpers: &mut Vec<TokenStream>) -> TokenStream {
             }
         };
     }
-    let steps = route.params.iter().enumerate().map(|(index, param)| {
-        if is_value_param(param) {
-            value_step(route, index, param, helpers)
-        } else {
-            let arg = fixed_arg(param);
-            quote!(args.push(#arg);)
-        }
-    });
+    let steps = plan
+        .params
+        .iter()
+        .enumerate()
+        .map(|(index, param)| match value_spec(param) {
+            Some(spec) => value_step(route, index, param, spec, helpers),
+            None => {
+                let arg = fixed_arg(param);
+                quote!(args.push(#arg);)
+            }
+        });
     let steps: Vec<TokenStream> = steps.collect();
-    let query = if has(Source::Query) {
+    let query = if plan.needs_query {
         quote!(let query = request.query_pairs();)
     } else {
         quote!()
     };
-    let cookies = if has(Source::Cookie) {
+    let cookies = if plan.needs_cookies {
         quote!(let cookies = request.cookies();)
     } else {
         quote!()
     };
-    let captures_arg = if has(Source::Path) {
+    let captures_arg = if plan
+        .params
+        .iter()
+        .any(|p| matches!(p.reader, Reader::Capture(_)))
+    {
         quote!(captures)
     } else {
         quote!(_captures)
     };
-    let count = unsuffixed(route.params.len());
+    let count = unsuffixed(plan.params.len());
     quote! {
         #[doc = #doc]
         fn #name(#captures_arg: &[&str], #request_arg: &HttpRequest) -> Result<Vec<Arg>, Vec<Issue>> {

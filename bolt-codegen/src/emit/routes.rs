@@ -1,11 +1,14 @@
-//! `src/routes.rs`: static paths in a `phf::Map`, dynamic patterns as one generated `fn` per
-//! trie node (literal segments first, then `{param}`, then `{rest:path}`, as the interpreted
-//! router tries them). No regex and no runtime tree on this path.
+//! `src/routes.rs`: the model's router written out: its static paths in a `phf::Map`, its
+//! trie as one generated `fn` per node (literal segments first, then `{param}`, then
+//! `{rest:path}`, as the interpreted router walks the same nodes). No regex and no runtime
+//! tree on this path.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{Ir, Node};
+use bolt_schema::router::TrieNode;
+
+use crate::model::Ir;
 
 /// Endpoint slices are written as Rust source text, the form phf_codegen takes values in.
 fn endpoints_source(endpoints: &[(String, usize)]) -> String {
@@ -27,13 +30,13 @@ fn endpoints_tokens(endpoints: &[(String, usize)]) -> TokenStream {
 fn static_map(ir: &Ir) -> syn::Expr {
     let mut map = phf_codegen::Map::<&str>::new();
     map.phf_path("bolt_runtime::__codegen::phf");
-    for (path, endpoints) in &ir.static_paths {
-        map.entry(path.as_str(), endpoints_source(endpoints));
+    for (path, endpoints) in ir.router.static_paths() {
+        map.entry(path, endpoints_source(endpoints));
     }
     syn::parse_str(&map.build().to_string()).expect("phf_codegen emits a valid expression")
 }
 
-fn node_fn(node: &Node, out: &mut Vec<TokenStream>) {
+fn node_fn(node: &TrieNode, out: &mut Vec<TokenStream>) {
     let name = format_ident!("node_{}", node.id);
     let at_end = if node.endpoints.is_empty() {
         quote!(return None;)
@@ -101,8 +104,12 @@ fn node_fn(node: &Node, out: &mut Vec<TokenStream>) {
 /// `matches!(path.len(), ...)` over the static paths' lengths: most dynamic paths and misses
 /// skip the phf hash entirely (measured in `benches/benches/lookup.rs`).
 fn length_gate(ir: &Ir) -> TokenStream {
-    let lengths: std::collections::BTreeSet<usize> =
-        ir.static_paths.keys().map(String::len).collect();
+    let lengths: std::collections::BTreeSet<usize> = ir
+        .router
+        .static_paths()
+        .keys()
+        .map(|path| path.len())
+        .collect();
     if lengths.is_empty() {
         return quote!(false);
     }
@@ -116,7 +123,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     let map = static_map(ir);
     let gate = length_gate(ir);
     let mut nodes = Vec::new();
-    node_fn(&ir.trie, &mut nodes);
+    node_fn(ir.router.trie(), &mut nodes);
     quote! {
         //! Route lookup for this project.
 

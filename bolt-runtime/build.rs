@@ -6,9 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    // A missing source directory is a broken build, not an empty hash.
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .into_iter()
-        .flatten()
+        .unwrap_or_else(|e| panic!("BOLT_RUNTIME_ID: cannot read {}: {e}", dir.display()))
         .flatten()
         .map(|e| e.path())
         .collect();
@@ -23,7 +23,12 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read when the script runs, not baked in when it is compiled: cargo reuses a compiled
+    // build script for the same package at another path (a moved checkout, pip's temporary
+    // build directory), where the compile-time directory may no longer exist.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let crate_dir = Path::new(&manifest_dir);
     let root = crate_dir.parent().unwrap_or(crate_dir);
     let mut sources = Vec::new();
     for member in ["bolt-runtime", "bolt-schema"] {
@@ -40,11 +45,9 @@ fn main() {
             .unwrap_or(path)
             .to_string_lossy()
             .into_owned();
-        for byte in relative
-            .bytes()
-            .chain([0])
-            .chain(fs::read(path).unwrap_or_default())
-        {
+        let contents = fs::read(path)
+            .unwrap_or_else(|e| panic!("BOLT_RUNTIME_ID: cannot read {}: {e}", path.display()));
+        for byte in relative.bytes().chain([0]).chain(contents) {
             hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }

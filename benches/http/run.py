@@ -111,15 +111,12 @@ def build_this_project(env_dir: Path) -> None:
     run([str(env_dir / "bin/maturin"), "build", "--profile", "dist", "--quiet", "--interpreter", python,
          "--out", str(wheels)], cwd=REPO, env=env)
     wheel = next(wheels.glob("*.whl"))
+    # Earlier versions of this script linked `_runtime` to the checkout: never install through it.
+    for link in env_dir.glob("lib/python*/site-packages/django_bolt/_runtime"):
+        if link.is_symlink():
+            link.unlink()
+    # The wheel ships the runtime sources that boltgen compiles the project's table against.
     run([python, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", str(wheel)])
-    # boltgen compiles the project's table against the runtime sources; the wheel does not
-    # ship them yet, so point the installed package at this checkout.
-    site = run([python, "-c", "import django_bolt, os; print(os.path.dirname(django_bolt.__file__))"],
-               capture_output=True, text=True).stdout.strip()
-    link = Path(site) / "_runtime"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    link.symlink_to(REPO)
 
 
 def build_ceiling() -> Path:

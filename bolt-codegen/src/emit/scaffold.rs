@@ -1,4 +1,4 @@
-//! Crate scaffolding from askama templates in `templates/`: Cargo.toml, pyproject.toml, lib.rs.
+//! Crate scaffolding from askama templates in `bolt-codegen/templates/`: Cargo.toml, pyproject.toml, lib.rs.
 
 use askama::Template;
 

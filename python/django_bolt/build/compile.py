@@ -50,14 +50,40 @@ def target_dir(tool: str = "cargo") -> Path:
 
 
 def runtime_source_dir() -> Path:
-    """bolt-runtime sources the generated crate depends on: shipped in the package, or the
-    source checkout for editable installs."""
+    """bolt-runtime sources the generated crate depends on: those the package ships (unpacked
+    once per runtime into the cache, see `_unpacked_runtime`), or the source checkout's."""
     package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "_runtime" / "bolt-runtime", package.parent.parent / "bolt-runtime"):
-        if (candidate / "Cargo.toml").is_file():
-            return candidate
+    shipped = package / "_runtime"
+    if (shipped / "bolt-runtime").is_symlink():  # a source checkout links its own crates here
+        return (shipped / "bolt-runtime").resolve()
+    if (shipped / "bolt-runtime" / "Cargo.toml").is_file():
+        return _unpacked_runtime(shipped) / "bolt-runtime"
+    checkout = package.parent.parent / "bolt-runtime"
+    if (checkout / "Cargo.toml").is_file():
+        return checkout
     raise BuildError(f"bolt-runtime sources not found next to {package}\n"
                      "hint: reinstall django-bolt (the wheel ships them) or build from a source checkout")
+
+
+def _unpacked_runtime(shipped: Path) -> Path:
+    """The shipped sources copied to `<cache>/runtime/<RUNTIME_ID>`: installed files carry the
+    archive's fixed timestamps, so cargo (which compares mtimes) would take a newer runtime
+    installed over an older one for a build it already has; a directory per runtime cannot
+    go stale, and the copies get fresh timestamps."""
+    dest = cache_dir() / "runtime" / _core.RUNTIME_ID
+    done = dest / ".complete"
+    if not done.is_file():
+        tmp = dest.with_name(f"{dest.name}.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(shipped, tmp, ignore=shutil.ignore_patterns("__pycache__"))
+        (tmp / ".complete").write_text(_core.RUNTIME_ID)
+        if dest.exists() and not done.is_file():  # left half-copied by an interrupted build
+            shutil.rmtree(dest, ignore_errors=True)
+        try:
+            tmp.rename(dest)
+        except OSError:  # another build unpacked it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dest
 
 
 def _runtime_lockfile() -> Path | None:

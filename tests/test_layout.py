@@ -113,4 +113,4 @@ def test_routes_and_parameters_are_lowered_once():
     assert "TypeRef::Optional" not in extractors and "TypeRef::List" not in extractors
     assert "spec.shape" in extractors or "shape." in extractors
     api = (ROOT / "bolt-runtime" / "src" / "codegen_api.rs").read_text()
-    assert "pub use crate::router::{pick, Walk};" in api
+    assert "pub use crate::router::{lookup_with, Walk};" in api

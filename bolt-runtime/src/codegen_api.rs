@@ -12,7 +12,7 @@ pub use crate::manifest::Manifest;
 pub use crate::manifest::TypeRef;
 pub use crate::py_api::register_compiled;
 pub use crate::router::Lookup;
-pub use crate::router::{pick, Walk};
+pub use crate::router::{lookup_with, Walk};
 pub use crate::table::{Arg, DynamicTable, RouteTable};
 pub use crate::temporal::{is_date, is_datetime, is_time, is_uuid};
 pub use crate::validation::Issue;

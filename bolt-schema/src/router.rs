@@ -168,21 +168,33 @@ impl Router {
     }
 
     pub fn lookup<'p>(&self, method: &str, path: &'p str) -> Lookup<'p> {
-        let endpoints = self.static_paths.get(path);
-        if let Some(route) = endpoints.and_then(|e| pick(e, method)) {
-            return Lookup::Found {
-                route,
-                captures: Vec::new(),
-            };
-        }
-        let mut walk = Walk::new(method, path);
-        if let Some(endpoints) = endpoints {
-            walk.note_allowed(endpoints);
-        }
-        match visit(&self.trie, &mut walk, 0) {
-            Some(route) => walk.found(route),
-            None => walk.not_found(),
-        }
+        let statics = self.static_paths.get(path).map(Vec::as_slice);
+        lookup_with(method, path, statics, |walk| visit(&self.trie, walk, 0))
+    }
+}
+
+/// The lookup of both tables: `statics`, the routes of a path without parameters equal to
+/// `path`, if any, then `walk_trie` from segment 0 (the interpreted walk of the trie, or the
+/// generated matcher of its root). A static path with other methods only counts toward 405.
+pub fn lookup_with<'a, 'p, S: AsRef<str>>(
+    method: &'a str,
+    path: &'p str,
+    statics: Option<&'a [(S, usize)]>,
+    walk_trie: impl FnOnce(&mut Walk<'a, 'p>) -> Option<usize>,
+) -> Lookup<'p> {
+    if let Some(route) = statics.and_then(|e| pick(e, method)) {
+        return Lookup::Found {
+            route,
+            captures: Vec::new(),
+        };
+    }
+    let mut walk = Walk::new(method, path);
+    if let Some(endpoints) = statics {
+        walk.note_allowed(endpoints);
+    }
+    match walk_trie(&mut walk) {
+        Some(route) => walk.found(route),
+        None => walk.not_found(),
     }
 }
 

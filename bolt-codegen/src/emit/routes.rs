@@ -127,24 +127,14 @@ pub fn emit(ir: &Ir) -> TokenStream {
     quote! {
         //! Route lookup for this project.
 
-        use bolt_runtime::__codegen::{phf, pick, Endpoints, Lookup, Walk};
+        use bolt_runtime::__codegen::{lookup_with, phf, Endpoints, Lookup, Walk};
 
         /// Paths without parameters: one hash probe.
         static STATIC_PATHS: phf::Map<&'static str, Endpoints> = #map;
 
         pub fn lookup<'p>(method: &str, path: &'p str) -> Lookup<'p> {
-            let endpoints = if #gate { STATIC_PATHS.get(path) } else { None };
-            if let Some(route) = endpoints.and_then(|e| pick(e, method)) {
-                return Lookup::Found { route, captures: Vec::new() };
-            }
-            let mut walk = Walk::new(method, path);
-            if let Some(endpoints) = endpoints {
-                walk.note_allowed(endpoints);
-            }
-            match node_0(&mut walk, 0) {
-                Some(route) => walk.found(route),
-                None => walk.not_found(),
-            }
+            let statics = if #gate { STATIC_PATHS.get(path).copied() } else { None };
+            lookup_with(method, path, statics, |walk| node_0(walk, 0))
         }
 
         #(#nodes)*

@@ -100,6 +100,21 @@ fn ascii(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or_default()
 }
 
+/// The end of the decimal digits of `bytes` from `at`, each accumulated into `mantissa`
+/// (wrapping: the caller checks the count).
+#[inline(always)]
+fn digits(bytes: &[u8], mut at: usize, mantissa: &mut u64) -> usize {
+    while let Some(&byte) = bytes.get(at) {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+        at += 1;
+    }
+    at
+}
+
 /// `Cursor::string`'s marker for an escaped string.
 const ESCAPED: u32 = u32::MAX;
 
@@ -485,16 +500,8 @@ impl<'a> Cursor<'a> {
         let b = self.bytes;
         let negative = b.get(self.at) == Some(&b'-');
         let first = self.at + usize::from(negative);
-        let mut i = first;
         let mut mantissa: u64 = 0;
-        while let Some(&byte) = b.get(i) {
-            let digit = byte.wrapping_sub(b'0');
-            if digit > 9 {
-                break;
-            }
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-            i += 1;
-        }
+        let mut i = digits(b, first, &mut mantissa);
         let whole_digits = i - first;
         // Empty, too long or with a leading zero: the general reader decides.
         if whole_digits == 0 || whole_digits > MOST_DIGITS || (whole_digits > 1 && b[first] == b'0')
@@ -503,15 +510,7 @@ impl<'a> Cursor<'a> {
         }
         let fraction_digits = if b.get(i) == Some(&b'.') && float {
             let fraction = i + 1;
-            i = fraction;
-            while let Some(&byte) = b.get(i) {
-                let digit = byte.wrapping_sub(b'0');
-                if digit > 9 {
-                    break;
-                }
-                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-                i += 1;
-            }
+            i = digits(b, fraction, &mut mantissa);
             if i == fraction || whole_digits + (i - fraction) > MOST_DIGITS {
                 return self.general_number(float);
             }

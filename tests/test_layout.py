@@ -114,3 +114,8 @@ def test_routes_and_parameters_are_lowered_once():
     assert "spec.shape" in extractors or "shape." in extractors
     api = (ROOT / "bolt-runtime" / "src" / "codegen_api.rs").read_text()
     assert "pub use crate::router::{lookup_with, Walk};" in api
+    # Body coverage: the scanners are written from the model's `BodyPlan` shapes (what the
+    # runtime's plan scanner reads), never from the declared types.
+    decoders = codegen["decoders.rs"]
+    assert "TypeRef" not in decoders and "Schema::" not in decoders
+    assert "Shape::" in decoders and "body_plan" in decoders

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use bolt_schema::manifest::{Manifest, Schema, Source, TypeRef};
+use bolt_schema::decode::fast::BodyPlan;
+use bolt_schema::manifest::{Manifest, Schema, Source};
 use bolt_schema::router::Router;
 use bolt_schema::routes::{RoutePlan, RoutePlans};
 
@@ -25,8 +26,9 @@ pub struct RouteIr {
     pub id: usize,
     pub handler: String,
     pub plan: RoutePlan,
-    /// The declared type of the body parameter, if the route has one.
-    pub body_type: Option<TypeRef>,
+    /// The fast-path plan of the body parameter's type, where the fast path covers it
+    /// (the same lowering the runtime's scanner uses).
+    pub body_plan: Option<BodyPlan>,
 }
 
 /// The extension module name for a project: `<project>_bolt`, a valid Rust/Python identifier.
@@ -63,11 +65,13 @@ pub fn lower(manifest_text: &str) -> Result<Ir, CodegenError> {
             id: route.id,
             handler: route.handler.clone(),
             plan,
-            body_type: route
+            // Which classes have a `__post_init__` of their own is known only at run time:
+            // the runtime checks that before it uses a generated scanner.
+            body_plan: route
                 .params
                 .iter()
                 .find(|p| p.source == Source::Body)
-                .map(|p| p.ty.clone()),
+                .and_then(|p| BodyPlan::new(&p.ty, &manifest.schemas, &|_| true)),
         })
         .collect();
     Ok(Ir {

@@ -5,180 +5,133 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bolt_schema::decode::fast::{plain_values, BodyPlan};
-use bolt_schema::decode::limits::collapses;
-use bolt_schema::manifest::{Field, Schema, TypeRef};
-use bolt_schema::write::key_bytes;
+use bolt_schema::decode::fast::{BodyPlan, Shape, StructShape};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::Ir;
 
-/// Struct scanners to emit, by schema index; None while being emitted (recursive types).
-struct Emitter<'a> {
-    schemas: &'a BTreeMap<String, Schema>,
+/// Writes the scanners for the shapes of `BodyPlan`s: the plan decides what is covered and
+/// how each value is read, the emitter only spells the same primitive calls out.
+struct Emitter {
+    /// Struct scanners by schema index; None while being emitted (recursive types).
     structs: BTreeMap<usize, Option<TokenStream>>,
     /// `static LIMITS_n` items for the constrained values met so far.
     limits: Vec<TokenStream>,
 }
 
-fn struct_fn(index: usize) -> syn::Ident {
-    format_ident!("scan_struct_{}", index)
+fn struct_fn(schema: usize) -> syn::Ident {
+    format_ident!("scan_struct_{}", schema)
 }
 
-/// A literal's or an enum's (str and int) values.
-fn literal(values: &[serde_json::Value]) -> Option<TokenStream> {
-    let (strings, ints) = plain_values(values)?;
-    let ints = ints.into_iter().map(Literal::i64_unsuffixed);
-    Some(quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*])))
+fn literal(strings: &[String], ints: &[i64]) -> TokenStream {
+    let ints = ints.iter().copied().map(Literal::i64_unsuffixed);
+    quote!(c.literal_value::<&str>(&[#(#strings),*], &[#(#ints),*]))
 }
 
-impl<'a> Emitter<'a> {
-    /// `value(ty)` as something to pass to `nullable`/`array`/`map`: a Struct scanner by
+impl Emitter {
+    /// `value(shape)` as something to pass to `nullable`/`array`/`map`: a Struct scanner by
     /// name, anything else as a closure.
-    fn reader(&mut self, ty: &'a TypeRef) -> Option<TokenStream> {
-        if let TypeRef::Named { name } = ty {
-            if matches!(self.schemas.get(name), Some(Schema::Struct { .. })) {
-                return self.structure(name).map(struct_fn).map(|f| quote!(#f));
-            }
+    fn reader(&mut self, plan: &BodyPlan, shape: &Shape) -> TokenStream {
+        if let Shape::Struct(index) = shape {
+            let function = struct_fn(self.structure(plan, *index));
+            return quote!(#function);
         }
-        let value = self.value(ty)?;
-        Some(quote!(|c| #value))
+        let value = self.value(plan, shape);
+        quote!(|c| #value)
     }
 
-    /// The expression reading one value of `ty` (a covered type) from `c`.
-    fn value(&mut self, ty: &'a TypeRef) -> Option<TokenStream> {
-        Some(match ty {
-            TypeRef::Int => quote!(c.int_value()),
-            TypeRef::Float => quote!(c.float_value()),
-            TypeRef::Str => quote!(c.str_value()),
-            TypeRef::Bool => quote!(c.bool_value()),
-            TypeRef::Date => quote!(c.string_where(bolt_runtime::__codegen::is_date)),
-            TypeRef::Time => quote!(c.string_where(bolt_runtime::__codegen::is_time)),
-            TypeRef::Datetime => quote!(c.string_where(bolt_runtime::__codegen::is_datetime)),
-            TypeRef::Uuid => quote!(c.string_where(bolt_runtime::__codegen::is_uuid)),
-            TypeRef::Decimal => quote!(c.decimal_value()),
-            TypeRef::Literal { values } => literal(values)?,
-            TypeRef::Constrained { inner, constraints } => {
-                let collapses = collapses(inner);
-                let inner = self.value(inner)?;
+    /// The expression reading one value of `shape` from `c` (what `BodyPlan::scan` does).
+    fn value(&mut self, plan: &BodyPlan, shape: &Shape) -> TokenStream {
+        match shape {
+            Shape::Int => quote!(c.int_value()),
+            Shape::Float => quote!(c.float_value()),
+            Shape::Str => quote!(c.str_value()),
+            Shape::Bool => quote!(c.bool_value()),
+            Shape::Date => quote!(c.string_where(bolt_runtime::__codegen::is_date)),
+            Shape::Time => quote!(c.string_where(bolt_runtime::__codegen::is_time)),
+            Shape::Datetime => quote!(c.string_where(bolt_runtime::__codegen::is_datetime)),
+            Shape::Uuid => quote!(c.string_where(bolt_runtime::__codegen::is_uuid)),
+            Shape::Decimal => quote!(c.decimal_value()),
+            Shape::Literal(strings, ints) | Shape::Enum(_, strings, ints) => literal(strings, ints),
+            Shape::Constrained(inner, limits) => {
+                let inner = self.value(plan, inner);
                 let name = format_ident!("LIMITS_{}", self.limits.len());
-                let json = serde_json::to_string(constraints).ok()?;
+                let (json, collapses) = limits.to_json();
                 self.limits.push(quote! {
                     static #name: std::sync::LazyLock<Option<bolt_runtime::__codegen::Limits>> =
                         std::sync::LazyLock::new(|| bolt_runtime::__codegen::limits_from_json(#json, #collapses));
                 });
                 quote!(c.limited(#name.as_ref(), |c| #inner))
             }
-            TypeRef::Optional { inner } => {
-                let inner = self.reader(inner)?;
+            Shape::Nullable(inner) => {
+                let inner = self.reader(plan, inner);
                 quote!(c.nullable(#inner))
             }
-            TypeRef::Union { options } => match options.as_slice() {
-                [TypeRef::None, inner] | [inner, TypeRef::None] => {
-                    let inner = self.reader(inner)?;
-                    quote!(c.nullable(#inner))
-                }
-                _ => return None,
-            },
-            TypeRef::List { item }
-            | TypeRef::Vartuple { item }
-            | TypeRef::Set { item }
-            | TypeRef::Frozenset { item } => {
-                let item = self.reader(item)?;
+            Shape::List(item) | Shape::Tuple(item) | Shape::Set(item) | Shape::FrozenSet(item) => {
+                let item = self.reader(plan, item);
                 quote!(c.array(#item))
             }
-            TypeRef::Dict { key, value } if **key == TypeRef::Str => {
-                let value = self.reader(value)?;
+            Shape::Dict(value) => {
+                let value = self.reader(plan, value);
                 quote!(c.map(#value))
             }
-            TypeRef::Named { name } => match self.schemas.get(name)? {
-                Schema::Enum { values } => literal(values)?,
-                _ => {
-                    let index = self.structure(name)?;
-                    let function = struct_fn(index);
-                    quote!(#function(c))
-                }
-            },
-            _ => return None,
-        })
+            Shape::Struct(index) => {
+                let function = struct_fn(self.structure(plan, *index));
+                quote!(#function(c))
+            }
+        }
     }
 
-    fn structure(&mut self, name: &'a str) -> Option<usize> {
-        let index = self.schemas.keys().position(|k| k == name)?;
-        if self.structs.contains_key(&index) {
-            return Some(index);
+    /// Emits the scanner of `plan.structs[index]` once; its schema index.
+    fn structure(&mut self, plan: &BodyPlan, index: usize) -> usize {
+        let shape = &plan.structs[index];
+        if !self.structs.contains_key(&shape.schema) {
+            self.structs.insert(shape.schema, None);
+            let body = self.struct_body(plan, shape);
+            self.structs.insert(shape.schema, Some(body));
         }
-        let Some(Schema::Struct {
-            fields,
-            tag_field,
-            tag,
-            array_like: false,
-            forbid_unknown_fields,
-            ..
-        }) = self.schemas.get(name)
-        else {
-            return None;
-        };
-        if fields.len() > 64 {
-            return None;
-        }
-        self.structs.insert(index, None);
-        let function = struct_fn(index);
-        let tag_arm = match (tag_field, tag) {
-            (Some(field), Some(serde_json::Value::String(value))) => {
-                let key = Literal::byte_string(field.as_bytes());
-                Some(quote!(#key => {
-                    c.tag_str(#value)?;
-                    None
-                }))
-            }
-            (Some(field), Some(serde_json::Value::Number(value))) => {
-                let key = Literal::byte_string(field.as_bytes());
-                let value = Literal::i64_unsuffixed(value.as_i64()?);
-                Some(quote!(#key => {
-                    c.tag_int(#value)?;
-                    None
-                }))
-            }
-            (Some(_), Some(_)) => return None,
-            _ => None,
-        };
-        let body = self.struct_body(&function, name, fields, tag_arm, *forbid_unknown_fields)?;
-        self.structs.insert(index, Some(body));
-        Some(index)
+        shape.schema
     }
 
-    fn struct_body(
-        &mut self,
-        function: &syn::Ident,
-        name: &str,
-        fields: &'a [Field],
-        tag_arm: Option<TokenStream>,
-        forbid_unknown_fields: bool,
-    ) -> Option<TokenStream> {
-        let mut key_arms = Vec::with_capacity(fields.len());
-        let mut predicted = Vec::with_capacity(fields.len());
-        let mut value_arms = Vec::with_capacity(fields.len());
+    fn struct_body(&mut self, plan: &BodyPlan, shape: &StructShape) -> TokenStream {
+        let function = struct_fn(shape.schema);
+        let mut key_arms = Vec::with_capacity(shape.fields.len());
+        let mut value_arms = Vec::with_capacity(shape.fields.len());
         let mut seen_keys = BTreeSet::new();
-        let mut required: u64 = 0;
-        for (i, field) in fields.iter().enumerate() {
+        for (i, (name, field)) in shape.fields.iter().enumerate() {
             let position = Literal::usize_unsuffixed(i);
-            // The first field with a wire name wins, as in the runtime's lookup.
-            if seen_keys.insert(field.encode_name.as_str()) {
-                let key = Literal::byte_string(field.encode_name.as_bytes());
+            // The first field with a wire name wins, as in the plan's lookup.
+            if seen_keys.insert(name.as_slice()) {
+                let key = Literal::byte_string(name);
                 key_arms.push(quote!(#key => Some(#position),));
             }
-            predicted.push(Literal::byte_string(&key_bytes(&field.encode_name)));
-            let value = self.value(&field.ty)?;
+            let value = self.value(plan, field);
             value_arms.push(quote!(#position => #value,));
-            if field.required {
-                required |= 1 << i;
-            }
         }
+        let predicted = shape.keys.iter().map(|key| Literal::byte_string(key));
+        let tag_arm = shape.tag.as_ref().map(|(field, value)| {
+            let key = Literal::byte_string(field);
+            let check = match value {
+                serde_json::Value::String(tag) => quote!(c.tag_str(#tag)?),
+                serde_json::Value::Number(tag) => match tag.as_i64() {
+                    Some(tag) => {
+                        let tag = Literal::i64_unsuffixed(tag);
+                        quote!(c.tag_int(#tag)?)
+                    }
+                    None => quote!(return None),
+                },
+                // msgspec tags are strings or integers; anything else goes to the full path
+                _ => quote!(return None),
+            };
+            quote!(#key => {
+                #check;
+                None
+            })
+        });
         // `resolve` reads the cursor only for a tag or an ignored unknown field.
-        let uses_cursor = tag_arm.is_some() || !forbid_unknown_fields;
-        let unknown = if forbid_unknown_fields {
+        let uses_cursor = tag_arm.is_some() || !shape.forbid_unknown_fields;
+        let unknown = if shape.forbid_unknown_fields {
             quote!(_ => return None,)
         } else {
             quote!(_ => {
@@ -187,10 +140,10 @@ impl<'a> Emitter<'a> {
             })
         };
         let cursor = if uses_cursor { quote!(c) } else { quote!(_) };
-        let count = Literal::usize_unsuffixed(fields.len());
-        let required = Literal::u64_unsuffixed(required);
-        let doc = format!(" `{name}`");
-        Some(quote! {
+        let count = Literal::usize_unsuffixed(shape.fields.len());
+        let required = Literal::u64_unsuffixed(shape.required_mask);
+        let doc = format!(" `{}`", shape.name);
+        quote! {
             #[doc = #doc]
             fn #function(c: &mut Cursor<'_>) -> Option<()> {
                 const KEYS: [&[u8]; #count] = [#(#predicted),*];
@@ -210,27 +163,21 @@ impl<'a> Emitter<'a> {
                     },
                 )
             }
-        })
+        }
     }
 }
 
 pub fn emit(ir: &Ir) -> TokenStream {
     let mut emitter = Emitter {
-        schemas: &ir.schemas,
         structs: BTreeMap::new(),
         limits: Vec::new(),
     };
     let mut entries = Vec::with_capacity(ir.routes.len());
     let mut route_fns = Vec::new();
     for route in &ir.routes {
-        // Exactly the bodies the runtime's own plan covers (which classes have a
-        // `__post_init__` of their own is known only at run time: the runtime checks it).
-        let covered_body = route
-            .body_type
-            .as_ref()
-            .filter(|ty| BodyPlan::new(ty, &ir.schemas, &|_| true).is_some());
-        match covered_body.and_then(|ty| emitter.value(ty)) {
-            Some(value) => {
+        match &route.body_plan {
+            Some(plan) => {
+                let value = emitter.value(plan, &plan.root);
                 let name = format_ident!("scan_body_{}", route.id);
                 let doc = format!(" Body of `{}`.", route.handler);
                 route_fns.push(quote! {

@@ -46,6 +46,8 @@ pub enum Shape {
 pub struct StructShape {
     /// Index of the schema (and its encoding plan) in name order.
     pub schema: usize,
+    /// The schema's `module:qualname`.
+    pub name: String,
     /// Wire name and shape of each field, in declaration order.
     pub fields: Vec<(Vec<u8>, Shape)>,
     /// Each field's `"name":` as encoders write it (the cursor's in-order prediction).
@@ -156,17 +158,7 @@ impl<'a> Compiler<'a> {
             TypeRef::Uuid => Shape::Uuid,
             TypeRef::Decimal => Shape::Decimal,
             TypeRef::Literal { values } => {
-                let strings: Vec<String> = values
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect();
-                let ints: Vec<i64> = values
-                    .iter()
-                    .filter_map(serde_json::Value::as_i64)
-                    .collect();
-                if strings.len() + ints.len() != values.len() {
-                    return None; // bools, None or floats among the values
-                }
+                let (strings, ints) = plain_values(values)?;
                 Shape::Literal(strings, ints)
             }
             TypeRef::Constrained { inner, constraints } => {
@@ -227,6 +219,7 @@ impl<'a> Compiler<'a> {
         }
         self.structs[index] = Some(StructShape {
             schema: schema_index,
+            name: name.to_owned(),
             keys: fields.iter().map(|f| key_bytes(&f.encode_name)).collect(),
             fields: shapes,
             required_mask: fields

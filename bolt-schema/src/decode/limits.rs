@@ -15,6 +15,8 @@ pub struct Limits {
     min_length: Option<usize>,
     max_length: Option<usize>,
     pattern: Option<regex::Regex>,
+    /// What these limits were lowered from (generated scanners embed it, see `to_json`).
+    source: (Constraints, bool),
 }
 
 impl Limits {
@@ -38,7 +40,16 @@ impl Limits {
                 Some(pattern) => Some(super::validate::cached_regex(pattern)?),
                 None => None,
             },
+            source: (c.clone(), collapses),
         })
+    }
+
+    /// The constraints object these limits were lowered from and whether the type collapses:
+    /// what a generated scanner passes back to `limits_from_json`.
+    pub fn to_json(&self) -> (String, bool) {
+        let (constraints, collapses) = &self.source;
+        let json = serde_json::to_string(constraints).expect("constraints serialize");
+        (json, *collapses)
     }
 
     fn length_ok(&self, len: usize) -> bool {

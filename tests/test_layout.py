@@ -84,7 +84,10 @@ def package_imports(module: str) -> set[str]:
     ("_schema", ("serializers", "_bridge")),
     ("serializers.errors", ("",)),
     ("serializers.before", ("serializers.base", "_bridge")),
+    ("serializers.views", ("serializers.base", "serializers.nested", "_bridge")),
+    ("serializers.nested", ("serializers.base", "serializers.views", "_bridge")),
     ("serializers.base", ("_bridge",)),
+    ("request", ("_signature", "_bridge", "serializers")),
 ])
 def test_python_layers_import_only_those_below(module, forbidden):
     imported = package_imports(module)
@@ -119,3 +122,23 @@ def test_routes_and_parameters_are_lowered_once():
     decoders = codegen["decoders.rs"]
     assert "TypeRef" not in decoders and "Schema::" not in decoders
     assert "Shape::" in decoders and "body_plan" in decoders
+
+
+# Function-local imports of django_bolt modules, each for a reason other than a cycle: the
+# CLI imports the build driver only for the commands that build, and the test client the
+# compile step (cargo) only for `compiled=True`.
+LOCAL_IMPORTS_ALLOWED = {("cli", ".build"), ("testing.client", ".compiled")}
+
+
+def test_no_function_local_import_hides_a_cycle():
+    import ast
+
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.ImportFrom) and inner.level:
+                        found.add((module, "." * inner.level + (inner.module or "")))
+    assert found <= LOCAL_IMPORTS_ALLOWED, found - LOCAL_IMPORTS_ALLOWED

@@ -6,6 +6,7 @@ LTO `wheel` profile."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -44,6 +45,26 @@ def wheels(tmp_path_factory) -> tuple[Path, Path]:
     return dist, copy
 
 
+def assert_project_stub_matches(python: Path) -> None:
+    """The project package is typed: its stub (`<crate>.pyi`, shipped by maturin with
+    `py.typed`) names exactly what the extension exports, with its real fingerprint."""
+    probe = (
+        "import ast, json, pathlib, demo_bolt as m\n"
+        "root = pathlib.Path(m.__file__).parent\n"
+        "stub = ast.parse((root / '__init__.pyi').read_text())\n"
+        "names = sorted({n.target.id for n in stub.body if isinstance(n, ast.AnnAssign)}\n"
+        "               | {a.asname for n in stub.body if isinstance(n, ast.ImportFrom)\n"
+        "                  for a in n.names if a.asname})\n"
+        # maturin's package __init__ imports from the extension `demo_bolt/demo_bolt*.so`
+        "exported = sorted(n for n in dir(m) if not n.startswith('_') and n != 'demo_bolt')\n"
+        "fp = next(n.value.value for n in stub.body\n"
+        "          if isinstance(n, ast.AnnAssign) and n.target.id == 'FINGERPRINT')\n"
+        "print(json.dumps([names, exported, (root / 'py.typed').exists(), fp == m.FINGERPRINT]))\n"
+    )
+    names, exported, typed, same_fingerprint = json.loads(run([str(python), "-c", probe]).stdout)
+    assert names == exported and typed and same_fingerprint, (names, exported, typed)
+
+
 def test_wheel_installs_and_serves_without_rust(wheels, tmp_path):
     dist, copy = wheels
     names = sorted(p.name for p in dist.glob("*.whl"))
@@ -53,6 +74,7 @@ def test_wheel_installs_and_serves_without_rust(wheels, tmp_path):
     python = env_dir / "bin" / "python"
     # The wheel files themselves (PyPI has an unrelated newer "django-bolt"); deps from the index.
     run([str(python), "-m", "pip", "install", "--quiet", *map(str, sorted(dist.glob("*.whl")))])
+    assert_project_stub_matches(python)
 
     path = os.pathsep.join([str(env_dir / "bin"), "/usr/bin", "/bin"])
     assert shutil.which("cargo", path=path) is None and shutil.which("rustc", path=path) is None

@@ -46,7 +46,9 @@ pub fn generate(
     options: &Options,
 ) -> Result<BTreeMap<PathBuf, String>, CodegenError> {
     let ir = model::lower(manifest_text)?;
+    let stub_path = format!("{}.pyi", ir.crate_name);
     let unstamped = [
+        (stub_path.as_str(), emit::scaffold::stub_pyi(&ir)?),
         (
             "Cargo.toml",
             emit::scaffold::cargo_toml(&ir, &options.runtime_path)?,

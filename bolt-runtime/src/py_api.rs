@@ -128,6 +128,8 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("RUNTIME_ID", env!("BOLT_RUNTIME_ID"))?;
     module.add_class::<App>()?;
     module.add_class::<crate::bridge::Request>()?;
+    // The type of a project extension's `TABLE` (no constructor: only generated code makes one).
+    module.add_class::<crate::compiled::TableValue>()?;
     module.add_function(wrap_pyfunction!(serve, module)?)?;
     module.add_function(wrap_pyfunction!(test_request, module)?)?;
     module.add_function(wrap_pyfunction!(validate_json, module)?)?;

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import os
 import threading
 import traceback
+import types
+import typing
 from http import HTTPStatus
 from typing import Any
 
 import msgspec
 
 from ._issues import validation_issue
-from .exceptions import HTTPException, ResponseValidationError, ValidationException
+from .exceptions import HTTPException, RequestValidationError, ResponseValidationError, ValidationException
 from .responses import Response
+from .serializers.base import Serializer
 from .serializers.before import decode as decode_with_before
 from .serializers.before import needs_before
 from .serializers.errors import SerializerValidationError
@@ -28,8 +32,6 @@ _ANY = Any
 # request bodies
 
 def decode_body(body: bytes, body_type: Any) -> Any:
-    from .exceptions import RequestValidationError
-
     try:
         if body_type is not None and needs_before(body_type):
             return decode_with_before(body, body_type)
@@ -48,8 +50,6 @@ def decode_body(body: bytes, body_type: Any) -> Any:
 def body_error(exc: BaseException) -> BaseException:
     """What a Serializer's validators raised while its body was built (by msgspec or by the
     Rust fast path) as the 422 it stands for; any other exception as it is."""
-    from .exceptions import RequestValidationError
-
     if isinstance(exc, SerializerValidationError):
         return RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors])
     return exc
@@ -61,11 +61,6 @@ def body_error(exc: BaseException) -> BaseException:
 def _serializers_from_models(value: Any, declared: Any) -> Any:
     """Model instances (or QuerySets) in Serializer positions of the declared type go through
     `from_model`, so source paths, related managers and nesting apply as documented."""
-    import types
-    import typing
-
-    from .serializers.base import Serializer
-
     def is_model(obj: Any) -> bool:
         return obj is not None and not isinstance(obj, (dict, list, tuple, set, frozenset, str, bytes, int, float,
                                                         msgspec.Struct))
@@ -134,8 +129,6 @@ def queryset_columns(queryset: Any, names: tuple[str, ...]) -> tuple[str, ...] |
 
 
 def _plain_columns(model: type, names: tuple[str, ...]) -> tuple[str, ...] | None:
-    import inspect
-
     from django.core.exceptions import FieldDoesNotExist
     from django.db.models import Model
     from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute

@@ -23,7 +23,7 @@ class App:
         *,
         debug: bool = False,
         max_body_size: int = 10 * 1024 * 1024,
-        table: Any | None = None,
+        table: CompiledTable | None = None,
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
@@ -45,6 +45,17 @@ class App:
     def decode_body(self, route: int, body: bytes) -> tuple[Any, bool]:
         """The decoded body and whether the fast path built it."""
     def fast_scan(self, route: int, body: bytes) -> bool: ...
+
+@final
+class CompiledTable:
+    """A project extension's generated route table (its `TABLE`); only generated code makes
+    one."""
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the manifest the table was generated from."""
+    @property
+    def route_count(self) -> int: ...
 
 @final
 class Request:

@@ -14,6 +14,7 @@ import msgspec.inspect as msgspec_inspect
 
 from ._types import SCALARS, SEQUENCES, describe, is_type_form, optional_inner, strip_annotated
 from .params import MISSING, Depends, Param
+from .request import REQUEST_TYPES
 
 REQUEST_NAMES = ("request", "req")
 BODYLESS_METHODS = ("GET", "HEAD", "DELETE", "OPTIONS")
@@ -56,9 +57,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _is_request_annotation(annotation: Any) -> bool:
-    from . import request as request_module
-
-    return isinstance(annotation, type) and issubclass(annotation, request_module.REQUEST_TYPES)
+    return isinstance(annotation, type) and issubclass(annotation, REQUEST_TYPES)
 
 
 def _is_simple(annotation: Any) -> bool:

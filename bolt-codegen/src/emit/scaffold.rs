@@ -1,4 +1,5 @@
-//! Crate scaffolding from askama templates in `bolt-codegen/templates/`: Cargo.toml, pyproject.toml, lib.rs.
+//! Crate scaffolding from askama templates in `bolt-codegen/templates/`: Cargo.toml,
+//! pyproject.toml, lib.rs and the extension's type stub.
 
 use askama::Template;
 
@@ -28,6 +29,15 @@ pub struct LibRs<'a> {
     pub crate_name: &'a str,
     pub project: &'a str,
     pub fingerprint: &'a str,
+}
+
+/// `<crate_name>.pyi`, which maturin ships (with `py.typed`) in the project wheel.
+#[derive(Template)]
+#[template(path = "crate_stub.pyi", escape = "none")]
+pub struct Stub<'a> {
+    pub project: &'a str,
+    pub fingerprint: &'a str,
+    pub route_count: usize,
 }
 
 /// Version of a generated crate: fixed, so that regenerating never changes it by itself.
@@ -61,4 +71,14 @@ pub fn lib_rs(ir: &Ir) -> Result<String, askama::Error> {
         fingerprint: &ir.fingerprint,
     }
     .render()
+}
+
+pub fn stub_pyi(ir: &Ir) -> Result<String, askama::Error> {
+    Stub {
+        project: &ir.project,
+        fingerprint: &ir.fingerprint,
+        route_count: ir.routes.len(),
+    }
+    .render()
+    .map(|stub| stub + "\n")
 }

@@ -12,11 +12,13 @@ import msgspec
 from .. import _core
 from .._issues import validation_issue
 from .._schema import SchemaRegistry
+from ..exceptions import RequestValidationError
 from .before import decode as decode_with_before
 from .before import needs_before
 from .errors import VALIDATION_ERRORS, SerializerValidationError
 from .fields import FieldConfig
 from .nested import apply_item_limits
+from .views import SerializerView, subset
 
 T = TypeVar("T", bound="Serializer")
 _STRUCT_META = type(msgspec.Struct)
@@ -162,8 +164,6 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     @classmethod
     def model_validate(cls: type[T], data: Any) -> T:
         """Validate a dict (every failing field reported) or an object's attributes."""
-        from ..exceptions import RequestValidationError
-
         if isinstance(data, dict):
             return cls.model_validate_json(msgspec.json.encode(data))
         if needs_before(cls):
@@ -177,8 +177,6 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     @classmethod
     def model_validate_json(cls: type[T], data: str | bytes) -> T:
-        from ..exceptions import RequestValidationError
-
         raw = data.encode() if isinstance(data, str) else data
         if needs_before(cls):
             try:
@@ -276,9 +274,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     @classmethod
     def subset(cls: type[T], *fields: str, name: str | None = None) -> type[T]:
         """A new Serializer class with only these fields (usable as a type annotation)."""
-        from .views import subset
-
-        return subset(cls, fields, name)
+        return subset(cls, fields, name, base=Serializer)
 
     @classmethod
     def fields(cls: type[T], field_set: str, *, name: str | None = None) -> type[T]:
@@ -289,14 +285,10 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     @classmethod
     def only(cls, *fields: str):
-        from .views import SerializerView
-
         return SerializerView(cls, include=frozenset(fields))
 
     @classmethod
     def exclude(cls, *fields: str):
-        from .views import SerializerView
-
         return SerializerView(cls, exclude=frozenset(fields))
 
     @classmethod

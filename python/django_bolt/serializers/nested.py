@@ -28,11 +28,15 @@ class NestedConfig:
     max_items: int | None = DEFAULT_MAX_NESTED_ITEMS
 
 
+def _is_serializer_class(obj: Any) -> bool:
+    # What the Serializer metaclass gives every Serializer class (this module sits below
+    # `base`, which uses it, so it cannot import the class itself).
+    return isinstance(obj, type) and issubclass(obj, msgspec.Struct) and hasattr(obj, "__bolt_field_configs__")
+
+
 def Nested(serializer_class: type, *, many: bool = False,  # noqa: N802 (django-bolt's name)
            max_items: int | None = DEFAULT_MAX_NESTED_ITEMS) -> NestedConfig:
-    from .base import Serializer
-
-    if not isinstance(serializer_class, type) or not issubclass(serializer_class, Serializer):
+    if not _is_serializer_class(serializer_class):
         raise TypeError(f"Nested() takes a Serializer subclass, got {serializer_class!r}")
     if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
         raise ValueError(f"Nested(max_items=...) must be a non-negative int or None, got {max_items!r}")

@@ -21,10 +21,10 @@ def check_names(cls: type, names: Iterable[str]) -> None:
         raise ValueError(f"{cls.__name__} has no field(s) {unknown}; fields: {field_names(cls)}")
 
 
-def subset(cls: type, names: tuple[str, ...], name: str | None) -> type:
+def subset(cls: type, names: tuple[str, ...], name: str | None, *, base: type) -> type:
     """A new Serializer class with only `names` (struct and computed fields), keeping their
     types, defaults, `field()` options and field validators. Model validators, which may read
-    any field, are not copied."""
+    any field, are not copied. `base`: the Serializer class (this module sits below it)."""
     check_names(cls, names)
     hints = typing.get_type_hints(cls, include_extras=True)
     defaults = {f.name: f for f in msgspec.structs.fields(cls)}
@@ -46,9 +46,7 @@ def subset(cls: type, names: tuple[str, ...], name: str | None) -> type:
     for computed in cls.__bolt_computed__:
         if computed in names:
             namespace[computed] = getattr(cls, computed)
-    from .base import Serializer
-
-    return type(cls)(name or f"{cls.__name__}Subset", (Serializer,), namespace)
+    return type(cls)(name or f"{cls.__name__}Subset", (base,), namespace)
 
 
 class SerializerView:

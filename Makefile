@@ -11,7 +11,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-build wheel develop-release clean
+.PHONY: venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-slow bench-build wheel develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench: develop-release
 # Python 3.12 under $(CACHE)/bench-http; table in benches/results/). BENCH_ARGS="--runs 1 ..."
 bench-http:
 	$(PYTHON) benches/http/run.py $(BENCH_ARGS)
+
+# 200 slow-body + 200 slow keep-alive clients against one process while normal requests are
+# timed (issue 10): p99 with/without, peak RSS, every slow connection closed by its timeout.
+bench-slow: develop-release
+	$(PY) benches/slow_clients.py $(BENCH_ARGS)
 
 # Cold build and warm "change one route -> served" time of the demo's compiled table.
 bench-build: develop

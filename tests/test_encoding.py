@@ -329,8 +329,18 @@ def test_utc_offsets_with_microseconds_match_msgspec(client, micros):
 
 
 def test_response_validation_error_shape(client):
+    # DEBUG=False: nothing of the response's classes or fields reaches the client (it is logged).
     CURRENT[0] = {"x": "not a float"}
     response = client.get("/optional_point")
+    assert response.status_code == 500
+    assert response.content == b'{"detail":"Response validation error"}'
+
+
+@pytest.mark.parametrize("mode", ["interpreted", "compiled"])
+def test_response_validation_errors_are_shown_with_debug(mode):
+    CURRENT[0] = {"x": "not a float"}
+    with TestClient(api, compiled=mode == "compiled", debug=True) as debug_client:
+        response = debug_client.get("/optional_point")
     assert response.status_code == 500
     body = response.json()
     assert body["detail"] == "Response validation error"

@@ -47,6 +47,53 @@ fn slash_variant(table: &dyn RouteTable, method: &str, path: &str) -> Option<Str
     path_exists(table, method, &other).then_some(other)
 }
 
+/// What a request head alone decides, before its body is read (the server) or routed (both
+/// paths): CONNECT (405), an over-long target (414), a host outside `ALLOWED_HOSTS` (400) and
+/// more query fields than `DATA_UPLOAD_MAX_NUMBER_FIELDS` (400).
+pub fn check_head<'a>(
+    app: &AppInner,
+    method: &str,
+    target: &str,
+    header: impl Fn(&str) -> Option<&'a str>,
+) -> Option<HttpResponse> {
+    let limits = &app.request_limits;
+    if method == "CONNECT" {
+        return Some(HttpResponse::detail(405, "Method Not Allowed"));
+    }
+    if target.len() > limits.max_url_length {
+        return Some(HttpResponse::detail(414, "URI Too Long"));
+    }
+    if let Some(hosts) = &limits.allowed_hosts {
+        let forwarded = hosts
+            .use_forwarded_host
+            .then(|| header("x-forwarded-host"))
+            .flatten();
+        if !hosts.allows(forwarded.or_else(|| header("host"))) {
+            return Some(HttpResponse::detail(400, "Invalid Host header"));
+        }
+    }
+    if let (Some(max), Some((_, query))) = (limits.max_query_fields, target.split_once('?')) {
+        if query.split('&').filter(|field| !field.is_empty()).count() > max {
+            let detail = format!(
+                "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS ({max})"
+            );
+            return Some(HttpResponse::detail(400, &detail));
+        }
+    }
+    None
+}
+
+/// `application/json` and `application/*+json`, parameters ignored.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
 pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
     let table = app.table.as_ref();
     let mut head = false;
@@ -84,6 +131,19 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
             return Prepared::Respond(response);
         }
     };
+    // A JSON body needs a JSON media type: a cross-site HTML form can send `text/plain` or a
+    // form encoding, never `application/json` (a request without the header is a client
+    // that is not a browser form, and is accepted, as FastAPI does).
+    if app.body_types[route].is_some() && !request.body.is_empty() {
+        if let Some(content_type) = request.header("content-type") {
+            if !is_json_media_type(content_type) {
+                return Prepared::Respond(HttpResponse::detail(
+                    415,
+                    "Unsupported Media Type: a JSON body needs Content-Type: application/json",
+                ));
+            }
+        }
+    }
     let extracted = table.extract(route, &captures, &request);
     // The body is checked unless it was optional and left out; its errors join the others.
     let body_sent = extracted
@@ -146,6 +206,29 @@ mod tests {
         assert_eq!(slash_variant(&table, "GET", "/\\evil.com/"), None);
         assert_eq!(slash_variant(&table, "GET", "//evil.com/"), None);
         assert_eq!(slash_variant(&table, "GET", "/ok/"), Some("/ok".into()));
+    }
+
+    #[test]
+    fn json_media_types() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+json",
+            "application/problem+JSON",
+        ] {
+            assert!(is_json_media_type(ok), "{ok}");
+        }
+        for bad in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/jsonx",
+            "application/+json",
+            "text/json",
+            "",
+        ] {
+            assert!(!is_json_media_type(bad), "{bad}");
+        }
     }
 
     #[test]

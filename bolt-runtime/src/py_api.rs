@@ -6,12 +6,15 @@ use pyo3::types::PyBytes;
 
 use crate::bridge::App;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::pipeline::{finish_head, prepare, Prepared};
-use crate::server::{run, ServeConfig};
+use crate::pipeline::{check_head, finish_head, prepare, Prepared};
+use crate::server::{run, ServeConfig, ServerLimits};
 
-/// Serve `app` until SIGTERM/SIGINT, then let in-flight requests finish.
+/// Serve `app` until SIGTERM/SIGINT, then let in-flight requests finish. Times are seconds.
 #[pyfunction]
-#[pyo3(signature = (app, host, port, *, workers=1, backlog=1024, shutdown_timeout=30, sync_threads=64))]
+#[pyo3(signature = (app, host, port, *, workers=1, backlog=1024, shutdown_timeout=30, sync_threads=64,
+    head_timeout=10.0, keep_alive=5.0, body_idle_timeout=10.0, body_total_timeout=60.0,
+    max_connections=10_000, handler_timeout=None, handler_timeout_503=false, listen_fd=None,
+    ready_fd=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
     py: Python<'_>,
@@ -22,6 +25,15 @@ pub fn serve(
     backlog: u32,
     shutdown_timeout: u64,
     sync_threads: usize,
+    head_timeout: f64,
+    keep_alive: f64,
+    body_idle_timeout: f64,
+    body_total_timeout: f64,
+    max_connections: usize,
+    handler_timeout: Option<f64>,
+    handler_timeout_503: bool,
+    listen_fd: Option<i32>,
+    ready_fd: Option<i32>,
 ) -> PyResult<()> {
     let inner = app.get().inner.clone();
     let config = ServeConfig {
@@ -31,9 +43,34 @@ pub fn serve(
         backlog,
         shutdown_timeout,
         sync_threads,
+        limits: ServerLimits {
+            head_timeout: seconds("head_timeout", head_timeout)?,
+            keep_alive: seconds("keep_alive", keep_alive)?,
+            body_idle_timeout: seconds("body_idle_timeout", body_idle_timeout)?,
+            body_total_timeout: seconds("body_total_timeout", body_total_timeout)?,
+            max_connections,
+            handler_timeout: handler_timeout
+                .map(|t| seconds("handler_timeout", t))
+                .transpose()?,
+            handler_timeout_503,
+        },
+        listen_fd,
+        ready_fd,
     };
     py.detach(move || run(inner, config))
         .map_err(|e| PyOSError::new_err(e.to_string()))
+}
+
+/// A positive, finite number of seconds.
+fn seconds(name: &str, value: f64) -> PyResult<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "{name} must be a positive number of seconds, not {value}"
+            ))
+        })
 }
 
 /// A response as the test transport hands it to Python: status, headers, body.
@@ -54,6 +91,24 @@ pub fn test_request<'py>(
     let inner = &app.get().inner;
     if body.len() > inner.max_body_size {
         let response = HttpResponse::detail(413, "Request body too large");
+        return Ok((
+            response.status,
+            response.owned_headers(),
+            PyBytes::new(py, &response.body),
+        ));
+    }
+    let target = if query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{query}")
+    };
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    };
+    if let Some(response) = check_head(inner, &method, &target, header) {
         return Ok((
             response.status,
             response.owned_headers(),

@@ -201,8 +201,9 @@ pub fn coerce_scalar(ty: &TypeRef, text: &str) -> Result<Value, CoerceError> {
         TypeRef::Datetime => temporal::parse_datetime(text)
             .map(|(d, t)| Value::DateTime(d, t))
             .ok_or_else(|| ErrorKind::InvalidDatetime.message()),
+        // Finite values only, for the same reason as floats (`coerce_float`).
         TypeRef::Decimal => {
-            if is_python_decimal(text) {
+            if is_python_decimal(text) && !is_special_number(text) {
                 Ok(Value::Decimal(text.to_owned()))
             } else {
                 Err(ErrorKind::InvalidDecimal.message())
@@ -306,16 +307,10 @@ impl Value {
     }
 }
 
+/// A float parameter: a JSON number. `nan`, `inf` and `infinity` (which msgspec's lax mode
+/// would take) are rejected, as msgspec's strict decode rejects them in bodies: a NaN passes
+/// every comparison filter and an infinity reaches the database as a value it cannot store.
 pub fn coerce_float(text: &str) -> Result<Value, CoerceError> {
-    let lower = text.to_ascii_lowercase();
-    let special = match lower.strip_prefix('-').unwrap_or(&lower) {
-        "nan" => Some(f64::NAN),
-        "inf" | "infinity" => Some(f64::INFINITY),
-        _ => None,
-    };
-    if let Some(f) = special {
-        return Ok(Value::Float(if lower.starts_with('-') { -f } else { f }));
-    }
     json_number_shape(text).ok_or_else(|| expected(&TypeRef::Float))?;
     let f: f64 = text.parse().map_err(|_| expected(&TypeRef::Float))?;
     if f.is_infinite() {
@@ -339,6 +334,13 @@ pub fn coerce_bool(text: &str) -> Option<Value> {
     } else {
         None
     }
+}
+
+/// `nan`, `snan` (with payload) or an infinity, in any case and sign.
+fn is_special_number(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    unsigned.starts_with("nan") || unsigned.starts_with("snan") || unsigned.starts_with("inf")
 }
 
 /// The grammar of Python's `decimal.Decimal(str)`: surrounding whitespace, sign, digits with
@@ -426,13 +428,25 @@ mod tests {
     #[test]
     fn floats_bools_and_optionals() {
         assert_eq!(coerce_scalar(&TypeRef::Float, "1.5"), Ok(Value::Float(1.5)));
-        assert!(
-            matches!(coerce_scalar(&TypeRef::Float, "-inf"), Ok(Value::Float(f)) if f == f64::NEG_INFINITY)
-        );
         assert!(coerce_scalar(&TypeRef::Float, ".5").is_err());
-        for bad in ["+inf", "--inf", "+nan", "--nan"] {
+        for bad in [
+            "+inf", "--inf", "+nan", "--nan", "nan", "NaN", "-inf", "inf", "Infinity", "1e400",
+        ] {
             assert!(coerce_scalar(&TypeRef::Float, bad).is_err(), "{bad}");
         }
+        for bad in [
+            "NaN", "-nan", "sNaN", "snan12", "Infinity", "-inf", " +Inf ",
+        ] {
+            assert_eq!(
+                coerce_scalar(&TypeRef::Decimal, bad),
+                Err(ErrorKind::InvalidDecimal.message()),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            coerce_scalar(&TypeRef::Decimal, "1.50"),
+            Ok(Value::Decimal("1.50".into()))
+        );
         let opt_str = TypeRef::Optional {
             inner: Box::new(TypeRef::Str),
         };

@@ -172,6 +172,16 @@ def _django_exception_status(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
+def _is_value_out_of_range(exc: BaseException) -> bool:
+    """`OverflowError` (Python ints the database driver cannot convert) and Django's
+    `DataError` (the database refused a value)."""
+    if isinstance(exc, OverflowError):
+        return True
+    from django.db import DataError
+
+    return isinstance(exc, DataError)
+
+
 def render_exception(exc: BaseException, debug: bool) -> tuple[int, list[tuple[str, str]], bytes]:
     if isinstance(exc, HTTPException):
         if exc.body is not None:
@@ -185,12 +195,19 @@ def render_exception(exc: BaseException, debug: bool) -> tuple[int, list[tuple[s
             return _json(exc.status_code, {"detail": str(exc.detail)}, exc.headers)
     if isinstance(exc, ResponseValidationError):
         logger.error("Response validation error: %s", exc.errors)
+        if not debug:  # the errors name the response's classes and fields
+            return _json(500, {"detail": "Response validation error"})
         return _json(500, {"detail": "Response validation error", "extra": {"validation_errors": exc.errors}})
     if isinstance(exc, ValidationException):
         return _json(422, {"detail": exc.errors})
     mapped = _django_exception_status(exc)
     if mapped is not None:
         return _json(mapped[0], {"detail": mapped[1]})
+    if _is_value_out_of_range(exc):
+        # A value the database cannot store (an int beyond 64 bits for SQLite, a string too
+        # long for its column...) came from the request: the client's error, not the server's.
+        logger.warning("Value rejected by the database: %s: %s", type(exc).__name__, exc)
+        return _json(422, {"detail": "Value out of range for the database"})
     logger.error("Unhandled exception in handler", exc_info=(type(exc), exc, exc.__traceback__))
     if not debug:
         return _json(500, {"detail": HTTPStatus.INTERNAL_SERVER_ERROR.phrase})
@@ -237,9 +254,33 @@ def event_loop() -> asyncio.AbstractEventLoop:
     with _loop_lock:
         if _loop is None or _loop_pid != os.getpid():
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="bolt-asyncio", daemon=True).start()
+            threading.Thread(target=_run_loop, args=(loop,), name="bolt-asyncio", daemon=True).start()
             _loop, _loop_pid = loop, os.getpid()
     return _loop
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The loop thread. Handlers' coroutines are guarded (`_guarded`), so nothing should get
+    out of `run_forever`; should anything still do, it is logged and the loop goes on, since
+    every suspended request of the process waits on this loop."""
+    while not loop.is_closed():
+        try:
+            loop.run_forever()
+            return  # stopped on purpose
+        except BaseException:  # noqa: BLE001 (the loop must survive)
+            logger.exception("django-bolt: the asyncio loop stopped on an exception; restarting it")
+
+
+class HandlerExit(RuntimeError):
+    """A handler's coroutine raised SystemExit or KeyboardInterrupt: a failure of that request
+    (a 500), never the end of the process's event loop."""
+
+
+async def _guarded(awaitable: Any) -> Any:
+    try:
+        return await awaitable
+    except (SystemExit, KeyboardInterrupt) as exc:
+        raise HandlerExit(f"handler raised {type(exc).__name__}({exc})") from exc
 
 
 NOT_STARTED = object()  # "the coroutine has not run yet": start it as a plain task
@@ -290,18 +331,14 @@ class _Resume:
                 return stop.value
 
 
-async def _continue(coro: Any, first: Any) -> Any:
-    return await _Resume(coro, first)
-
-
 def submit(coro: Any, first: Any, on_done: Any, context: Any) -> None:
     """Continue a coroutine after its eager step (or start it, in task mode) as a Task on the
     process loop, in the request's context."""
     loop = event_loop()
 
     def start() -> None:
-        driver = coro if first is NOT_STARTED else _continue(coro, first)
-        loop.create_task(driver, context=context).add_done_callback(on_done)
+        driver = coro if first is NOT_STARTED else _Resume(coro, first)
+        loop.create_task(_guarded(driver), context=context).add_done_callback(on_done)
 
     loop.call_soon_threadsafe(start)
 

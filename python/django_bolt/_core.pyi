@@ -24,11 +24,17 @@ class App:
         debug: bool = False,
         max_body_size: int = 10 * 1024 * 1024,
         table: CompiledTable | None = None,
+        allowed_hosts: Sequence[str] | None = None,
+        use_x_forwarded_host: bool = False,
+        max_query_fields: int | None = None,
+        max_url_length: int = 8192,
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
         (its generated route table), which that extension's `App` serves from; it must have
-        been generated from `manifest_json`."""
+        been generated from `manifest_json`. `allowed_hosts` (Django's effective
+        `ALLOWED_HOSTS`; None: not checked), `max_query_fields` and `max_url_length` are checked
+        on every request head before routing."""
     @property
     def route_count(self) -> int: ...
     @property
@@ -94,7 +100,19 @@ def serve(
     backlog: int = 1024,
     shutdown_timeout: int = 30,
     sync_threads: int = 64,
-) -> None: ...
+    head_timeout: float = 10.0,
+    keep_alive: float = 5.0,
+    body_idle_timeout: float = 10.0,
+    body_total_timeout: float = 60.0,
+    max_connections: int = 10_000,
+    handler_timeout: float | None = None,
+    handler_timeout_503: bool = False,
+    listen_fd: int | None = None,
+    ready_fd: int | None = None,
+) -> None:
+    """Blocks until SIGTERM/SIGINT. Times are seconds. `listen_fd`: a listening socket to serve
+    instead of binding `host:port`, taken over (closed when the server stops accepting).
+    `ready_fd`: written one byte once the server is up."""
 def test_request(
     app: App, method: str, path: str, query: str, headers: Sequence[tuple[str, str]], body: bytes
 ) -> tuple[int, list[tuple[str, str]], bytes]: ...

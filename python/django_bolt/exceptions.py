@@ -6,6 +6,17 @@ from http import HTTPStatus
 from typing import Any
 
 
+def checked_status(status_code: Any) -> int:
+    """`status_code` as an int, if it is an HTTP status (100-599); else ValueError, raised
+    where the response or exception is made rather than when it is sent."""
+    if isinstance(status_code, bool):
+        raise ValueError(f"status_code must be an HTTP status code (100-599), not {status_code!r}")
+    code = int(status_code)
+    if not 100 <= code <= 599:
+        raise ValueError(f"status_code must be an HTTP status code (100-599), not {status_code!r}")
+    return code
+
+
 class HTTPException(Exception):
     status_code: int = 500
 
@@ -19,9 +30,12 @@ class HTTPException(Exception):
         body: Any = None,
     ) -> None:
         if status_code is not None:
-            self.status_code = int(status_code)
+            self.status_code = checked_status(status_code)
         if detail is None or detail == "":
-            detail = HTTPStatus(self.status_code).phrase
+            try:
+                detail = HTTPStatus(self.status_code).phrase
+            except ValueError:  # a valid but unnamed code, e.g. 599
+                detail = f"HTTP {self.status_code}"
         self.detail = detail
         self.headers = dict(headers or {})
         self.extra = extra

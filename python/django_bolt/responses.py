@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from http.cookies import SimpleCookie
 from typing import Any
 
 import msgspec
+
+from .exceptions import checked_status
+
+# RFC 9110 field names are tokens; values may not hold CR, LF or NUL (header injection).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_BAD_VALUE = re.compile(r"[\r\n\x00]")
+
+
+def _checked_header(name: str, value: str) -> tuple[str, str]:
+    if not _HEADER_NAME.match(name):
+        raise ValueError(f"response header name {name!r} is not a valid HTTP field name")
+    if _BAD_VALUE.search(value):
+        raise ValueError(f"response header {name!r} has CR, LF or NUL in its value")
+    return name, value
 
 
 class Response:
@@ -19,7 +34,7 @@ class Response:
         media_type: str | None = None,
     ) -> None:
         self.content = content
-        self.status_code = int(status_code)
+        self.status_code = checked_status(status_code)
         self.headers = dict(headers or {})
         if media_type is not None:
             self.media_type = media_type
@@ -54,15 +69,16 @@ class Response:
                                domain=domain)
 
     def _render(self) -> tuple[int, list[tuple[str, str]], bytes]:
+        status = checked_status(self.status_code)  # also when it was set after construction
         body = self.render_body()
-        headers = [(k.lower(), str(v)) for k, v in self.headers.items()]
+        headers = [_checked_header(str(k).lower(), str(v)) for k, v in self.headers.items()]
         if self.media_type and not any(k == "content-type" for k, _ in headers):
             headers.insert(0, ("content-type", self.media_type))
         headers.extend(("set-cookie", m.OutputString()) for m in self._cookies.values())
-        if self.status_code in (204, 304) or 100 <= self.status_code < 200:
+        if status in (204, 304) or 100 <= status < 200:
             body = b""
             headers = [(k, v) for k, v in headers if k != "content-type"]
-        return self.status_code, headers, body
+        return status, headers, body
 
 
 class JSON(Response):

@@ -75,8 +75,35 @@ class RouteBinding:
     response_type: Any  # what return values are converted to before encoding
 
 
+def allowed_hosts(extra: tuple[str, ...] = ()) -> list[str]:
+    """Django's effective `ALLOWED_HOSTS` (`HttpRequest.get_host`): with DEBUG and an empty
+    list, the local names; `extra` are added (the test client's `testserver`, as Django's
+    test environment does)."""
+    from django.conf import settings
+
+    hosts = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not hosts:
+        hosts = [".localhost", "127.0.0.1", "[::1]"]
+    return [*hosts, *extra]
+
+
+def request_limits(extra_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The head checks the runtime makes before routing, from Django's and BOLT_ settings."""
+    from django.conf import settings
+
+    max_fields = getattr(settings, "DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+    max_url = getattr(settings, "BOLT_MAX_URL_LENGTH", 8192)
+    if max_fields is not None and (not isinstance(max_fields, int) or isinstance(max_fields, bool) or max_fields < 0):
+        raise ValueError(f"DATA_UPLOAD_MAX_NUMBER_FIELDS must be a non-negative int or None, not {max_fields!r}")
+    if not isinstance(max_url, int) or isinstance(max_url, bool) or max_url < 1:
+        raise ValueError(f"BOLT_MAX_URL_LENGTH must be a positive int, not {max_url!r}")
+    return {"allowed_hosts": allowed_hosts(extra_hosts),
+            "use_x_forwarded_host": bool(getattr(settings, "USE_X_FORWARDED_HOST", False)),
+            "max_query_fields": max_fields, "max_url_length": max_url}
+
+
 def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, debug: bool | None = None,
-               max_body_size: int | None = None) -> RuntimeApp:
+               max_body_size: int | None = None, extra_hosts: tuple[str, ...] = ()) -> RuntimeApp:
     from django.conf import settings
 
     routes = project.routes
@@ -94,6 +121,7 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         debug=bool(settings.DEBUG if debug is None else debug),
         max_body_size=int(max_body_size or getattr(settings, "BOLT_MAX_BODY_SIZE", 10 * 1024 * 1024)),
         table=compiled.TABLE if compiled is not None else None,
+        **request_limits(extra_hosts),
     )
     return RuntimeApp(app, module, project)
 

@@ -1,18 +1,34 @@
-"""Running the Rust server: one process, or a supervisor with forked workers on one
-SO_REUSEPORT port that restarts dead workers and shuts down gracefully on SIGTERM/SIGINT."""
+"""Running the Rust server: one process, or a supervisor with forked workers.
+
+The process model:
+- One process binds the port itself, without `SO_REUSEPORT`: a second server on the same port
+  fails with "address in use" instead of silently sharing the traffic.
+- With `--processes N` the supervisor binds the socket once and forks N workers that serve
+  that one socket. Each worker dies with its parent (`PR_SET_PDEATHSIG`), and tells the parent
+  when it is serving (a byte on a readiness pipe).
+- A worker that dies after it was ready is restarted at once. A worker that dies before it was
+  ready is a boot failure: it is restarted after a growing delay, and the supervisor gives up
+  only when boot keeps failing and no worker is serving. Healthy workers are never stopped
+  because others fail.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import select
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from .runtime import RuntimeApp
 
-FAST_FAILURE_SECONDS = 2.0
-MAX_FAST_FAILURES = 5
+MAX_BOOT_FAILURES = 5  # consecutive, with no worker serving: give up
+BOOT_BACKOFF_SECONDS = (0.1, 10.0)  # first delay, cap (doubling in between)
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -23,23 +39,61 @@ class ServeOptions:
     workers: int = 1
     backlog: int = 1024
     shutdown_timeout: int = 30
+    keep_alive: float | None = None  # --keep-alive; else BOLT_KEEP_ALIVE / the default
+
+
+def _setting(name: str, default: Any, check, what: str) -> Any:
+    from django.conf import settings
+
+    value = getattr(settings, name, default)
+    if value is None and default is None:
+        return None
+    # bool is an int: only a setting that wants True/False takes one
+    if (isinstance(value, bool) and not isinstance(default, bool)) or not check(value):
+        raise ValueError(f"{name} must be {what}, not {value!r}")
+    return value
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and value >= 1
+
+
+def _positive_seconds(value: Any) -> bool:
+    return isinstance(value, (int, float)) and 0 < value < 10**7
 
 
 def sync_threads() -> int:
     """`settings.BOLT_SYNC_THREADS` (default 64): most sync handlers running at once per
     process. The threads are started on demand and kept, each with its database connection."""
-    from django.conf import settings
-
-    value = getattr(settings, "BOLT_SYNC_THREADS", 64)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"BOLT_SYNC_THREADS must be a positive int, not {value!r}")
-    return value
+    return _setting("BOLT_SYNC_THREADS", 64, _positive_int, "a positive int")
 
 
-def serve_in_process(runtime: RuntimeApp, options: ServeOptions) -> None:
+def server_limits(keep_alive: float | None = None) -> dict[str, Any]:
+    """The connection-layer timeouts and caps from settings (README, "Running in production")."""
+    seconds = "a positive number of seconds"
+    limits = {
+        "head_timeout": _setting("BOLT_HEADER_TIMEOUT", 10, _positive_seconds, seconds),
+        "keep_alive": _setting("BOLT_KEEP_ALIVE", 5, _positive_seconds, seconds),
+        "body_idle_timeout": _setting("BOLT_BODY_TIMEOUT", 10, _positive_seconds, seconds),
+        "body_total_timeout": _setting("BOLT_BODY_TOTAL_TIMEOUT", 60, _positive_seconds, seconds),
+        "max_connections": _setting("BOLT_MAX_CONNECTIONS", 10_000, _positive_int, "a positive int"),
+        "handler_timeout": _setting("BOLT_HANDLER_TIMEOUT", None, _positive_seconds, seconds),
+        "handler_timeout_503": _setting("BOLT_HANDLER_TIMEOUT_503", False, lambda v: isinstance(v, bool),
+                                        "True or False"),
+    }
+    if keep_alive is not None:
+        if not _positive_seconds(keep_alive):
+            raise ValueError(f"--keep-alive must be {seconds}, not {keep_alive!r}")
+        limits["keep_alive"] = keep_alive
+    return {key: float(value) if key.endswith(("timeout", "alive")) and value is not None else value
+            for key, value in limits.items()}
+
+
+def serve_in_process(runtime: RuntimeApp, options: ServeOptions, **sockets: Any) -> None:
     try:
         runtime.serve(options.host, options.port, workers=options.workers, backlog=options.backlog,
-                      shutdown_timeout=options.shutdown_timeout, sync_threads=sync_threads())
+                      shutdown_timeout=options.shutdown_timeout, sync_threads=sync_threads(),
+                      **server_limits(options.keep_alive), **sockets)
     except KeyboardInterrupt:
         # The server already stopped gracefully on this SIGINT; Python only noticed it now.
         pass
@@ -49,68 +103,152 @@ def _log(message: str) -> None:
     print(f"[django-bolt {os.getpid()}] {message}", file=sys.stderr, flush=True)
 
 
+def bind_listener(host: str, port: int, backlog: int) -> socket.socket:
+    """The supervisor's one listening socket (no SO_REUSEPORT), inherited by its workers."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(backlog)
+    listener.set_inheritable(True)
+    return listener
+
+
+def _die_with_parent(parent: int) -> None:
+    """SIGTERM this worker when the supervisor dies (Linux), and leave now if it already has."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+@dataclass
+class _Worker:
+    started: float
+    ready_fd: int  # read end of its readiness pipe
+    ready: bool = False
+
+
 class Supervisor:
-    """Forks `processes` workers and keeps that many alive until told to stop."""
+    """Forks `processes` workers on one inherited socket and keeps that many alive until told
+    to stop (see the module docstring for the rules)."""
 
     def __init__(self, runtime: RuntimeApp, options: ServeOptions) -> None:
         self.runtime = runtime
         self.options = options
-        self.children: dict[int, float] = {}  # pid -> start time
+        self.children: dict[int, _Worker] = {}
         self.stopping = False
-        self.fast_failures = 0
+        self.boot_failures = 0
+        self.gave_up = False
+        self.listener: socket.socket | None = None
 
     def _spawn(self) -> None:
+        assert self.listener is not None
+        read_end, write_end = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # worker
+            os.close(read_end)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _die_with_parent(parent)
             code = 0
             try:
-                serve_in_process(self.runtime, self.options)
+                # serve() takes the descriptor over (and closes it when it stops accepting)
+                serve_in_process(self.runtime, self.options, listen_fd=self.listener.detach(),
+                                 ready_fd=write_end)
             except BaseException as exc:  # report and leave; the parent decides what to do
                 _log(f"worker failed: {exc!r}")
                 code = 3
             finally:
                 os._exit(code)
-        self.children[pid] = time.monotonic()
+        os.close(write_end)
+        self.children[pid] = _Worker(time.monotonic(), read_end)
         _log(f"started worker {pid}")
 
     def _stop(self, signum: int, _frame) -> None:
         if not self.stopping:
             _log(f"received {signal.Signals(signum).name}: stopping workers gracefully")
         self.stopping = True
+        if self.listener is not None:
+            # New connections are refused from now on: the workers close their copies as
+            # they stop accepting, and this was the last other one.
+            self.listener.close()
         for pid in list(self.children):
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
 
+    def _note_ready(self, timeout: float) -> None:
+        """Wait up to `timeout` for readiness bytes; a ready worker resets the boot count."""
+        waiting = {w.ready_fd: w for w in self.children.values() if not w.ready}
+        if not waiting:
+            time.sleep(timeout)
+            return
+        try:
+            readable, _, _ = select.select(list(waiting), [], [], timeout)
+        except InterruptedError:
+            return
+        for fd in readable:
+            worker = waiting[fd]
+            if os.read(fd, 1):
+                worker.ready = True
+                self.boot_failures = 0
+
+    def _reap(self) -> list[tuple[int, _Worker, int]]:
+        exited = []
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            worker = self.children.pop(pid, None)
+            if worker is not None:
+                os.close(worker.ready_fd)
+                exited.append((pid, worker, status))
+        return exited
+
     def run(self) -> int:
+        self.listener = bind_listener(self.options.host, self.options.port, self.options.backlog)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         for _ in range(self.options.processes):
             self._spawn()
-        while self.children:
-            try:
-                pid, status = os.wait()
-            except ChildProcessError:
-                break
-            except InterruptedError:
-                continue
-            started = self.children.pop(pid, None)
-            if started is None or self.stopping:
-                continue
-            _log(f"worker {pid} exited ({_describe(status)}); restarting")
-            if time.monotonic() - started >= FAST_FAILURE_SECONDS:
-                self.fast_failures = 0  # only consecutive startup failures count
-            else:
-                self.fast_failures += 1
-                if self.fast_failures >= MAX_FAST_FAILURES:
-                    _log("workers keep failing at startup; giving up")
-                    self._stop(signal.SIGTERM, None)
+        restart_at: list[float] = []  # when to start a replacement for a failed boot
+        while self.children or (restart_at and not self.stopping):
+            self._note_ready(0.05)
+            for pid, worker, status in self._reap():
+                if self.stopping:
                     continue
-            self._spawn()
-        return 1 if self.fast_failures >= MAX_FAST_FAILURES else 0
+                if worker.ready:
+                    _log(f"worker {pid} exited ({_describe(status)}); restarting")
+                    self._spawn()
+                    continue
+                self.boot_failures += 1
+                delay = min(BOOT_BACKOFF_SECONDS[0] * 2 ** (self.boot_failures - 1), BOOT_BACKOFF_SECONDS[1])
+                _log(f"worker {pid} failed before serving ({_describe(status)}); "
+                     f"restarting in {delay:.1f} s")
+                restart_at.append(time.monotonic() + delay)
+            serving = any(w.ready for w in self.children.values())
+            if self.boot_failures >= MAX_BOOT_FAILURES and not serving and not self.stopping:
+                _log("workers keep failing before they serve; giving up")
+                self.gave_up = True
+                self._stop(signal.SIGTERM, None)
+                restart_at.clear()
+            now = time.monotonic()
+            due = [t for t in restart_at if t <= now]
+            if due and not self.stopping:
+                restart_at = [t for t in restart_at if t > now]
+                for _ in due:
+                    self._spawn()
+        self.listener.close()  # idempotent
+        return 1 if self.gave_up else 0
 
 
 def _describe(status: int) -> str:

@@ -153,6 +153,18 @@ pub struct AppInner {
     pub cache: PyCache,
     pub debug: bool,
     pub max_body_size: usize,
+    pub request_limits: RequestLimits,
+}
+
+/// Checks on a request head before routing (`pipeline::check_head`), in both tables.
+#[derive(Debug, Clone)]
+pub struct RequestLimits {
+    /// Django's `ALLOWED_HOSTS` (None: not checked).
+    pub allowed_hosts: Option<crate::hosts::AllowedHosts>,
+    /// `DATA_UPLOAD_MAX_NUMBER_FIELDS` for the query string (None: no limit).
+    pub max_query_fields: Option<usize>,
+    /// Longest request target (path and query), else 414.
+    pub max_url_length: usize,
 }
 
 impl AppInner {
@@ -176,7 +188,8 @@ impl App {
     /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
     /// `TABLE`), the app serves from that generated table, which must have been generated from
     /// exactly this manifest.
-    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None))]
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
         bindings: Vec<RouteBinding>,
@@ -185,6 +198,10 @@ impl App {
         debug: bool,
         max_body_size: usize,
         table: Option<PyRef<'_, TableValue>>,
+        allowed_hosts: Option<Vec<String>>,
+        use_x_forwarded_host: bool,
+        max_query_fields: Option<usize>,
+        max_url_length: usize,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -274,6 +291,12 @@ impl App {
                 cache,
                 debug,
                 max_body_size,
+                request_limits: RequestLimits {
+                    allowed_hosts: allowed_hosts
+                        .map(|hosts| crate::hosts::AllowedHosts::new(hosts, use_x_forwarded_host)),
+                    max_query_fields,
+                    max_url_length,
+                },
             }),
         })
     }

@@ -7,44 +7,83 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_http::header::{
-    HeaderName, HeaderValue, InvalidHeaderValue, CONTENT_LENGTH, CONTENT_TYPE,
+    HeaderName, HeaderValue, InvalidHeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE,
 };
-use actix_http::{Request, Response, StatusCode};
+use actix_http::{ConnectionType, Request, Response, StatusCode};
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use pyo3::prelude::*;
 
-use super::{keep_thread_state, Served};
+use super::conn::HeadPhase;
+use super::{keep_thread_state, Served, ServerLimits};
 use crate::bridge::{AppInner, Outcome, PendingCall, RequestContext};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::pipeline::{finish_head, prepare, Prepared};
+use crate::pipeline::{check_head, finish_head, prepare, Prepared};
+use tokio::time::Instant;
 
 pub(super) async fn respond(
     served: Arc<Served>,
     mut req: Request,
 ) -> Result<Response<Bytes>, Infallible> {
-    let response = match read_body(&mut req, served.app.max_body_size).await {
-        Err(response) => response,
-        Ok(body) => {
-            let head = req.head_mut();
-            let request = HttpRequest::from_parts(
-                head.method.clone(),
-                head.uri.clone(),
-                std::mem::take(&mut head.headers),
-                body,
-            );
-            match prepare(&served.app, request) {
-                Prepared::Respond(response) => response,
-                Prepared::Call(call) => dispatch(&served, call).await,
-            }
+    let phase = req.conn_data::<Arc<HeadPhase>>().cloned();
+    if let Some(phase) = &phase {
+        phase.head_received();
+    }
+    // CONNECT and `Upgrade:` requests: actix hands over the rest of the connection as their
+    // payload, so there is no body to wait for. The upgrade is declined (answered as a plain
+    // request, RFC 9110 §7.8) and the connection closed after the answer.
+    let upgrade = req.upgrade();
+    let (response, close) = respond_to(&served, &mut req, upgrade).await;
+    let mut response = to_actix(response);
+    if close || upgrade {
+        response
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    if let Some(phase) = phase {
+        phase.response_done();
+    }
+    Ok(response)
+}
+
+/// The response, and whether the connection must close after it (a body left unread).
+async fn respond_to(served: &Served, req: &mut Request, upgrade: bool) -> (HttpResponse, bool) {
+    let head = req.head();
+    let target = head.uri.path_and_query().map_or("/", |p| p.as_str());
+    let header = |name: &str| head.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(response) = check_head(&served.app, head.method.as_str(), target, header) {
+        return (response, true);
+    }
+    let body = if upgrade {
+        Bytes::new()
+    } else {
+        match read_body(req, served.app.max_body_size, &served.limits).await {
+            Ok(body) => body,
+            Err(response) => return (response, true),
         }
     };
-    Ok(to_actix(response))
+    let head = req.head_mut();
+    let request = HttpRequest::from_parts(
+        head.method.clone(),
+        head.uri.clone(),
+        std::mem::take(&mut head.headers),
+        body,
+    );
+    let response = match prepare(&served.app, request) {
+        Prepared::Respond(response) => response,
+        Prepared::Call(call) => dispatch(served, call).await,
+    };
+    (response, false)
 }
 
 /// The whole body, or the error response: 413 when it is (or is declared) larger than
-/// `limit`, checked before anything is read; 400 when the stream breaks.
-async fn read_body(req: &mut Request, limit: usize) -> Result<Bytes, HttpResponse> {
+/// `limit`, checked before anything is read; 408 when the client pauses longer than
+/// `body_idle_timeout` or takes longer than `body_total_timeout`; 400 when the stream breaks.
+async fn read_body(
+    req: &mut Request,
+    limit: usize,
+    limits: &ServerLimits,
+) -> Result<Bytes, HttpResponse> {
     let too_large = || HttpResponse::detail(413, "Request body too large");
     let declared = req
         .head()
@@ -59,7 +98,14 @@ async fn read_body(req: &mut Request, limit: usize) -> Result<Bytes, HttpRespons
     let mut first: Option<Bytes> = None;
     let mut rest: Option<BytesMut> = None;
     let mut total = 0usize;
-    while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await {
+    let give_up = Instant::now() + limits.body_total_timeout;
+    loop {
+        let next = std::future::poll_fn(|cx| Pin::new(&mut payload).poll_next(cx));
+        let wait_until = give_up.min(Instant::now() + limits.body_idle_timeout);
+        let Ok(chunk) = tokio::time::timeout_at(wait_until, next).await else {
+            return Err(HttpResponse::detail(408, "Request body timeout"));
+        };
+        let Some(chunk) = chunk else { break };
         let chunk = chunk.map_err(|_| HttpResponse::detail(400, "Invalid request body"))?;
         total += chunk.len();
         if total > limit {
@@ -69,7 +115,9 @@ async fn read_body(req: &mut Request, limit: usize) -> Result<Bytes, HttpRespons
         match (&mut first, &mut rest) {
             (None, _) => first = Some(chunk),
             (Some(head), None) => {
-                let mut joined = BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+                // Capacity from what arrived, never from what was declared: a client cannot
+                // make the server reserve memory for bytes it never sends.
+                let mut joined = BytesMut::with_capacity((head.len() + chunk.len()) * 2);
                 joined.extend_from_slice(head);
                 joined.extend_from_slice(&chunk);
                 rest = Some(joined);
@@ -105,10 +153,38 @@ async fn dispatch(served: &Served, call: PendingCall) -> HttpResponse {
         let done = served
             .sync_pool
             .run(move || Python::attach(|py| worker_app.call_sync(py, call)));
-        done.await
-            .unwrap_or_else(|_| HttpResponse::detail(500, "Internal Server Error"))
+        let done = within_budget(served, route, done).await;
+        done.unwrap_or_else(|_| HttpResponse::detail(500, "Internal Server Error"))
     };
     finish_head(response, head)
+}
+
+/// A sync handler's result, watched against `handler_timeout`: over it, a warning is logged
+/// once and, with `handler_timeout_503`, the client gets a 503 (the handler's thread cannot be
+/// stopped; it finishes and its result is dropped).
+async fn within_budget<F, E>(served: &Served, route: usize, done: F) -> Result<HttpResponse, E>
+where
+    F: std::future::Future<Output = Result<HttpResponse, E>>,
+{
+    let Some(budget) = served.limits.handler_timeout else {
+        return done.await;
+    };
+    tokio::pin!(done);
+    match tokio::time::timeout(budget, &mut done).await {
+        Ok(result) => result,
+        Err(_) => {
+            let handler = &served.app.routes[route].handler_name;
+            eprintln!(
+                "django-bolt: handler {handler} is still running after its {:.1} s budget \
+                 (BOLT_HANDLER_TIMEOUT)",
+                budget.as_secs_f64()
+            );
+            if served.limits.handler_timeout_503 {
+                return Ok(HttpResponse::detail(503, "Handler timed out"));
+            }
+            done.await
+        }
+    }
 }
 
 async fn await_on_loop(
@@ -139,11 +215,21 @@ pub(super) fn to_actix(response: HttpResponse) -> Response<Bytes> {
             Err(_) => return unsendable("content-type"),
         }
     }
+    let mut close = false;
     for (name, value) in &response.headers {
+        // `Connection: close` from a handler is honoured (no further pipelined request is
+        // answered); actix writes the header itself.
+        if name.eq_ignore_ascii_case(CONNECTION.as_str()) {
+            close |= value.trim().eq_ignore_ascii_case("close");
+            continue;
+        }
         match (HeaderName::from_bytes(name.as_bytes()), header_value(value)) {
             (Ok(name), Ok(value)) => headers.append(name, value),
             _ => return unsendable(name),
         }
+    }
+    if close {
+        res.head_mut().set_connection_type(ConnectionType::Close);
     }
     res
 }

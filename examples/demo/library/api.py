@@ -4,7 +4,8 @@ Try:
 #   curl 'http://127.0.0.1:8000/health'
 #   curl 'http://127.0.0.1:8000/api/books'
 #   curl 'http://127.0.0.1:8000/api/books/1'
-#   curl -X POST 'http://127.0.0.1:8000/api/books' -d '{"title":"New","author_id":1,"price":"5.00"}'
+#   curl -X POST 'http://127.0.0.1:8000/api/books' -H 'Content-Type: application/json' \
+#        -d '{"title":"New","author_id":1,"price":"5.00"}'
 #   curl 'http://127.0.0.1:8000/api/items/42?q=hello'
 #   curl 'http://127.0.0.1:8000/api/items/abc'          (422, handler not called)
 #   curl 'http://127.0.0.1:8000/api/search?tag=a&tag=b&limit=5'

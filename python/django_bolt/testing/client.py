@@ -28,6 +28,10 @@ class BoltTransport(httpx.BaseTransport):
         return httpx.Response(status, headers=response_headers, content=body, request=request)
 
 
+# Allowed besides ALLOWED_HOSTS, as under Django's test runner (`setup_test_environment`).
+TEST_HOSTS = ("testserver",)
+
+
 class TestClient(httpx.Client):
     __test__ = False  # not a pytest test class
 
@@ -42,9 +46,9 @@ class TestClient(httpx.Client):
 
             # `compiled="release"` builds an optimized extension (benchmarks); True builds dev.
             project, module = compiled_project(api, profile="release" if compiled == "release" else "dev")
-            self.runtime = create_app(project, compiled=module, debug=debug)
+            self.runtime = create_app(project, compiled=module, debug=debug, extra_hosts=TEST_HOSTS)
         else:
-            self.runtime = create_app(collect_routes(api), debug=debug)
+            self.runtime = create_app(collect_routes(api), debug=debug, extra_hosts=TEST_HOSTS)
         self.app = self.runtime.app
         self.manifest = self.runtime.project.manifest
         kwargs.setdefault("follow_redirects", True)

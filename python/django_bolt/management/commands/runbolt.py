@@ -21,12 +21,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="0.0.0.0", help="Bind address (default 0.0.0.0)")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--processes", type=int, default=1,
-                            help="Worker processes sharing the port via SO_REUSEPORT")
+                            help="Worker processes serving one socket bound by a supervisor")
         parser.add_argument("--workers", type=int, default=1, help="Server threads per process")
         parser.add_argument("--dev", action="store_true", help="Reload when code changes")
         parser.add_argument("--backlog", type=int, default=1024)
         parser.add_argument("--shutdown-timeout", "--workers-kill-timeout", dest="shutdown_timeout",
                             type=int, default=30, help="Seconds in-flight requests get on shutdown")
+        parser.add_argument("--keep-alive", dest="keep_alive", type=float, default=None,
+                            help="Seconds an idle kept-alive connection stays open (BOLT_KEEP_ALIVE, default 5)")
         parser.add_argument("--skip-checks", action="store_true")
         parser.add_argument("--compiled", action="store_true",
                             help="Refuse to start unless the compiled route table is fresh "
@@ -59,7 +61,7 @@ class Command(BaseCommand):
         serve_options = ServeOptions(
             host=options["host"], port=options["port"], processes=options["processes"],
             workers=options["workers"], backlog=options["backlog"],
-            shutdown_timeout=options["shutdown_timeout"])
+            shutdown_timeout=options["shutdown_timeout"], keep_alive=options["keep_alive"])
         self.stdout.write(
             f"django-bolt: {selection.note}; DEBUG={settings.DEBUG}; serving on "
             f"http://{serve_options.host}:{serve_options.port} with {serve_options.processes} process(es)")
@@ -70,4 +72,8 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"cannot serve on {serve_options.host}:{serve_options.port}: {exc}") from exc
         else:
-            sys.exit(Supervisor(runtime, serve_options).run())
+            try:
+                code = Supervisor(runtime, serve_options).run()
+            except OSError as exc:
+                raise CommandError(f"cannot serve on {serve_options.host}:{serve_options.port}: {exc}") from exc
+            sys.exit(code)

@@ -206,15 +206,23 @@ def test_connect_and_upgrade_are_answered_and_closed(server, request_bytes, stat
     assert took < 3
 
 
-def test_connection_close_from_a_handler_ends_the_connection(server):
-    # Defect 12: a `Connection: close` answer closes the connection (it used to be kept alive).
-    # Still open: a request pipelined behind it in the same packet is answered (actix-http
-    # queues parsed requests; see the issue-10 closing note).
+@pytest.mark.parametrize("pipelined", [0, 1, 3])
+def test_connection_close_from_a_handler_ends_the_connection(server, pipelined):
+    # Defect 12: after a `Connection: close` answer, requests pipelined behind it in the same
+    # packet must not be answered.
     with connect(server) as sock:
-        sock.sendall(get("/hard/close"))
+        sock.sendall(get("/hard/close") + get("/health") * pipelined)
         data, took = read_until_closed(sock, 5)
     assert data.count(b"HTTP/1.1 ") == 1 and b'{"closing":true}' in data, data
     assert b"connection: close" in data.lower() and took < 3
+
+
+def test_a_pipelined_404_behind_a_close_is_not_sent_either(server):
+    # A 404 is answered without a thread hop: the race the drain wait exists for.
+    with connect(server) as sock:
+        sock.sendall(get("/hard/close") + get("/nope") + get("/nope"))
+        data, _ = read_until_closed(sock, 5)
+    assert data.count(b"HTTP/1.1 ") == 1, data
 
 
 def test_async_loop_survives_system_exit_after_an_await(server):

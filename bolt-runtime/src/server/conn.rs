@@ -24,6 +24,11 @@ use tokio::time::{sleep, Sleep};
 pub(crate) struct HeadPhase {
     /// True from a response until the next head is parsed (and when the connection opens).
     awaiting_head: AtomicBool,
+    /// A response marked `Connection: close` was produced: nothing after it may be sent.
+    closing: AtomicBool,
+    /// Set once everything encoded before `closing` has been flushed to the socket; from then
+    /// on the stream refuses to read or write, so actix drops the connection.
+    drained: AtomicBool,
 }
 
 impl HeadPhase {
@@ -35,6 +40,28 @@ impl HeadPhase {
     /// The response is produced: what the client sends next is a new head.
     pub(crate) fn response_done(&self) {
         self.awaiting_head.store(true, Ordering::Release);
+    }
+
+    /// The response just produced closes the connection.
+    pub(crate) fn close_after_response(&self) {
+        self.closing.store(true, Ordering::Release);
+    }
+
+    /// Whether this request came in behind a closing response (pipelined): it must not be
+    /// answered. actix-http answers every request it has already parsed, so the connection
+    /// is ended from the stream instead.
+    pub(crate) fn behind_a_close(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
+    /// Waits (bounded) until the closing response has left, after which nothing more is sent.
+    pub(crate) async fn wait_drained(&self) {
+        for _ in 0..1000 {
+            if self.drained.load(Ordering::Acquire) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 }
 
@@ -97,8 +124,10 @@ pub(crate) struct GuardedStream {
     inner: TcpStream,
     phase: Arc<HeadPhase>,
     head_timeout: Duration,
-    /// The running head deadline, if one is armed.
-    deadline: Option<Pin<Box<Sleep>>>,
+    /// The head deadline, reset (not reallocated) for each request head; polled only while
+    /// `armed`.
+    deadline: Pin<Box<Sleep>>,
+    armed: bool,
     _slot: ConnectionSlot,
 }
 
@@ -110,7 +139,8 @@ impl GuardedStream {
             inner,
             phase,
             head_timeout,
-            deadline: Some(Box::pin(sleep(head_timeout))),
+            deadline: Box::pin(sleep(head_timeout)),
+            armed: true,
             _slot: slot,
         }
     }
@@ -144,6 +174,13 @@ pub(crate) async fn accept(
     Ok((stream, peer))
 }
 
+fn closed() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "connection closed after a closing response",
+    )
+}
+
 fn head_timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "request head not received in time")
 }
@@ -155,25 +192,28 @@ impl AsyncRead for GuardedStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.phase.drained.load(Ordering::Acquire) {
+            return Poll::Ready(Err(closed()));
+        }
         let awaiting = this.phase.awaiting_head.load(Ordering::Acquire);
         if !awaiting {
-            this.deadline = None;
+            this.armed = false;
         }
-        if let Some(deadline) = this.deadline.as_mut() {
-            if deadline.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(head_timed_out()));
-            }
+        if this.armed && this.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(head_timed_out()));
         }
         let before = buf.filled().len();
         let result = Pin::new(&mut this.inner).poll_read(cx, buf);
         // The first bytes of a head after a response start its deadline.
-        if awaiting && this.deadline.is_none() && buf.filled().len() > before {
-            let mut deadline = Box::pin(sleep(this.head_timeout));
+        if awaiting && !this.armed && buf.filled().len() > before {
+            this.deadline
+                .as_mut()
+                .reset(tokio::time::Instant::now() + this.head_timeout);
+            this.armed = true;
             // Registers this task's waker, so the deadline fires even if nothing more arrives.
-            if deadline.as_mut().poll(cx).is_ready() {
+            if this.deadline.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Err(head_timed_out()));
             }
-            this.deadline = Some(deadline);
         }
         result
     }
@@ -185,6 +225,9 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if self.phase.drained.load(Ordering::Acquire) {
+            return Poll::Ready(Err(closed()));
+        }
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
 
@@ -193,6 +236,9 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if self.phase.drained.load(Ordering::Acquire) {
+            return Poll::Ready(Err(closed()));
+        }
         Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
     }
 
@@ -201,7 +247,15 @@ impl AsyncWrite for GuardedStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        let flushed = Pin::new(&mut this.inner).poll_flush(cx);
+        // actix flushes the socket only once its whole write buffer is written, and it encodes
+        // a response before the next request's service call: a flush after `closing` was set
+        // carries the closing response.
+        if matches!(flushed, Poll::Ready(Ok(()))) && this.phase.closing.load(Ordering::Acquire) {
+            this.phase.drained.store(true, Ordering::Release);
+        }
+        flushed
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

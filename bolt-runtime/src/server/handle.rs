@@ -27,6 +27,11 @@ pub(super) async fn respond(
 ) -> Result<Response<Bytes>, Infallible> {
     let phase = req.conn_data::<Arc<HeadPhase>>().cloned();
     if let Some(phase) = &phase {
+        if phase.behind_a_close() {
+            // Pipelined behind a closing response: never answered (see `HeadPhase`).
+            phase.wait_drained().await;
+            return Ok(to_actix(HttpResponse::detail(503, "Connection closing")));
+        }
         phase.head_received();
     }
     // CONNECT and `Upgrade:` requests: actix hands over the rest of the connection as their
@@ -41,6 +46,9 @@ pub(super) async fn respond(
             .set_connection_type(ConnectionType::Close);
     }
     if let Some(phase) = phase {
+        if response.head().connection_type() == ConnectionType::Close {
+            phase.close_after_response();
+        }
         phase.response_done();
     }
     Ok(response)

@@ -87,6 +87,20 @@ def allowed_hosts(extra: tuple[str, ...] = ()) -> list[str]:
     return [*hosts, *extra]
 
 
+def body_size_limit() -> int:
+    """`BOLT_MAX_BODY_SIZE` (default 10 MiB). A project that sets Django's
+    `DATA_UPLOAD_MAX_MEMORY_SIZE` itself (Django reads request bodies within it) gets that
+    limit when it is the smaller one; Django's own default (2.5 MB) is not imposed."""
+    from django.conf import settings
+
+    limit = getattr(settings, "BOLT_MAX_BODY_SIZE", 10 * 1024 * 1024)
+    django_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if settings.is_overridden(
+        "DATA_UPLOAD_MAX_MEMORY_SIZE") else None
+    if django_limit is not None:
+        limit = min(limit, django_limit)
+    return limit
+
+
 def request_limits(extra_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
     """The head checks the runtime makes before routing, from Django's and BOLT_ settings."""
     from django.conf import settings
@@ -119,7 +133,7 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         project.classes,
         _bridge,
         debug=bool(settings.DEBUG if debug is None else debug),
-        max_body_size=int(max_body_size or getattr(settings, "BOLT_MAX_BODY_SIZE", 10 * 1024 * 1024)),
+        max_body_size=int(max_body_size or body_size_limit()),
         table=compiled.TABLE if compiled is not None else None,
         **request_limits(extra_hosts),
     )

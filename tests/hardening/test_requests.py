@@ -196,3 +196,23 @@ def test_database_range_errors_are_422(client_for):
     response = client.get(f"/overflow/{2**70}")
     assert response.status_code == 422
     assert response.content == b'{"detail":"Value out of range for the database"}'
+
+
+def test_data_upload_max_memory_size_applies_when_the_project_sets_it(client_for, settings):
+    # Defect 10: Django's request-body limit, where it applies (JSON bodies here; form bodies
+    # come with form parsing).
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    client = client_for(api)
+    small = b'{"title": "' + b"x" * 50 + b'"}'
+    large = b'{"title": "' + b"x" * 150 + b'"}'
+    headers = {"content-type": "application/json"}
+    assert client.post("/notes", content=small, headers=headers).status_code == 200
+    response = client.post("/notes", content=large, headers=headers)
+    assert response.status_code == 413 and response.content == b'{"detail":"Request body too large"}'
+
+
+def test_djangos_default_upload_limit_is_not_imposed(client_for):
+    client = client_for(api)
+    body = b'{"title": "' + b"x" * 3_000_000 + b'"}'  # over Django's 2.5 MB default
+    response = client.post("/notes", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200

@@ -4,9 +4,16 @@ PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 CACHE := $(HOME)/.cache/django-bolt
-# One cargo target dir per tool (maturin vs plain cargo), so neither rebuilds pyo3 for the other.
-MATURIN_TARGET := $(CACHE)/target
-CARGO_TEST_TARGET := $(CACHE)/target-test
+# Target dirs outside the checkout (rebuilds stay incremental across clean clones at one path),
+# keyed by the checkout's path: cargo decides freshness by mtimes and hashes a workspace's
+# crates by their path *inside* the workspace, so two checkouts sharing a target dir reuse each
+# other's builds whenever one's files are older (measured: a wheel built from this checkout
+# carried another checkout's runtime). One dir per tool too, so neither rebuilds pyo3 for the
+# other.
+CHECKOUT := $(shell printf '%s' "$(CURDIR)" | sha256sum | cut -c1-12)
+TARGETS := $(CACHE)/targets/$(CHECKOUT)
+MATURIN_TARGET := $(TARGETS)/maturin
+CARGO_TEST_TARGET := $(TARGETS)/test
 DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -56,11 +63,11 @@ demo: demo-setup
 
 # Release build of the extension into the venv (benchmarks); `make develop` goes back to debug.
 develop-release: venv
-	VIRTUAL_ENV=$(VENV) CARGO_TARGET_DIR=$(CACHE)/target-release $(VENV)/bin/maturin develop --release --quiet
+	VIRTUAL_ENV=$(VENV) CARGO_TARGET_DIR=$(TARGETS)/release $(VENV)/bin/maturin develop --release --quiet
 
 # The package wheel as shipped (dist profile: release + fat LTO) into dist/.
 wheel: venv
-	CARGO_TARGET_DIR=$(CACHE)/target-dist $(VENV)/bin/maturin build --profile dist --quiet --out dist
+	CARGO_TARGET_DIR=$(TARGETS)/dist $(VENV)/bin/maturin build --profile dist --quiet --out dist
 
 # Criterion micro-benchmarks (route lookup: compiled vs interpreted) and response encoding
 # against msgspec, release builds.

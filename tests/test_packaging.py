@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django_bolt import _core
 from test_server import BoltServer, http_client
+from test_wheel import checkout_target
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -73,7 +74,7 @@ def dist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     # The venv's own maturin (requirements-dev.txt), not whatever else is on PATH.
     maturin = str(Path(sys.executable).with_name("maturin"))
-    env = {**os.environ, "CARGO_TARGET_DIR": str(CACHE / "target")}
+    env = {**os.environ, "CARGO_TARGET_DIR": str(checkout_target("maturin"))}
     run([maturin, "build", "--profile", "dev", "--quiet", "--out", str(out), "--interpreter", sys.executable],
         cwd=ROOT, env=env)
     run([maturin, "sdist", "--out", str(out)], cwd=ROOT, env=env)

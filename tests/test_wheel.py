@@ -22,6 +22,14 @@ DEMO = ROOT / "examples" / "demo"
 TIMEOUT = 1200
 
 
+def checkout_target(tool: str) -> Path:
+    """The Makefile's target dir for this checkout (keyed by its path, see the Makefile)."""
+    import hashlib
+
+    key = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    return Path.home() / ".cache" / "django-bolt" / "targets" / key / tool
+
+
 def run(args, **kwargs) -> subprocess.CompletedProcess:
     proc = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT, **kwargs)
     assert proc.returncode == 0, f"{args}\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
@@ -33,7 +41,7 @@ def wheels(tmp_path_factory) -> tuple[Path, Path]:
     work = tmp_path_factory.mktemp("wheels")
     dist = work / "dist"
     maturin = shutil.which("maturin") or str(Path(sys.executable).with_name("maturin"))
-    env = {**os.environ, "CARGO_TARGET_DIR": str(Path.home() / ".cache" / "django-bolt" / "target")}
+    env = {**os.environ, "CARGO_TARGET_DIR": str(checkout_target("maturin"))}
     run([maturin, "build", "--profile", "dev", "--quiet", "--out", str(dist), "--interpreter", sys.executable],
         cwd=ROOT, env=env)
     copy = work / "demo"

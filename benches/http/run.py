@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import platform
 import shutil
@@ -106,7 +107,9 @@ def build_this_project(env_dir: Path) -> None:
     wheels = CACHE / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
     log("building this project (dist wheel, Python 3.12)")
-    env = {**os.environ, "CARGO_TARGET_DIR": str(CACHE / "target-wheel")}
+    # Keyed by checkout (see the Makefile): another checkout's build is never reused.
+    checkout = hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
+    env = {**os.environ, "CARGO_TARGET_DIR": str(CACHE / "targets" / checkout / "wheel")}
     env.pop("VIRTUAL_ENV", None)
     run([str(env_dir / "bin/maturin"), "build", "--profile", "dist", "--quiet", "--interpreter", python,
          "--out", str(wheels)], cwd=REPO, env=env)

@@ -11,21 +11,22 @@ pub struct AllowedHosts {
 }
 
 impl AllowedHosts {
-    pub fn new(patterns: Vec<String>, use_forwarded_host: bool) -> Self {
-        Self {
+    /// None when the list holds `*` (every host allowed: nothing to check per request).
+    pub fn new(patterns: Vec<String>, use_forwarded_host: bool) -> Option<Self> {
+        if patterns.iter().any(|p| p == "*") {
+            return None;
+        }
+        Some(Self {
             patterns: patterns
                 .into_iter()
                 .map(|p| p.to_ascii_lowercase())
                 .collect(),
             use_forwarded_host,
-        }
+        })
     }
 
     /// Whether a request whose raw host (`Host` or `X-Forwarded-Host`) is `raw` is allowed.
     pub fn allows(&self, raw: Option<&str>) -> bool {
-        if self.patterns.iter().any(|p| p == "*") {
-            return true;
-        }
         let Some(domain) = raw.and_then(domain_of) else {
             return false;
         };
@@ -85,7 +86,8 @@ mod tests {
     use super::*;
 
     fn allows(patterns: &[&str], host: Option<&str>) -> bool {
-        AllowedHosts::new(patterns.iter().map(|p| p.to_string()).collect(), false).allows(host)
+        AllowedHosts::new(patterns.iter().map(|p| p.to_string()).collect(), false)
+            .is_none_or(|hosts| hosts.allows(host))
     }
 
     #[test]

@@ -159,7 +159,7 @@ pub struct AppInner {
 /// Checks on a request head before routing (`pipeline::check_head`), in both tables.
 #[derive(Debug, Clone)]
 pub struct RequestLimits {
-    /// Django's `ALLOWED_HOSTS` (None: not checked).
+    /// Django's `ALLOWED_HOSTS` (None: not checked, or `*`).
     pub allowed_hosts: Option<crate::hosts::AllowedHosts>,
     /// `DATA_UPLOAD_MAX_NUMBER_FIELDS` for the query string (None: no limit).
     pub max_query_fields: Option<usize>,
@@ -292,8 +292,9 @@ impl App {
                 debug,
                 max_body_size,
                 request_limits: RequestLimits {
-                    allowed_hosts: allowed_hosts
-                        .map(|hosts| crate::hosts::AllowedHosts::new(hosts, use_x_forwarded_host)),
+                    allowed_hosts: allowed_hosts.and_then(|hosts| {
+                        crate::hosts::AllowedHosts::new(hosts, use_x_forwarded_host)
+                    }),
                     max_query_fields,
                     max_url_length,
                 },

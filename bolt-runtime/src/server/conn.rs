@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use actix_codec::{AsyncRead, AsyncWrite, ReadBuf};
 use actix_rt::net::TcpStream;
-use tokio::time::{sleep, Sleep};
+use tokio::time::{sleep, Instant, Sleep};
 
 /// Shared between the stream (which reads) and the service (which sees parsed heads).
 #[derive(Debug, Default)]
@@ -124,10 +124,12 @@ pub(crate) struct GuardedStream {
     inner: TcpStream,
     phase: Arc<HeadPhase>,
     head_timeout: Duration,
-    /// The head deadline, reset (not reallocated) for each request head; polled only while
-    /// `armed`.
-    deadline: Pin<Box<Sleep>>,
-    armed: bool,
+    /// When the head being awaited started (connection opened, or first byte after a
+    /// response); None while a request is being handled.
+    head_started: Option<Instant>,
+    /// A check timer, reset only when it fires (at most once per `head_timeout`), never per
+    /// request: a per-request timer costs a timer-wheel update on the hot path.
+    check: Pin<Box<Sleep>>,
     _slot: ConnectionSlot,
 }
 
@@ -139,8 +141,8 @@ impl GuardedStream {
             inner,
             phase,
             head_timeout,
-            deadline: Box::pin(sleep(head_timeout)),
-            armed: true,
+            head_started: Some(Instant::now()),
+            check: Box::pin(sleep(head_timeout)),
             _slot: slot,
         }
     }
@@ -185,6 +187,23 @@ fn head_timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "request head not received in time")
 }
 
+impl GuardedStream {
+    /// Whether the head being awaited is overdue; polls the check timer (registering this
+    /// task's waker) and moves it to the next moment worth checking.
+    fn head_overdue(&mut self, cx: &mut Context<'_>) -> bool {
+        while self.check.as_mut().poll(cx).is_ready() {
+            let now = Instant::now();
+            let next = match self.head_started {
+                Some(started) if now >= started + self.head_timeout => return true,
+                Some(started) => started + self.head_timeout,
+                None => now + self.head_timeout,
+            };
+            self.check.as_mut().reset(next);
+        }
+        false
+    }
+}
+
 impl AsyncRead for GuardedStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -197,23 +216,16 @@ impl AsyncRead for GuardedStream {
         }
         let awaiting = this.phase.awaiting_head.load(Ordering::Acquire);
         if !awaiting {
-            this.armed = false;
+            this.head_started = None;
         }
-        if this.armed && this.deadline.as_mut().poll(cx).is_ready() {
+        if this.head_overdue(cx) {
             return Poll::Ready(Err(head_timed_out()));
         }
         let before = buf.filled().len();
         let result = Pin::new(&mut this.inner).poll_read(cx, buf);
-        // The first bytes of a head after a response start its deadline.
-        if awaiting && !this.armed && buf.filled().len() > before {
-            this.deadline
-                .as_mut()
-                .reset(tokio::time::Instant::now() + this.head_timeout);
-            this.armed = true;
-            // Registers this task's waker, so the deadline fires even if nothing more arrives.
-            if this.deadline.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(head_timed_out()));
-            }
+        // The first bytes of a head after a response start its clock.
+        if awaiting && this.head_started.is_none() && buf.filled().len() > before {
+            this.head_started = Some(Instant::now());
         }
         result
     }

@@ -103,6 +103,10 @@ async fn read_body(
         return Err(too_large());
     }
     let mut payload = req.take_payload();
+    // No body at all (no Content-Length, not chunked): nothing to time.
+    if matches!(payload, actix_http::Payload::None) {
+        return Ok(Bytes::new());
+    }
     let mut first: Option<Bytes> = None;
     let mut rest: Option<BytesMut> = None;
     let mut total = 0usize;

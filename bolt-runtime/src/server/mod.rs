@@ -1,7 +1,7 @@
 //! The HTTP server: actix-http on actix-server, one listening socket, graceful shutdown on
 //! SIGTERM/SIGINT. A single process binds the port itself (no `SO_REUSEPORT`: a second
 //! server on the same port fails with "address in use"); `--processes` workers serve the one
-//! socket their supervisor bound and passed down (`listen_fd`).
+//! `SO_REUSEPORT` socket of the group their supervisor bound and passed down (`listen_fd`).
 //!
 //! actix-http is used directly (no actix-web `App`): the service owns each parsed request, so
 //! its head moves into an `HttpRequest` without copying a header.

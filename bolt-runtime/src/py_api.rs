@@ -91,11 +91,7 @@ pub fn test_request<'py>(
     let inner = &app.get().inner;
     if body.len() > inner.max_body_size {
         let response = HttpResponse::detail(413, "Request body too large");
-        return Ok((
-            response.status,
-            response.owned_headers(),
-            PyBytes::new(py, &response.body),
-        ));
+        return Ok(to_test_response(py, response));
     }
     let target = if query.is_empty() {
         path.clone()
@@ -109,11 +105,7 @@ pub fn test_request<'py>(
             .map(|(_, value)| value.as_str())
     };
     if let Some(response) = check_head(inner, &method, &target, header) {
-        return Ok((
-            response.status,
-            response.owned_headers(),
-            PyBytes::new(py, &response.body),
-        ));
+        return Ok(to_test_response(py, response));
     }
     let request = HttpRequest::from_strings(&method, path, query, &headers, body.into())
         .map_err(pyo3::exceptions::PyValueError::new_err)?;
@@ -124,11 +116,15 @@ pub fn test_request<'py>(
             finish_head(inner.call_blocking(py, call), head)
         }
     };
-    Ok((
+    Ok(to_test_response(py, response))
+}
+
+fn to_test_response(py: Python<'_>, response: HttpResponse) -> TestResponse<'_> {
+    (
         response.status,
         response.owned_headers(),
         PyBytes::new(py, &response.body),
-    ))
+    )
 }
 
 /// The hot path's cost per request, phase by phase (`make bench`): `[(phase, ns), ...]` for

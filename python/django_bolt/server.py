@@ -86,8 +86,7 @@ def server_limits(keep_alive: float | None = None) -> dict[str, Any]:
         if not _positive_seconds(keep_alive):
             raise ValueError(f"--keep-alive must be {seconds}, not {keep_alive!r}")
         limits["keep_alive"] = keep_alive
-    return {key: float(value) if key.endswith(("timeout", "alive")) and value is not None else value
-            for key, value in limits.items()}
+    return limits  # ints are taken as seconds too
 
 
 def serve_in_process(runtime: RuntimeApp, options: ServeOptions, **sockets: Any) -> None:

@@ -35,13 +35,18 @@ def test_a_second_server_on_the_same_port_fails(demo_db, tmp_path):
         first.stop()
 
 
+def two_workers(server: BoltServer) -> list[int]:
+    """Wait for the supervisor to serve and log its two workers; their pids."""
+    server.wait_ready()
+    return wait_until(lambda: len(server.started_workers()) >= 2 and server.started_workers(), 10,
+                      message="two workers")
+
+
 def test_workers_exit_when_the_supervisor_is_killed(demo_db, tmp_path):
     # Defect 7: after SIGKILL of the parent its workers kept serving forever.
     server = BoltServer(tmp_path, base_env(demo_db), "--processes", "2", name="orphans")
     try:
-        server.wait_ready()
-        workers = wait_until(lambda: len(server.started_workers()) >= 2 and server.started_workers(), 10,
-                             message="two workers")
+        workers = two_workers(server)
         os.kill(server.pid, signal.SIGKILL)
         wait_until(lambda: not any(alive(pid) for pid in workers), 15, message="the orphaned workers to exit")
     finally:
@@ -53,9 +58,7 @@ def test_killed_fresh_workers_never_stop_the_healthy_one(demo_db, tmp_path):
     # worker too and exit 1. Kills are not boot failures of the code; the port must stay served.
     server = BoltServer(tmp_path, base_env(demo_db), "--processes", "2", name="crashloop")
     try:
-        server.wait_ready()
-        workers = wait_until(lambda: len(server.started_workers()) >= 2 and server.started_workers(), 10,
-                             message="two workers")
+        workers = two_workers(server)
         survivor, victim = workers
         killed = []
         deadline = time.monotonic() + 60

@@ -76,14 +76,6 @@ def test_body_over_the_size_limit_is_413(client_for, settings):
     assert (r.status_code, r.content) == (413, b'{"detail":"Request body too large"}')
 
 
-def test_body_alias_is_rejected_until_supported():
-    import pytest
-    from django_bolt import Body
-
-    with pytest.raises(TypeError, match="not supported yet"):
-        Body(alias="data")
-
-
 opt_api = BoltAPI()
 
 

@@ -99,10 +99,10 @@ def test_build_errors_name_the_handler(project, tmp_path):
     bad = tmp_path / "badapi"
     bad.mkdir()
     (bad / "broken_api.py").write_text(
-        "from django_bolt import BoltAPI\napi = BoltAPI()\n\n"
-        "@api.get('/x/{a}/{b}')\ndef unbound(a: int) -> dict:\n    return {}\n")
+        "from django_bolt import BoltAPI, Query\napi = BoltAPI()\n\n"
+        "@api.get('/x/{a}')\ndef unbound(a: int, b: dict = Query()) -> dict:\n    return {}\n")
     (bad / "broken_settings.py").write_text("from demo.settings import *\nBOLT_API = ['broken_api:api']\n")
     env = {**env, "PYTHONPATH": os.pathsep.join([str(bad), str(copy)])}
     result = manage(copy, env, "boltgen", "--settings", "broken_settings", "--debug")
     assert result.returncode != 0
-    assert "broken_api:unbound" in result.stderr and "{b}" in result.stderr
+    assert "broken_api:unbound" in result.stderr and "parameter 'b'" in result.stderr

@@ -56,12 +56,17 @@ def test_duplicate_route_across_apis_names_both_handlers():
         merge_apis([a, b])
 
 
-def test_path_param_without_argument_is_an_error():
+def test_path_placeholder_the_handler_does_not_name_is_a_str_path_param():
+    """As in django-bolt: the value is matched and read from `request.params`."""
     api = BoltAPI()
-    with pytest.raises(RouteDefinitionError, match=r"test_registration:.*missing.*\{item_id\}"):
-        @api.get("/items/{item_id}")
-        def missing() -> dict:
-            return {}
+
+    @api.get("/items/{item_id}")
+    def unnamed(request) -> dict:
+        return {}
+
+    (route,) = api.routes
+    assert [(p.name, p.source, p.type) for p in route.params] == [
+        ("request", "request", {"kind": "any"}), ("item_id", "path", {"kind": "str"})]
 
 
 def test_unsupported_param_type_is_an_error():

@@ -17,7 +17,6 @@ from .params import MISSING, Depends, Param
 from .request import REQUEST_TYPES
 
 REQUEST_NAMES = ("request", "req")
-BODYLESS_METHODS = ("GET", "HEAD", "DELETE", "OPTIONS")
 PARAM_KINDS = set(SCALARS.values()) - {"bytes"}
 CONSTRAINT_KEYS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
 
@@ -83,47 +82,69 @@ def _constraints(marker: Param | None, metadata: list[Any]) -> dict[str, Any]:
     return found
 
 
-def compile_signature(fn: Any, method: str, path: str, path_names: list[str]) -> list[ParamInfo]:
-    handler = f"{fn.__module__}:{fn.__qualname__}"
+def handler_label(fn: Any) -> str:
+    return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
+
+
+@dataclass
+class SignatureParam:
+    """One parameter of a handler or dependency as declared: its type (Annotated stripped),
+    metadata, marker, default (MISSING when required) and `Depends`, if any."""
+
+    name: str
+    annotation: Any
+    metadata: list[Any]
+    marker: Param | None
+    default: Any
+    depends: Depends | None
+
+
+def signature_params(fn: Any, label: str) -> list[SignatureParam]:
+    if isinstance(fn, type):
+        hint_source = fn.__init__
+    elif inspect.isfunction(fn) or inspect.ismethod(fn):
+        hint_source = fn
+    else:  # a callable instance
+        hint_source = type(fn).__call__
     try:
-        hints = typing.get_type_hints(fn, include_extras=True)
+        hints = typing.get_type_hints(hint_source, include_extras=True)
     except Exception as exc:  # unresolved forward references and the like
-        raise RouteDefinitionError(f"{handler}: cannot resolve type hints: {exc}") from exc
-    params: list[ParamInfo] = []
+        raise RouteDefinitionError(f"{label}: cannot resolve type hints of {handler_label(fn)}: {exc}") from exc
+    found: list[SignatureParam] = []
     for p in inspect.signature(fn).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            raise RouteDefinitionError(f"{handler}: *args/**kwargs are not supported ({p.name})")
+            raise RouteDefinitionError(f"{label}: *args/**kwargs are not supported ({p.name})")
         annotation, metadata = strip_annotated(hints.get(p.name, str))
         marker = next((m for m in metadata if isinstance(m, Param)), None)
+        depends = p.default if isinstance(p.default, Depends) else next(
+            (m for m in metadata if isinstance(m, Depends)), None)
         if isinstance(p.default, Param):
             marker = p.default
         elif marker is not None and marker.has_default:
-            raise RouteDefinitionError(f"{handler}: put the default of {p.name!r} after '=', not in Annotated")
-        if isinstance(p.default, Depends) or any(isinstance(m, Depends) for m in metadata):
-            raise RouteDefinitionError(f"{handler}: Depends is not supported yet ({p.name})")
+            raise RouteDefinitionError(f"{label}: put the default of {p.name!r} after '=', not in Annotated")
         if isinstance(p.default, Param):
             default = p.default.default
+        elif isinstance(p.default, Depends) or p.default is inspect.Parameter.empty:
+            default = MISSING
         else:
-            default = MISSING if p.default is inspect.Parameter.empty else p.default
-        params.append(_classify(handler, method, p.name, annotation, metadata, marker, default, path_names))
+            default = p.default
+        found.append(SignatureParam(p.name, annotation, metadata, marker, default, depends))
+    return found
+
+
+def compile_signature(fn: Any, method: str, path: str, path_names: list[str]) -> list[ParamInfo]:
+    """The wire parameters of a handler without dependencies or models (see `_composition`
+    for the others)."""
+    label = handler_label(fn)
+    params = [classify(label, sp, path_names) for sp in signature_params(fn, label)]
     requests = [p.name for p in params if p.source == "request"]
     if len(requests) > 1:
-        raise RouteDefinitionError(f"{handler}: only one request parameter is allowed, got {', '.join(requests)}")
-    bodies = [p for p in params if p.source == "body"]
-    if bodies and method in BODYLESS_METHODS:
-        raise RouteDefinitionError(f"{handler}: {method} handlers cannot take a request body ({bodies[0].name})")
-    if len(bodies) > 1:
-        raise RouteDefinitionError(f"{handler}: only one body parameter is supported, got "
-                                   f"{', '.join(b.name for b in bodies)}")
-    bound = {p.alias for p in params if p.source == "path"}
-    for name in path_names:
-        if name not in bound:
-            raise RouteDefinitionError(f"{handler}: path parameter {{{name}}} in {path!r} has no handler argument")
+        raise RouteDefinitionError(f"{label}: only one request parameter is allowed, got {', '.join(requests)}")
     return params
 
 
-def _classify(handler: str, method: str, name: str, annotation: Any, metadata: list[Any],
-              marker: Param | None, default: Any, path_names: list[str]) -> ParamInfo:
+def classify(handler: str, sp: SignatureParam, path_names: list[str], what: str | None = None) -> ParamInfo:
+    name, annotation, metadata, marker, default = sp.name, sp.annotation, sp.metadata, sp.marker, sp.default
     if marker is not None:
         source = marker.source
     elif name in path_names:
@@ -135,8 +156,11 @@ def _classify(handler: str, method: str, name: str, annotation: Any, metadata: l
     else:
         source = "body"
     required = default is MISSING
+    what = what or f"parameter {name!r}"
     if source == "request":
         return ParamInfo(name, name, "request", {"kind": "any"}, True)
+    if source in ("form", "file"):
+        raise RouteDefinitionError(f"{handler}: {what}: {source.capitalize()}() parameters are not supported yet")
     if source == "body":
         # `Annotated[T, msgspec.Meta(...)]` on the body itself keeps its constraints.
         metas = tuple(m for m in metadata if isinstance(m, msgspec.Meta))
@@ -150,7 +174,7 @@ def _classify(handler: str, method: str, name: str, annotation: Any, metadata: l
     type_desc = describe(annotation)
     if not _param_type_ok(type_desc):
         raise RouteDefinitionError(
-            f"{handler}: parameter {name!r} has unsupported type {annotation!r} for {source} "
+            f"{handler}: {what} has unsupported type {annotation!r} for {source} "
             f"(use int, float, bool, str, UUID, date, datetime, time, Decimal, Optional or list of them)")
     if type_desc["kind"] == "optional" and required:
         required, default = False, None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 import typing
 from collections.abc import Callable
@@ -10,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ._signature import ParamInfo, RouteDefinitionError, check_return_annotation, compile_signature
+from ._composition import compile_route
+from ._signature import ParamInfo, RouteDefinitionError, check_return_annotation
 from ._types import describe
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -31,6 +31,14 @@ class RouteDef:
     name: str
     is_async: bool
     meta: dict[str, Any] = field(default_factory=dict)
+    # What the runtime calls with the wire values when they are not the handler's arguments
+    # one to one (dependencies, parameter models, embedded bodies); None: the handler itself.
+    invoker: Callable[..., Any] | None = None
+    dependencies: list[Any] = field(default_factory=list)  # `dependencies=` (routers' first)
+
+    @property
+    def callable(self) -> Callable[..., Any]:
+        return self.invoker or self.fn
 
     @property
     def handler_name(self) -> str:
@@ -106,17 +114,32 @@ class _Registrar:
 class Router(_Registrar):
     """A group of routes with a shared prefix, included into an API with `include_router`."""
 
-    def __init__(self, prefix: str = "", tags: list[str] | None = None) -> None:
+    def __init__(self, prefix: str = "", tags: list[str] | None = None, dependencies: list[Any] | None = None,
+                 **options: Any) -> None:
+        for key in _UNSUPPORTED_OPTIONS + ("middleware",):
+            if options.pop(key, None) is not None:
+                raise TypeError(f"Router({key}=...) is not supported yet")
+        if options:
+            raise TypeError(f"Router() got unexpected arguments: {', '.join(sorted(options))}")
         self.prefix = prefix.rstrip("/")
         self.tags = tags or []
+        self.dependencies = list(dependencies or [])
         self.routes: list[tuple[str, str, Callable[..., Any], dict[str, Any]]] = []
 
     def _register(self, method: str, path: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
-        self.routes.append((method, self.prefix + path, fn, options))
+        self.routes.append((method, self.prefix + path, fn, _with_dependencies(options, self.dependencies)))
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         for method, path, fn, options in router.routes:
-            self.routes.append((method, self.prefix + prefix.rstrip("/") + path, fn, options))
+            self.routes.append((method, self.prefix + prefix.rstrip("/") + path, fn,
+                                _with_dependencies(options, self.dependencies)))
+
+
+def _with_dependencies(options: dict[str, Any], outer: list[Any]) -> dict[str, Any]:
+    """The route's options with the enclosing router's dependencies first."""
+    if not outer:
+        return options
+    return {**options, "dependencies": [*outer, *(options.get("dependencies") or [])]}
 
 
 class BoltAPI(_Registrar):
@@ -136,15 +159,15 @@ class BoltAPI(_Registrar):
     def add_route(self, method: str, full_path: str, fn: Callable[..., Any], options: dict[str, Any]) -> RouteDef:
         if not callable(fn):
             raise RouteDefinitionError(f"{method} {full_path}: handler {fn!r} is not callable")
-        params = compile_signature(fn, method, full_path, path_param_names(full_path))
+        call = compile_route(fn, method, full_path, path_param_names(full_path), options.get("dependencies") or ())
         response_model = options.get("response_model", _UNSET)
         if response_model is _UNSET:
             response_model = typing.get_type_hints(fn, include_extras=True).get("return", typing.Any)
         check_return_annotation(f"{fn.__module__}:{fn.__qualname__}", response_model)
         route = RouteDef(
             method=method, path=full_path, fn=fn, status_code=options.get("status_code") or 200,
-            params=params, response_type=response_model, name=options.get("name") or fn.__name__,
-            is_async=inspect.iscoroutinefunction(fn),
+            params=call.params, response_type=response_model, name=options.get("name") or fn.__name__,
+            is_async=call.is_async, invoker=call.invoker, dependencies=list(options.get("dependencies") or []),
             meta={k: v for k, v in options.items() if k in ("tags", "summary", "description") and v},
         )
         existing = self._by_key.get(route.key)
@@ -167,7 +190,8 @@ class BoltAPI(_Registrar):
             full = normalize_path(base + route.path, self.trailing_slash)
             self.add_route(route.method, full, route.fn, {"status_code": route.status_code,
                                                           "response_model": route.response_type,
-                                                          "name": route.name})
+                                                          "name": route.name,
+                                                          "dependencies": route.dependencies})
 
     def response_descriptor(self, route: RouteDef) -> dict[str, Any]:
         return describe(route.response_type)

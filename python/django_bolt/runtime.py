@@ -128,7 +128,7 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
                 check_body_decodable(route.handler_name, param.name, param.annotation)
     app = module.App(
         project.text,
-        [RouteBinding(r.fn, _defaults(r), _body_type(r), response_encode_type(r.handler_name, r.response_type))
+        [RouteBinding(r.callable, _defaults(r), _body_type(r), response_encode_type(r.handler_name, r.response_type))
          for r in routes],
         project.classes,
         _bridge,

@@ -185,6 +185,8 @@ pub struct HttpResponse {
     pub content_type: Option<Cow<'static, str>>,
     pub headers: Vec<Header>,
     pub body: Bytes,
+    /// A body sent from disk or from a Python iterator instead of `body`.
+    pub stream: Option<crate::stream::StreamBody>,
 }
 
 pub const JSON: &str = "application/json";
@@ -196,6 +198,7 @@ impl HttpResponse {
             content_type: content_type.map(Cow::Borrowed),
             headers: Vec::new(),
             body: body.into(),
+            stream: None,
         }
     }
 

@@ -184,6 +184,10 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
 pub fn finish_head(mut response: HttpResponse, head: bool) -> HttpResponse {
     if head {
         response.body = bytes::Bytes::new();
+        // A Python stream is never started; a file keeps its validators (`open_file`).
+        if !response.stream.as_ref().is_some_and(|s| s.is_file()) {
+            response.stream = None;
+        }
     }
     response
 }

@@ -8,6 +8,7 @@ use crate::bridge::App;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pipeline::{check_head, finish_head, prepare, Prepared};
 use crate::server::{run, ServeConfig, ServerLimits};
+use crate::stream::{file, FileConditions, Streamed};
 
 /// Serve `app` until SIGTERM/SIGINT, then let in-flight requests finish. Times are seconds.
 #[pyfunction]
@@ -73,8 +74,14 @@ fn seconds(name: &str, value: f64) -> PyResult<std::time::Duration> {
         })
 }
 
-/// A response as the test transport hands it to Python: status, headers, body.
-type TestResponse<'py> = (u16, Vec<(String, String)>, Bound<'py, PyBytes>);
+/// A response as the test transport hands it to Python: status, headers, body, and for a
+/// streamed response its iterator and whether it is async (the client pulls the chunks).
+type TestResponse<'py> = (
+    u16,
+    Vec<(String, String)>,
+    Bound<'py, PyBytes>,
+    Option<(Py<PyAny>, bool)>,
+);
 
 /// In-process request through the same pipeline as the server, run in the calling thread.
 #[pyfunction]
@@ -107,23 +114,40 @@ pub fn test_request<'py>(
     if let Some(response) = check_head(inner, &method, &target, header) {
         return Ok(to_test_response(py, response));
     }
+    let conditions = FileConditions::read(&method.to_ascii_uppercase(), header);
     let request = HttpRequest::from_strings(&method, path, query, &headers, body.into())
         .map_err(pyo3::exceptions::PyValueError::new_err)?;
-    let response = match prepare(inner, request) {
+    let mut response = match prepare(inner, request) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => {
             let head = call.head;
             finish_head(inner.call_blocking(py, call), head)
         }
     };
+    let head_only = method.eq_ignore_ascii_case("HEAD");
+    if let Some(window) = file::open(&mut response, conditions.as_ref(), head_only) {
+        response.stream = None;
+        match file::read_window(window) {
+            Ok(bytes) => response.body = bytes.into(),
+            Err(err) => {
+                eprintln!("django-bolt: reading a file response failed: {err}");
+                response = HttpResponse::detail(500, "Internal Server Error");
+            }
+        }
+    }
     Ok(to_test_response(py, response))
 }
 
 fn to_test_response(py: Python<'_>, response: HttpResponse) -> TestResponse<'_> {
+    let stream = match response.stream.as_ref().and_then(|s| s.take()) {
+        Some(Streamed::Python(source)) => Some((source.iterator, source.is_async)),
+        _ => None,
+    };
     (
         response.status,
         response.owned_headers(),
         PyBytes::new(py, &response.body),
+        stream,
     )
 }
 

@@ -16,7 +16,9 @@ from http import HTTPStatus
 from typing import Any
 
 import msgspec
+from django.http.response import HttpResponseBase
 
+from . import _streams
 from ._issues import validation_issue
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError, ValidationException
 from .responses import Response
@@ -149,23 +151,78 @@ def _plain_columns(model: type, names: tuple[str, ...]) -> tuple[str, ...] | Non
     return names
 
 
-def render_response(response: Response) -> tuple[int, list[tuple[str, str]], bytes]:
+# What the runtime hands to `render_response` rather than encoding it as JSON.
+RESPONSE_TYPES = (Response, HttpResponseBase)
+
+
+def render_response(response: Any) -> tuple[int, list[tuple[str, str]], bytes, tuple[Any, ...] | None]:
+    if isinstance(response, HttpResponseBase):
+        return _render_django(response)
     return response._render()
+
+
+def _render_django(response: HttpResponseBase) -> tuple[int, list[tuple[str, str]], bytes, tuple[Any, ...] | None]:
+    """A Django `HttpResponse` (any subclass, streaming ones included) as it would be served
+    by Django: status, headers, cookies and content."""
+    headers = [(str(k).lower(), str(v)) for k, v in response.items()]
+    headers.extend(("set-cookie", morsel.OutputString()) for morsel in response.cookies.values())
+    if not getattr(response, "streaming", False):
+        return response.status_code, headers, response.content, None
+    content = response.streaming_content
+    is_async = bool(getattr(response, "is_async", False))
+    chunks = _streams.async_chunks(content) if is_async else _streams.sync_chunks(content)
+    return response.status_code, headers, b"", ("iter", _closing(chunks, response, is_async), is_async, None, b"")
+
+
+def _close_resources(response: HttpResponseBase) -> None:
+    """What `HttpResponseBase.close()` releases (a FileResponse's file...), without its
+    `request_finished`: the runtime sends that signal itself, once per request."""
+    for closer in getattr(response, "_resource_closers", ()):
+        try:
+            closer()
+        except Exception:
+            logger.exception("closing a Django response failed")
+    response.closed = True
+
+
+def _closing(chunks: Any, response: HttpResponseBase, is_async: bool) -> Any:
+    """Django closes a response (its file) once it is sent."""
+    if is_async:
+        async def closed_after():
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            finally:
+                await chunks.aclose()
+                _close_resources(response)
+        return closed_after()
+
+    def closed_after_sync():
+        try:
+            yield from chunks
+        finally:
+            chunks.close()
+            _close_resources(response)
+    return closed_after_sync()
+
+
+def start_async_pump(chunks: Any, sink: Any) -> Any:
+    return _streams.start_pump(chunks, sink, event_loop())
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None):
     pairs = [("content-type", "application/json")]
     pairs.extend((k.lower(), str(v)) for k, v in (headers or {}).items())
-    return status, pairs, msgspec.json.encode(payload)
+    return status, pairs, msgspec.json.encode(payload), None
 
 
 def _django_exception_status(exc: BaseException) -> tuple[int, str] | None:
     from django.core.exceptions import PermissionDenied, SuspiciousOperation
     from django.http import Http404
 
-    if isinstance(exc, Http404):
+    if isinstance(exc, (Http404, FileNotFoundError)):
         return 404, "Not Found"
-    if isinstance(exc, PermissionDenied):
+    if isinstance(exc, (PermissionDenied, PermissionError)):
         return 403, "Forbidden"
     if isinstance(exc, SuspiciousOperation):
         return 400, "Bad Request"

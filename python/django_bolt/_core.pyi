@@ -28,6 +28,7 @@ class App:
         use_x_forwarded_host: bool = False,
         max_query_fields: int | None = None,
         max_url_length: int = 8192,
+        max_sync_streams: int = 1000,
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
@@ -115,7 +116,8 @@ def serve(
     `ready_fd`: written one byte once the server is up."""
 def test_request(
     app: App, method: str, path: str, query: str, headers: Sequence[tuple[str, str]], body: bytes
-) -> tuple[int, list[tuple[str, str]], bytes]: ...
+) -> tuple[int, list[tuple[str, str]], bytes, tuple[Any, bool] | None]:
+    """The response; for a streamed one, its chunk iterator and whether it is async."""
 def profile_request(
     app: App,
     method: str,

@@ -61,7 +61,7 @@ class RuntimeApp:
     def serve(self, host: str, port: int, **options: Any) -> None:
         self.module.serve(self.app, host, port, **options)
 
-    def test_request(self, *args: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    def test_request(self, *args: Any) -> tuple[int, list[tuple[str, str]], bytes, tuple[Any, bool] | None]:
         return self.module.test_request(self.app, *args)
 
 
@@ -135,6 +135,7 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         debug=bool(settings.DEBUG if debug is None else debug),
         max_body_size=int(max_body_size or body_size_limit()),
         table=compiled.TABLE if compiled is not None else None,
+        max_sync_streams=int(getattr(settings, "BOLT_MAX_SYNC_STREAMING_THREADS", 1000)),
         **request_limits(extra_hosts),
     )
     return RuntimeApp(app, module, project)

@@ -107,6 +107,8 @@ pub struct PyCache {
     pub submit: Py<PyAny>,
     pub run_sync: Py<PyAny>,
     pub encode_declared: Py<PyAny>,
+    /// Starts the pump task of an async response stream (`stream::python`).
+    pub start_async_pump: Py<PyAny>,
     /// Builds parameter values and fast-path scalars (dates, UUIDs, decimals).
     pub values: ValueTypes,
 }
@@ -121,7 +123,7 @@ impl PyCache {
             body_error: get("body_error")?,
             render_response: get("render_response")?,
             render_exception: get("render_exception")?,
-            response_type: get("Response")?,
+            response_type: get("RESPONSE_TYPES")?,
             set_running_loop: py
                 .import("asyncio.events")?
                 .getattr("_set_running_loop")?
@@ -134,6 +136,7 @@ impl PyCache {
             submit: get("submit")?,
             run_sync: get("run_sync")?,
             encode_declared: get("encode_declared")?,
+            start_async_pump: get("start_async_pump")?,
             values: ValueTypes::new(py)?,
         })
     }
@@ -154,6 +157,8 @@ pub struct AppInner {
     pub debug: bool,
     pub max_body_size: usize,
     pub request_limits: RequestLimits,
+    /// Threads pumping sync response streams, against `BOLT_MAX_SYNC_STREAMING_THREADS`.
+    pub sync_streams: crate::stream::python::SyncStreamCount,
 }
 
 /// Checks on a request head before routing (`pipeline::check_head`), in both tables.
@@ -188,7 +193,7 @@ impl App {
     /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
     /// `TABLE`), the app serves from that generated table, which must have been generated from
     /// exactly this manifest.
-    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192))]
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
@@ -202,6 +207,7 @@ impl App {
         use_x_forwarded_host: bool,
         max_query_fields: Option<usize>,
         max_url_length: usize,
+        max_sync_streams: usize,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -298,6 +304,7 @@ impl App {
                     max_query_fields,
                     max_url_length,
                 },
+                sync_streams: crate::stream::python::SyncStreamCount::new(max_sync_streams),
             }),
         })
     }

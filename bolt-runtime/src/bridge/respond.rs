@@ -6,20 +6,55 @@ use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use std::time::Duration;
 
 use super::AppInner;
 use crate::encode::{EncodeError, Walker};
 use crate::http::HttpResponse;
+use crate::stream::{FileSource, PySource, StreamBody, Streamed};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 const OCTETS: &str = "application/octet-stream";
 
-type Rendered = (u16, Vec<(String, String)>, PyBackedBytes);
+/// `(status, headers, body, stream)`: `stream` is None, `("file", path)`, or
+/// `("iter", iterator, is_async, keepalive_seconds, keepalive_comment)`.
+type Rendered<'py> = (
+    u16,
+    Vec<(String, String)>,
+    PyBackedBytes,
+    Option<Bound<'py, PyTuple>>,
+);
+
+fn stream_from(spec: &Bound<'_, PyTuple>) -> PyResult<Streamed> {
+    let kind: String = spec.get_item(0)?.extract()?;
+    match kind.as_str() {
+        "file" => Ok(Streamed::File(FileSource {
+            path: spec.get_item(1)?.extract::<std::path::PathBuf>()?,
+        })),
+        "iter" => {
+            let keepalive = match spec.get_item(3)?.extract::<Option<f64>>()? {
+                Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
+                    let comment: Vec<u8> = spec.get_item(4)?.extract()?;
+                    Some((Duration::from_secs_f64(seconds), Bytes::from(comment)))
+                }
+                _ => None,
+            };
+            Ok(Streamed::Python(PySource {
+                iterator: spec.get_item(1)?.unbind(),
+                is_async: spec.get_item(2)?.extract()?,
+                keepalive,
+            }))
+        }
+        other => Err(PyValueError::new_err(format!(
+            "unknown response stream kind {other:?}"
+        ))),
+    }
+}
 
 /// A response rendered in Python, checked to be sendable over HTTP in both transports (a
 /// header name or value HTTP cannot carry is an error, answered 500 like any other).
-fn from_rendered((status, headers, body): Rendered) -> PyResult<HttpResponse> {
+fn from_rendered((status, headers, body, stream): Rendered<'_>) -> PyResult<HttpResponse> {
     if !(100..=999).contains(&status) {
         return Err(PyValueError::new_err(format!(
             "response status {status} is not an HTTP status code"
@@ -34,6 +69,9 @@ fn from_rendered((status, headers, body): Rendered) -> PyResult<HttpResponse> {
             )));
         }
         response.push_header(name.to_ascii_lowercase(), value);
+    }
+    if let Some(spec) = stream {
+        response.stream = Some(StreamBody::new(stream_from(&spec)?));
     }
     Ok(response)
 }
@@ -64,7 +102,7 @@ impl AppInner {
         } else if let Ok(raw) = value.cast_exact::<PyBytes>() {
             HttpResponse::new(status, Some(OCTETS), raw.as_bytes().to_vec())
         } else if value.is_instance(self.cache.response_type.bind(py))? {
-            let rendered: Rendered = self
+            let rendered: Rendered<'_> = self
                 .cache
                 .render_response
                 .bind(py)
@@ -118,7 +156,7 @@ impl AppInner {
             .render_exception
             .bind(py)
             .call1((err.into_value(py), self.debug))
-            .and_then(|r| from_rendered(r.extract::<Rendered>()?));
+            .and_then(|r| from_rendered(r.extract::<Rendered<'_>>()?));
         match rendered {
             Ok(response) => response,
             Err(inner) => {

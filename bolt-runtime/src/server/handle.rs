@@ -19,18 +19,21 @@ use super::{keep_thread_state, Served, ServerLimits};
 use crate::bridge::{AppInner, Outcome, PendingCall, RequestContext};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pipeline::{check_head, finish_head, prepare, Prepared};
+use crate::stream::{file, FileConditions, Streamed};
+use actix_http::body::{BodyStream, BoxBody, SizedStream};
 use tokio::time::Instant;
 
 pub(super) async fn respond(
     served: Arc<Served>,
     mut req: Request,
-) -> Result<Response<Bytes>, Infallible> {
+) -> Result<Response<BoxBody>, Infallible> {
     let phase = req.conn_data::<Arc<HeadPhase>>().cloned();
     if let Some(phase) = &phase {
         if phase.behind_a_close() {
             // Pipelined behind a closing response: never answered (see `HeadPhase`).
             phase.wait_drained().await;
-            return Ok(to_actix(HttpResponse::detail(503, "Connection closing")));
+            let closing = HttpResponse::detail(503, "Connection closing");
+            return Ok(to_actix(closing).map_into_boxed_body());
         }
         phase.head_received();
     }
@@ -38,8 +41,8 @@ pub(super) async fn respond(
     // payload, so there is no body to wait for. The upgrade is declined (answered as a plain
     // request, RFC 9110 §7.8) and the connection closed after the answer.
     let upgrade = req.upgrade();
-    let (response, close) = respond_to(&served, &mut req, upgrade).await;
-    let mut response = to_actix(response);
+    let (response, close, window) = respond_to(&served, &mut req, upgrade).await;
+    let mut response = with_stream(&served.app, response, window);
     if close || upgrade {
         response
             .head_mut()
@@ -54,34 +57,45 @@ pub(super) async fn respond(
     Ok(response)
 }
 
-/// The response, and whether the connection must close after it (a body left unread).
-async fn respond_to(served: &Served, req: &mut Request, upgrade: bool) -> (HttpResponse, bool) {
+/// The response, whether the connection must close after it (a body left unread), and the
+/// part of a file it sends.
+async fn respond_to(
+    served: &Served,
+    req: &mut Request,
+    upgrade: bool,
+) -> (HttpResponse, bool, Option<file::FileWindow>) {
     let head = req.head();
     let target = head.uri.path_and_query().map_or("/", |p| p.as_str());
     let header = |name: &str| head.headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(response) = check_head(&served.app, head.method.as_str(), target, header) {
-        return (response, true);
+        return (response, true, None);
     }
     let body = if upgrade {
         Bytes::new()
     } else {
         match read_body(req, served.app.max_body_size, &served.limits).await {
             Ok(body) => body,
-            Err(response) => return (response, true),
+            Err(response) => return (response, true, None),
         }
     };
     let head = req.head_mut();
+    // Read before the headers move on: a file response answers them (304, 206).
+    let conditions = FileConditions::read(head.method.as_str(), |name| {
+        head.headers.get(name).and_then(|v| v.to_str().ok())
+    });
     let request = HttpRequest::from_parts(
         head.method.clone(),
         head.uri.clone(),
         std::mem::take(&mut head.headers),
         body,
     );
-    let response = match prepare(&served.app, request) {
+    let mut response = match prepare(&served.app, request) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => dispatch(served, call).await,
     };
-    (response, false)
+    let head_only = req.head().method == actix_http::Method::HEAD;
+    let window = file::open(&mut response, conditions.as_ref(), head_only);
+    (response, false, window)
 }
 
 /// The whole body, or the error response: 413 when it is (or is declared) larger than
@@ -213,6 +227,64 @@ async fn await_on_loop(
         },
         Err(err) => Python::attach(|py| app.render_error(py, err)),
     }
+}
+
+/// The actix response, its body streamed from disk or from Python where it has one.
+fn with_stream(
+    app: &AppInner,
+    mut response: HttpResponse,
+    window: Option<file::FileWindow>,
+) -> Response<BoxBody> {
+    let streamed = response.stream.take().and_then(|s| s.take());
+    let Some(streamed) = streamed else {
+        return to_actix(response).map_into_boxed_body();
+    };
+    let head = to_actix(response);
+    match streamed {
+        Streamed::File(_) => match window {
+            Some(window) => {
+                let len = window.len;
+                let body = file_chunks(window);
+                head.set_body(SizedStream::new(len, body))
+                    .map_into_boxed_body()
+            }
+            None => head.map_into_boxed_body(),
+        },
+        Streamed::Python(source) => {
+            let started = Python::attach(|py| {
+                source.start(py, &app.cache.start_async_pump, &app.sync_streams)
+            });
+            match started {
+                Ok(Some(chunks)) => head.set_body(BodyStream::new(chunks)).map_into_boxed_body(),
+                Ok(None) => {
+                    let busy = HttpResponse::detail(503, "Too many streaming responses");
+                    to_actix(busy).map_into_boxed_body()
+                }
+                Err(err) => {
+                    Python::attach(|py| err.print(py));
+                    let failed = HttpResponse::detail(500, "Internal Server Error");
+                    to_actix(failed).map_into_boxed_body()
+                }
+            }
+        }
+    }
+}
+
+/// A file window in 64 KiB chunks, read on tokio's blocking pool.
+fn file_chunks(
+    window: file::FileWindow,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 'static {
+    use std::io::Seek;
+    use tokio::io::AsyncReadExt;
+    let file::FileWindow {
+        mut file,
+        offset,
+        len,
+    } = window;
+    // A seek is one cheap syscall; the reads go to the blocking pool.
+    let sought = file.seek(std::io::SeekFrom::Start(offset));
+    let reader = tokio::fs::File::from_std(file).take(if sought.is_ok() { len } else { 0 });
+    tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024)
 }
 
 pub(super) fn to_actix(response: HttpResponse) -> Response<Bytes> {

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_service::ServiceFactoryExt;
-use bytes::Bytes;
 use pyo3::prelude::*;
 use socket2::{Domain, Socket, Type};
 
@@ -164,17 +163,21 @@ pub fn run(app: Arc<AppInner>, config: ServeConfig) -> std::io::Result<()> {
                 let served = factory_state.clone();
                 let connections = connections.clone();
                 let head_timeout = limits.head_timeout;
-                let http = actix_http::HttpService::<conn::GuardedStream, _, Bytes>::build()
-                    .keep_alive(limits.keep_alive)
-                    .client_request_timeout(limits.head_timeout)
-                    .client_disconnect_timeout(Duration::from_secs(1))
-                    .local_addr(local_addr)
-                    .on_connect_ext(|io: &conn::GuardedStream, ext| {
-                        ext.insert(io.phase());
-                    })
-                    .h1(actix_service::fn_service(move |req| {
-                        handle::respond(served.clone(), req)
-                    }));
+                let http = actix_http::HttpService::<
+                    conn::GuardedStream,
+                    _,
+                    actix_http::body::BoxBody,
+                >::build()
+                .keep_alive(limits.keep_alive)
+                .client_request_timeout(limits.head_timeout)
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(local_addr)
+                .on_connect_ext(|io: &conn::GuardedStream, ext| {
+                    ext.insert(io.phase());
+                })
+                .h1(actix_service::fn_service(move |req| {
+                    handle::respond(served.clone(), req)
+                }));
                 actix_service::fn_service(move |io: actix_rt::net::TcpStream| {
                     let slot = connections.acquire();
                     async move { conn::accept(io, slot, head_timeout).await }

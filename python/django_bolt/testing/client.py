@@ -6,6 +6,7 @@ interpreted one."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -23,9 +24,41 @@ class BoltTransport(httpx.BaseTransport):
         path, _, query = raw_path.partition("?")
         # Decoded as the server decodes them (UTF-8, invalid bytes replaced).
         headers = [(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in request.headers.raw]
-        status, response_headers, body = self.runtime.test_request(request.method, path, query, headers,
-                                                                   request.read())
+        status, response_headers, body, stream = self.runtime.test_request(request.method, path, query, headers,
+                                                                           request.read())
+        if stream is not None:
+            return httpx.Response(status, headers=response_headers, stream=PulledStream(*stream), request=request)
         return httpx.Response(status, headers=response_headers, content=body, request=request)
+
+
+class PulledStream(httpx.SyncByteStream):
+    """A streamed response's chunks, each produced when the test reads it (so a test sees
+    the first chunk before the generator finishes); closing it closes the generator."""
+
+    def __init__(self, iterator: Any, is_async: bool) -> None:
+        self.iterator, self.is_async = iterator, is_async
+        # One loop for the generator's whole life: a loop that closes finalizes the async
+        # generators that started on it.
+        self.loop = asyncio.new_event_loop() if is_async else None
+
+    def __iter__(self):
+        if self.loop is None:
+            yield from self.iterator
+            return
+        while True:
+            try:
+                yield self.loop.run_until_complete(self.iterator.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def close(self) -> None:
+        if self.loop is None:
+            self.iterator.close()
+            return
+        if not self.loop.is_closed():
+            self.loop.run_until_complete(self.iterator.aclose())
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
 
 
 # Allowed besides ALLOWED_HOSTS, as under Django's test runner (`setup_test_environment`).
@@ -53,3 +86,15 @@ class TestClient(httpx.Client):
         self.manifest = self.runtime.project.manifest
         kwargs.setdefault("follow_redirects", True)
         super().__init__(base_url=base_url, transport=BoltTransport(self.runtime), **kwargs)
+
+    def request(self, method: str, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        """`stream=True` (django-bolt's spelling) returns before the body is read: iterate it
+        with `iter_bytes()` / `iter_lines()`, then `close()` it."""
+        if not stream:
+            return super().request(method, url, **kwargs)
+        send_keys = ("auth", "follow_redirects")
+        send = {k: kwargs.pop(k) for k in send_keys if k in kwargs}
+        return self.send(self.build_request(method, url, **kwargs), stream=True, **send)
+
+    def get(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, stream=stream, **kwargs)

@@ -1,0 +1,3 @@
+"""django-bolt's older module name for `django_bolt.status`."""
+
+from .status import *  # noqa: F403

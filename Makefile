@@ -18,7 +18,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-slow bench-build wheel develop-release clean
+.PHONY: venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-slow bench-streams bench-build wheel develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,10 @@ bench-http:
 # timed (issue 10): p99 with/without, peak RSS, every slow connection closed by its timeout.
 bench-slow: develop-release
 	$(PY) benches/slow_clients.py $(BENCH_ARGS)
+
+# 1000 concurrent SSE clients and 32 concurrent 1 MiB uploaders against one process.
+bench-streams: develop-release
+	$(PY) benches/streams.py $(BENCH_ARGS)
 
 # Cold build and warm "change one route -> served" time of the demo's compiled table.
 bench-build: develop

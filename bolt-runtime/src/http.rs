@@ -25,6 +25,8 @@ pub struct HttpRequest {
     /// Lowercase names; every value is valid UTF-8 (see `from_parts`).
     headers: HeaderMap,
     pub body: Bytes,
+    /// The parsed form, for routes with form fields or files (`pipeline::prepare`).
+    pub form: Option<std::sync::Arc<crate::form::FormData>>,
 }
 
 impl Default for HttpRequest {
@@ -37,6 +39,7 @@ impl Default for HttpRequest {
             },
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            form: None,
         }
     }
 }
@@ -65,6 +68,7 @@ impl HttpRequest {
             target: Target::Uri(uri),
             headers,
             body,
+            form: None,
         }
     }
 
@@ -95,7 +99,15 @@ impl HttpRequest {
             },
             headers: map,
             body,
+            form: None,
         })
+    }
+
+    /// Values of a form field (none without a parsed form).
+    pub fn form_values(&self, name: &str) -> Vec<&str> {
+        self.form
+            .as_ref()
+            .map_or_else(Vec::new, |form| form.values(name))
     }
 
     pub fn method(&self) -> &str {

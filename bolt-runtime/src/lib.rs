@@ -11,6 +11,7 @@ pub(crate) use bolt_schema::coerce;
 pub(crate) mod compiled;
 pub(crate) mod decode;
 pub(crate) mod encode;
+pub(crate) mod form;
 pub(crate) mod hosts;
 pub(crate) mod http;
 pub(crate) use bolt_schema::manifest;

@@ -94,6 +94,28 @@ fn is_json_media_type(content_type: &str) -> bool {
             || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
 }
 
+/// The form of a form route's request, or the answer to a body that is not one (400, 413).
+fn read_form(app: &AppInner, request: &HttpRequest) -> Result<crate::form::FormData, HttpResponse> {
+    use crate::form::FormError;
+    crate::form::parse(request.header("content-type"), &request.body, app.form_limits).map_err(
+        |err| match err {
+            FormError::TooManyFields(max) => HttpResponse::detail(
+                400,
+                &format!(
+                    "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS ({max})"
+                ),
+            ),
+            FormError::TooManyParts(max) => HttpResponse::detail(
+                413,
+                &format!("Too many parts in the multipart body (at most {max})"),
+            ),
+            FormError::Malformed(reason) => {
+                HttpResponse::detail(400, &format!("Malformed multipart body: {reason}"))
+            }
+        },
+    )
+}
+
 pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
     let table = app.table.as_ref();
     let mut head = false;
@@ -144,6 +166,10 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
             }
         }
     }
+    if app.form_plans[route].is_some() {
+        drop(captures);
+        return prepare_form(app, request, route, head);
+    }
     let extracted = table.extract(route, &captures, &request);
     // The body is checked unless it was optional and left out; its errors join the others.
     let body_sent = extracted
@@ -176,6 +202,45 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
         Err(mut issues) => {
             issues.extend(body_issues);
             Prepared::Respond(unprocessable(&issues))
+        }
+    }
+}
+
+/// A form route's request: its form parsed (a bad one answered), its file parameters checked
+/// (their issues join the others), then extracted like any other.
+fn prepare_form(app: &AppInner, mut request: HttpRequest, route: usize, head: bool) -> Prepared {
+    // The server has parsed a multipart body as it streamed in; anything else is parsed here.
+    if request.form.is_none() {
+        match read_form(app, &request) {
+            Ok(form) => request.form = Some(std::sync::Arc::new(form)),
+            Err(response) => return Prepared::Respond(response),
+        }
+    }
+    let plan = app.form_plans[route].as_ref().expect("a form route");
+    let mut issues = Vec::new();
+    for (name, required, limits) in &plan.files {
+        let form = request.form.as_deref();
+        crate::form::check_files(form, name, *required, limits, &mut issues);
+    }
+    // The captures borrow the path: looked up again now that the form is in place.
+    let method = if head { "GET" } else { request.method() };
+    let Lookup::Found { captures, .. } = app.table.lookup(method, request.path()) else {
+        return Prepared::Respond(HttpResponse::detail(404, "Not Found"));
+    };
+    let extracted = app.table.extract(route, &captures, &request);
+    drop(captures);
+    match extracted {
+        Ok(args) if issues.is_empty() => Prepared::Call(PendingCall {
+            route,
+            args,
+            request,
+            head,
+            body_tape: None,
+        }),
+        Ok(_) => Prepared::Respond(unprocessable(&issues)),
+        Err(mut found) => {
+            found.extend(issues);
+            Prepared::Respond(unprocessable(&found))
         }
     }
 }

@@ -96,7 +96,11 @@ pub fn test_request<'py>(
     body: Vec<u8>,
 ) -> PyResult<TestResponse<'py>> {
     let inner = &app.get().inner;
-    if body.len() > inner.max_body_size {
+    let content_type = headers
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("content-type"))
+        .map(|(_, value)| value.as_str());
+    if body.len() > inner.body_limit(&method.to_ascii_uppercase(), &path, content_type) {
         let response = HttpResponse::detail(413, "Request body too large");
         return Ok(to_test_response(py, response));
     }

@@ -19,6 +19,8 @@ pub enum Arg {
     Request,
     /// The request body, decoded in Python against the declared type.
     Body,
+    /// The file parts of the parameter's name, as `UploadFile`s (checked in the pipeline).
+    Files,
 }
 
 /// A whole route table: what the server needs per request. The interpreted table has no
@@ -109,6 +111,11 @@ impl RouteTable for DynamicTable {
                     .map(|(_, v)| v.as_str())
                     .collect(),
                 Reader::Header => request.header_values(&p.alias).collect(),
+                Reader::Form => request.form_values(&p.alias),
+                Reader::File => {
+                    args.push(Arg::Files);
+                    continue;
+                }
                 Reader::Cookie => cookies
                     .iter()
                     .filter(|(k, _)| *k == p.alias)

@@ -52,6 +52,17 @@ pub enum ErrorKind<'a> {
         column: usize,
         reason: &'a str,
     },
+    FileMissing(&'a str),
+    FileTooMany {
+        got: usize,
+        max: usize,
+    },
+    FileTooLarge(usize),
+    FileTooSmall(usize),
+    FileContentType {
+        got: &'a str,
+        allowed: &'a str,
+    },
 }
 
 impl ErrorKind<'_> {
@@ -98,6 +109,17 @@ impl fmt::Display for ErrorKind<'_> {
                 column,
                 reason,
             } => write!(f, "Invalid JSON at line {line}, column {column}: {reason}"),
+            Self::FileMissing(name) => write!(f, "Missing required file: {name}"),
+            Self::FileTooMany { got, max } => {
+                write!(f, "Too many files: got {got}, at most {max} allowed")
+            }
+            Self::FileTooLarge(max) => write!(f, "File exceeds maximum size of {max} bytes"),
+            Self::FileTooSmall(min) => {
+                write!(f, "File is smaller than minimum size of {min} bytes")
+            }
+            Self::FileContentType { got, allowed } => {
+                write!(f, "File type '{got}' not allowed. Allowed types: {allowed}")
+            }
         }
     }
 }

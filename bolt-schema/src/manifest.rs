@@ -90,6 +90,10 @@ pub enum Source {
     Body,
     /// The `Request` object itself.
     Request,
+    /// A field of a form body (urlencoded or multipart).
+    Form,
+    /// The file parts of a multipart body with this name.
+    File,
 }
 
 impl Source {
@@ -102,6 +106,8 @@ impl Source {
             Source::Cookie => "cookie",
             Source::Body => "body",
             Source::Request => "request",
+            Source::Form => "form",
+            Source::File => "file",
         }
     }
 }
@@ -122,6 +128,23 @@ pub struct Param {
     pub default: Option<serde_json::Value>,
     #[serde(default)]
     pub constraints: Constraints,
+    /// `File()` limits (file parameters only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileLimits>,
+}
+
+/// `File(max_size=, min_size=, allowed_types=, max_files=)`, checked before the GIL.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileLimits {
+    #[serde(default)]
+    pub max_size: Option<usize>,
+    #[serde(default)]
+    pub min_size: Option<usize>,
+    #[serde(default)]
+    pub allowed_types: Option<Vec<String>>,
+    #[serde(default)]
+    pub max_files: Option<usize>,
 }
 
 /// A type as the manifest spells it. Params use scalars, `list` and `optional`;

@@ -28,6 +28,8 @@ pub enum Reader {
     Cookie,
     Request,
     Body,
+    Form,
+    File,
 }
 
 #[derive(Debug)]
@@ -84,9 +86,11 @@ impl RoutePlans {
                     Source::Cookie => Reader::Cookie,
                     Source::Request => Reader::Request,
                     Source::Body => Reader::Body,
+                    Source::Form => Reader::Form,
+                    Source::File => Reader::File,
                 };
                 let spec = match reader {
-                    Reader::Request | Reader::Body => None,
+                    Reader::Request | Reader::Body | Reader::File => None,
                     _ => Some(
                         ParamSpec::new(p.ty.clone(), p.constraints.clone())
                             .map_err(|e| err(format!("parameter {:?}: {e}", p.name)))?,
@@ -122,6 +126,14 @@ impl RoutePlans {
                 })?;
             let needs_query = params.iter().any(|p| matches!(p.reader, Reader::Query));
             let needs_cookies = params.iter().any(|p| matches!(p.reader, Reader::Cookie));
+            let has_form = params
+                .iter()
+                .any(|p| matches!(p.reader, Reader::Form | Reader::File));
+            if has_form && params.iter().any(|p| matches!(p.reader, Reader::Body)) {
+                return Err(err(
+                    "a route cannot take both a JSON body and form fields or files".into(),
+                ));
+            }
             routes.push(RoutePlan {
                 params,
                 needs_query,

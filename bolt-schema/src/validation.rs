@@ -22,7 +22,10 @@ pub struct Issue {
 impl Issue {
     pub fn invalid(source: &str, name: &str, msg: String) -> Self {
         Self {
-            loc: vec![LocPart::Key(source.into()), LocPart::Key(name.into())],
+            loc: vec![
+                LocPart::Key(loc_source(source).into()),
+                LocPart::Key(name.into()),
+            ],
             msg,
             kind: "validation_error",
         }
@@ -34,13 +37,37 @@ impl Issue {
             "header" => "header",
             "cookie" => "cookie",
             "path" => "path parameter",
+            "form" => "form field",
             _ => "field",
         };
         Self {
-            loc: vec![LocPart::Key(source.into()), LocPart::Key(name.into())],
+            loc: vec![
+                LocPart::Key(loc_source(source).into()),
+                LocPart::Key(name.into()),
+            ],
             msg: ErrorKind::MissingParameter { what, name }.message(),
             kind: "missing",
         }
+    }
+}
+
+/// A `File()` check that failed (`kind` is django-bolt's `file_*` type).
+impl Issue {
+    pub fn file(name: &str, kind: &'static str, msg: String) -> Self {
+        Self {
+            loc: vec![LocPart::Key("body".into()), LocPart::Key(name.into())],
+            msg,
+            kind,
+        }
+    }
+}
+
+/// Form fields and files are parts of the body: their `loc` starts with "body", as in
+/// django-bolt and FastAPI.
+fn loc_source(source: &str) -> &str {
+    match source {
+        "form" | "file" => "body",
+        other => other,
     }
 }
 

@@ -26,6 +26,7 @@ from .serializers.base import Serializer
 from .serializers.before import decode as decode_with_before
 from .serializers.before import needs_before
 from .serializers.errors import SerializerValidationError
+from .uploads import make_upload  # noqa: F401 (called by the runtime)
 
 logger = logging.getLogger("django_bolt")
 _ANY = Any
@@ -398,6 +399,11 @@ def submit(coro: Any, first: Any, on_done: Any, context: Any) -> None:
         loop.create_task(_guarded(driver), context=context).add_done_callback(on_done)
 
     loop.call_soon_threadsafe(start)
+
+
+async def resolved(value: Any) -> Any:
+    """`request.auser()`: an awaitable of a value that is already there."""
+    return value
 
 
 async def _await(coro: Any) -> Any:

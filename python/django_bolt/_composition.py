@@ -159,7 +159,7 @@ class _Context:
                 args.append((sp.name, model))
                 continue
             param = classify(self.label, sp, self.path_names)
-            if param.source == "body" and self.method in BODYLESS_METHODS:
+            if param.source in ("body", "form", "file") and self.method in BODYLESS_METHODS:
                 raise RouteDefinitionError(
                     f"{self.label}: {self.method} handlers cannot take a request body ({sp.name})")
             if param.source == "body":  # placed by place_bodies, once every body is known

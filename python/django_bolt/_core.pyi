@@ -3,7 +3,7 @@ interpreted route table, and the code generator). A project extension `<project>
 by `boltgen` exposes the same runtime API plus `FINGERPRINT`, `ROUTE_COUNT` and `TABLE` (its
 generated route table, passed to its own `App(..., table=TABLE)`)."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from types import ModuleType
 from typing import Any, final
 
@@ -29,6 +29,9 @@ class App:
         max_query_fields: int | None = None,
         max_url_length: int = 8192,
         max_sync_streams: int = 1000,
+        max_upload_size: int = 1024 * 1024,
+        max_form_parts: int = 100,
+        spool_threshold: int = 1024 * 1024,
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
@@ -88,6 +91,14 @@ class Request:
     def body(self) -> bytes: ...
     @property
     def params(self) -> dict[str, Any]: ...
+    @property
+    def form(self) -> dict[str, str]: ...
+    @property
+    def files(self) -> dict[str, Any]: ...
+    @property
+    def META(self) -> dict[str, Any]: ...  # noqa: N802 (Django's name)
+    def build_absolute_uri(self, location: str | None = None) -> str: ...
+    def auser(self) -> Awaitable[Any]: ...
     def get_full_path(self) -> str: ...
     def __getitem__(self, key: str) -> Any: ...
     def get(self, key: str, default: Any = None) -> Any: ...

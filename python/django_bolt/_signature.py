@@ -15,6 +15,7 @@ import msgspec.inspect as msgspec_inspect
 from ._types import SCALARS, SEQUENCES, describe, is_type_form, optional_inner, strip_annotated
 from .params import MISSING, Depends, Param
 from .request import REQUEST_TYPES
+from .uploads import UploadFile
 
 REQUEST_NAMES = ("request", "req")
 PARAM_KINDS = set(SCALARS.values()) - {"bytes"}
@@ -35,10 +36,13 @@ class ParamInfo:
     default: Any = None
     constraints: dict[str, Any] = field(default_factory=dict)
     annotation: Any = None
+    file_limits: dict[str, Any] | None = None  # `File()` checks (file parameters)
 
     def manifest(self) -> dict[str, Any]:
         entry = {"name": self.name, "alias": self.alias, "source": self.source, "type": self.type,
                  "required": self.required, "constraints": self.constraints}
+        if self.file_limits is not None:
+            entry["file"] = self.file_limits
         if not self.required and self.source != "request":
             entry["default"] = _json_default(self.default)
         return entry
@@ -159,8 +163,11 @@ def classify(handler: str, sp: SignatureParam, path_names: list[str], what: str 
     what = what or f"parameter {name!r}"
     if source == "request":
         return ParamInfo(name, name, "request", {"kind": "any"}, True)
-    if source in ("form", "file"):
-        raise RouteDefinitionError(f"{handler}: {what}: {source.capitalize()}() parameters are not supported yet")
+    upload = _upload_kind(annotation)
+    if upload is not None and source in ("form", "file", "query", "body"):
+        source = "file"
+    if source == "file":
+        return _file_param(handler, name, what, annotation, upload, marker, default)
     if source == "body":
         # `Annotated[T, msgspec.Meta(...)]` on the body itself keeps its constraints.
         metas = tuple(m for m in metadata if isinstance(m, msgspec.Meta))
@@ -181,6 +188,37 @@ def classify(handler: str, sp: SignatureParam, path_names: list[str], what: str 
     constraints = _constraints(marker, metadata)
     _check_constraints(handler, name, type_desc, constraints)
     return ParamInfo(name, alias, source, type_desc, required, None if required else default, constraints, annotation)
+
+
+def _upload_kind(annotation: Any) -> str | None:
+    """"one" for `UploadFile` (or Optional), "many" for `list[UploadFile]`, else None."""
+    annotation = optional_inner(annotation) or annotation
+    if annotation is UploadFile:
+        return "one"
+    if typing.get_origin(annotation) in (list, tuple) and typing.get_args(annotation)[:1] == (UploadFile,):
+        return "many"
+    return None
+
+
+def _file_param(handler: str, name: str, what: str, annotation: Any, upload: str | None, marker: Param | None,
+                default: Any) -> ParamInfo:
+    if upload is None:
+        raise RouteDefinitionError(f"{handler}: {what} is a File() and must be UploadFile or list[UploadFile], "
+                                   f"not {annotation!r}")
+    alias = (marker.alias if marker else None) or name
+    required = default is MISSING and optional_inner(annotation) is None
+    limits = {}
+    if marker is not None:
+        for key in ("max_size", "min_size", "max_files"):
+            if getattr(marker, key) is not None:
+                limits[key] = int(getattr(marker, key))
+        if marker.allowed_types is not None:
+            limits["allowed_types"] = list(marker.allowed_types)
+    type_desc = {"kind": "list", "item": {"kind": "any"}} if upload == "many" else {"kind": "any"}
+    if not required and default is MISSING:
+        default = [] if upload == "many" else None
+    return ParamInfo(name, alias, "file", type_desc, required, None if required else default,
+                     annotation=annotation, file_limits=limits)
 
 
 NUMERIC_CONSTRAINTS = ("gt", "ge", "lt", "le")

@@ -11,7 +11,12 @@ from . import _core
 
 class Request(abc.ABC):  # noqa: B024 (a pure type marker: the runtime classes are registered)
     """Type of the `request` argument: method, path, query, headers, cookies, body, params,
-    state, user, context, auth, `get(key, default)` and `get_full_path()`."""
+    form, files, state, user, context, auth, META, `get(key, default)`, `get_full_path()`,
+    `build_absolute_uri()` and `await auser()`. `Request[UserT, ClaimsT, StateT]` is accepted
+    in annotations."""
+
+    def __class_getitem__(cls, params: object) -> type:
+        return cls
 
 
 def adopt_runtime_module(module) -> None:

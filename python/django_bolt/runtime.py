@@ -136,6 +136,8 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         max_body_size=int(max_body_size or body_size_limit()),
         table=compiled.TABLE if compiled is not None else None,
         max_sync_streams=int(getattr(settings, "BOLT_MAX_SYNC_STREAMING_THREADS", 1000)),
+        max_upload_size=int(getattr(settings, "BOLT_MAX_UPLOAD_SIZE", 1024 * 1024)),
+        spool_threshold=int(getattr(settings, "BOLT_MEMORY_SPOOL_THRESHOLD", 1024 * 1024)),
         **request_limits(extra_hosts),
     )
     return RuntimeApp(app, module, project)

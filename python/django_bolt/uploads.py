@@ -8,6 +8,7 @@ after its response."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from typing import Any
 
@@ -29,16 +30,24 @@ class UploadFile:
 
     def __init__(self, filename: str | None, content_type: str, data: bytes = b"",
                  headers: dict[str, str] | None = None, field_name: str | None = None,
-                 threshold: int | None = None) -> None:
+                 threshold: int | None = None, *, path: str | os.PathLike[str] | None = None) -> None:
         self.filename = filename
         self.content_type = content_type
         self.headers = dict(headers or {})
         self.field_name = field_name
+        self._django_file: DjangoFile | None = None
+        if path is not None:
+            # Spooled to disk by the server while the body arrived; the server removes the
+            # path after the request (the open file stays readable until it is closed).
+            self.raw_file: Any = open(path, "r+b")  # noqa: SIM115 (closed with the upload)
+            self.size = os.fstat(self.raw_file.fileno()).st_size
+            self._on_disk = True
+            return
+        self._on_disk = False
         self.raw_file = tempfile.SpooledTemporaryFile(max_size=spool_threshold() if threshold is None else threshold)
         self.raw_file.write(data)
         self.raw_file.seek(0)
         self.size = len(data)
-        self._django_file: DjangoFile | None = None
 
     @property
     def file(self) -> DjangoFile:
@@ -48,7 +57,7 @@ class UploadFile:
 
     @property
     def rolled_to_disk(self) -> bool:
-        return bool(getattr(self.raw_file, "_rolled", False))
+        return self._on_disk or bool(getattr(self.raw_file, "_rolled", False))
 
     @property
     def closed(self) -> bool:
@@ -89,8 +98,12 @@ class UploadFile:
 
 def make_upload(field: str, filename: str | None, content_type: str | None, headers: list[tuple[str, str]],
                 data: Any) -> UploadFile:
-    """What the runtime calls for each file part (`bridge/invoke.rs`)."""
-    return UploadFile(filename, content_type or "application/octet-stream", bytes(data), dict(headers), field)
+    """What the runtime calls for each file part (`bridge/pyrequest.rs`): `data` is the
+    part's bytes, or the path of the temp file the server spooled it to."""
+    content_type = content_type or "application/octet-stream"
+    if isinstance(data, (str, os.PathLike)):
+        return UploadFile(filename, content_type, headers=dict(headers), field_name=field, path=data)
+    return UploadFile(filename, content_type, bytes(data), dict(headers), field)
 
 
 def close_uploads(uploads: list[UploadFile]) -> None:

@@ -208,6 +208,7 @@ fn value_step(
         }
         Reader::Query => quote!(let raw = values_of(&query, #alias);),
         Reader::Header => quote!(let raw: Vec<&str> = request.header_values(#alias).collect();),
+        Reader::Form => quote!(let raw = request.form_values(#alias);),
         _ => quote!(let raw = values_of(&cookies, #alias);),
     };
     let on_missing = if param.required {
@@ -231,6 +232,7 @@ fn value_step(
 fn fixed_arg(param: &ParamPlan) -> TokenStream {
     match param.reader {
         Reader::Request => quote!(Arg::Request),
+        Reader::File => quote!(Arg::Files),
         // An optional body that was not sent takes its default.
         _ if !param.required => quote!(if request.body.is_empty() {
             Arg::Default
@@ -244,7 +246,7 @@ fn fixed_arg(param: &ParamPlan) -> TokenStream {
 fn reads_request(param: &ParamPlan) -> bool {
     matches!(
         param.reader,
-        Reader::Query | Reader::Cookie | Reader::Header
+        Reader::Query | Reader::Cookie | Reader::Header | Reader::Form
     ) || (matches!(param.reader, Reader::Body) && !param.required)
 }
 

@@ -88,6 +88,7 @@ impl AppInner {
         let needs_request = call.args.iter().any(|a| matches!(a, Arg::Request));
         // The body stays readable for a body argument after the request moves into `Request`.
         let body = call.request.body.clone();
+        let form = call.request.form.clone();
         let mut request = None;
         if needs_request {
             let params = PyDict::new(py);
@@ -112,9 +113,39 @@ impl AppInner {
                     Bound::new(py, request.take().expect("one request argument"))?.into_any()
                 }
                 Arg::Body => self.body_value(py, call.route, &body, body_tape.as_ref())?,
+                Arg::Files => {
+                    let (name, _) = &route.params[index];
+                    self.uploads(py, form.as_deref(), name, route.many[index])?
+                }
             });
         }
         Ok(values)
+    }
+
+    /// The `UploadFile`s of the file parameter `name`: a list for `list[UploadFile]`, else
+    /// the first one (None when there is none: the parameter was optional).
+    fn uploads<'py>(
+        &self,
+        py: Python<'py>,
+        form: Option<&crate::form::FormData>,
+        name: &str,
+        many: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let make = self.cache.make_upload.bind(py);
+        let mut made = Vec::new();
+        for part in form.into_iter().flat_map(|f| f.files_named(name)) {
+            made.push(crate::bridge::pyrequest::upload(py, make, part)?);
+            if !many {
+                break;
+            }
+        }
+        if many {
+            return Ok(pyo3::types::PyList::new(py, made)?.into_any());
+        }
+        Ok(made
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| py.None().into_bound(py)))
     }
 
     /// TestClient path: everything runs in the calling thread, so the handler shares the

@@ -3,7 +3,7 @@
 
 mod eager;
 mod invoke;
-mod pyrequest;
+pub(crate) mod pyrequest;
 mod respond;
 
 use std::sync::Arc;
@@ -76,6 +76,8 @@ pub struct RouteInfo {
     pub handler: Py<PyAny>,
     /// Wire name and source of each parameter, in handler argument order.
     pub params: Vec<(String, Source)>,
+    /// Per parameter: a `list[...]` type (a file parameter then gets every file of its name).
+    pub many: Vec<bool>,
     /// Python default per parameter (`None` where the parameter is required).
     pub defaults: Vec<Option<Py<PyAny>>>,
     /// Declared body type for the body parameter, if any.
@@ -107,6 +109,8 @@ pub struct PyCache {
     pub submit: Py<PyAny>,
     pub run_sync: Py<PyAny>,
     pub encode_declared: Py<PyAny>,
+    /// `uploads.make_upload`: an `UploadFile` from a file part.
+    pub make_upload: Py<PyAny>,
     /// Starts the pump task of an async response stream (`stream::python`).
     pub start_async_pump: Py<PyAny>,
     /// Builds parameter values and fast-path scalars (dates, UUIDs, decimals).
@@ -137,6 +141,7 @@ impl PyCache {
             run_sync: get("run_sync")?,
             encode_declared: get("encode_declared")?,
             start_async_pump: get("start_async_pump")?,
+            make_upload: get("make_upload")?,
             values: ValueTypes::new(py)?,
         })
     }
@@ -159,6 +164,92 @@ pub struct AppInner {
     pub request_limits: RequestLimits,
     /// Threads pumping sync response streams, against `BOLT_MAX_SYNC_STREAMING_THREADS`.
     pub sync_streams: crate::stream::python::SyncStreamCount,
+    /// Per route: how its form is read and checked (routes with form fields or files).
+    pub form_plans: Vec<Option<FormPlan>>,
+    pub form_limits: crate::form::FormLimits,
+    /// File parts larger than this go to a temp file (`BOLT_MEMORY_SPOOL_THRESHOLD`).
+    pub spool_threshold: usize,
+}
+
+/// A route's form: its file parameters' checks and its body limit for multipart requests.
+#[derive(Debug, Clone)]
+pub struct FormPlan {
+    /// (name, required, limits) of each file parameter.
+    pub files: Vec<(String, bool, crate::manifest::FileLimits)>,
+    /// The largest multipart body accepted: the largest `File(max_size=...)` times the files
+    /// it allows (plus room for the other parts), else `BOLT_MAX_UPLOAD_SIZE`.
+    pub upload_limit: usize,
+}
+
+/// Room for a multipart body's headers and boundaries, and its non-file fields.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+impl FormPlan {
+    fn new(route: &crate::manifest::Route, max_upload_size: usize) -> Option<Self> {
+        let has_form = route
+            .params
+            .iter()
+            .any(|p| matches!(p.source, Source::Form | Source::File));
+        if !has_form {
+            return None;
+        }
+        let files: Vec<_> = route
+            .params
+            .iter()
+            .filter(|p| p.source == Source::File)
+            .map(|p| {
+                (
+                    p.alias.clone(),
+                    p.required,
+                    p.file.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let declared: Option<usize> = files
+            .iter()
+            .filter_map(|(_, _, l)| {
+                let many = l.max_files.unwrap_or(1).max(1);
+                l.max_size.map(|size| size.saturating_mul(many))
+            })
+            .reduce(usize::saturating_add);
+        let upload_limit = declared.map_or(max_upload_size, |d| {
+            d.saturating_add(MULTIPART_OVERHEAD).max(max_upload_size)
+        });
+        Some(Self {
+            files,
+            upload_limit,
+        })
+    }
+}
+
+impl AppInner {
+    /// The form plan of the route a multipart request goes to (None for any other request).
+    pub fn multipart_plan(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+    ) -> Option<&FormPlan> {
+        let multipart = content_type.is_some_and(|ct| {
+            ct.trim_start()
+                .get(..19)
+                .is_some_and(|e| e.eq_ignore_ascii_case("multipart/form-data"))
+        });
+        if !multipart {
+            return None;
+        }
+        let method = if method == "HEAD" { "GET" } else { method };
+        match self.table.lookup(method, path) {
+            crate::router::Lookup::Found { route, .. } => self.form_plans[route].as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The body limit of a request: a multipart body for a form route has its route's.
+    pub fn body_limit(&self, method: &str, path: &str, content_type: Option<&str>) -> usize {
+        self.multipart_plan(method, path, content_type)
+            .map_or(self.max_body_size, |plan| plan.upload_limit)
+    }
 }
 
 /// Checks on a request head before routing (`pipeline::check_head`), in both tables.
@@ -193,7 +284,7 @@ impl App {
     /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
     /// `TABLE`), the app serves from that generated table, which must have been generated from
     /// exactly this manifest.
-    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000))]
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
@@ -208,6 +299,9 @@ impl App {
         max_query_fields: Option<usize>,
         max_url_length: usize,
         max_sync_streams: usize,
+        max_upload_size: usize,
+        max_form_parts: usize,
+        spool_threshold: usize,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -245,6 +339,11 @@ impl App {
                     .params
                     .iter()
                     .map(|p| (p.alias.clone(), p.source))
+                    .collect(),
+                many: route
+                    .params
+                    .iter()
+                    .map(|p| matches!(p.ty, TypeRef::List { .. }))
                     .collect(),
                 defaults: route_defaults,
                 body_type: (!body_type.is_none(py)).then_some(body_type),
@@ -305,6 +404,16 @@ impl App {
                     max_url_length,
                 },
                 sync_streams: crate::stream::python::SyncStreamCount::new(max_sync_streams),
+                form_plans: manifest
+                    .routes
+                    .iter()
+                    .map(|r| FormPlan::new(r, max_upload_size))
+                    .collect(),
+                spool_threshold,
+                form_limits: crate::form::FormLimits {
+                    max_parts: max_form_parts,
+                    max_fields: max_query_fields,
+                },
             }),
         })
     }

@@ -8,6 +8,27 @@ use pyo3::types::{PyBytes, PyDict};
 
 use crate::http::HttpRequest;
 
+/// An `UploadFile` for a file part: its bytes, or the path of its temp file.
+pub fn upload<'py>(
+    py: Python<'py>,
+    make: &Bound<'py, PyAny>,
+    part: &crate::form::FilePart,
+) -> PyResult<Bound<'py, PyAny>> {
+    let data = match &part.data {
+        crate::form::PartData::Memory(bytes) => PyBytes::new(py, bytes).into_any(),
+        crate::form::PartData::Disk { path, .. } => {
+            path.to_path_buf().into_pyobject(py)?.into_any()
+        }
+    };
+    make.call1((
+        &part.field,
+        part.filename.as_deref(),
+        part.content_type.as_deref(),
+        part.headers.clone(),
+        data,
+    ))
+}
+
 #[pyclass(module = "django_bolt._core", name = "Request")]
 pub struct Request {
     inner: Arc<HttpRequest>,
@@ -21,6 +42,8 @@ pub struct Request {
     context: Py<PyAny>,
     #[pyo3(get, set)]
     auth: Py<PyAny>,
+    /// Django's `request.META`, built on first use (and then kept: Django code writes to it).
+    meta: Option<Py<PyDict>>,
 }
 
 impl Request {
@@ -32,6 +55,7 @@ impl Request {
             user: py.None(),
             context: py.None(),
             auth: py.None(),
+            meta: None,
         }
     }
 }
@@ -91,10 +115,110 @@ impl Request {
         PyBytes::new(py, &self.inner.body)
     }
 
+    /// The form's fields (the last value of a repeated one); empty without a form.
+    #[getter]
+    fn form<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in self.inner.form.iter().flat_map(|f| f.fields.iter()) {
+            dict.set_item(k, v)?;
+        }
+        Ok(dict)
+    }
+
+    /// The uploaded files by field name: an `UploadFile`, or a list when several share it.
+    #[getter]
+    fn files<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        let Some(form) = &self.inner.form else {
+            return Ok(dict);
+        };
+        let make = py.import("django_bolt.uploads")?.getattr("make_upload")?;
+        for part in &form.files {
+            let upload = upload(py, &make, part)?;
+            match dict.get_item(&part.field)? {
+                None => dict.set_item(&part.field, upload)?,
+                Some(prev) => match prev.cast::<pyo3::types::PyList>() {
+                    Ok(list) => list.append(upload)?,
+                    Err(_) => {
+                        dict.set_item(&part.field, pyo3::types::PyList::new(py, [prev, upload])?)?
+                    }
+                },
+            }
+        }
+        Ok(dict)
+    }
+
     /// Typed path parameters.
     #[getter]
     fn params<'py>(&self, py: Python<'py>) -> Bound<'py, PyDict> {
         self.params.bind(py).clone()
+    }
+
+    /// Django's `META` keys: REQUEST_METHOD, PATH_INFO, QUERY_STRING, SERVER_NAME/PORT,
+    /// CONTENT_TYPE, CONTENT_LENGTH and an `HTTP_*` entry per header.
+    #[getter(META)]
+    fn meta<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        if let Some(meta) = &self.meta {
+            return Ok(meta.bind(py).clone());
+        }
+        let meta = PyDict::new(py);
+        meta.set_item("REQUEST_METHOD", self.inner.method())?;
+        meta.set_item("PATH_INFO", self.path())?;
+        meta.set_item("SCRIPT_NAME", "")?;
+        meta.set_item("QUERY_STRING", self.inner.query())?;
+        meta.set_item("wsgi.url_scheme", "http")?;
+        let host = self.inner.header("host").unwrap_or("localhost");
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => (name, port),
+            _ => (host, "80"),
+        };
+        meta.set_item("SERVER_NAME", name)?;
+        meta.set_item("SERVER_PORT", port)?;
+        for (header, value) in self.headers(py)?.iter() {
+            let header: String = header.extract()?;
+            let key = match header.as_str() {
+                "content-type" => "CONTENT_TYPE".to_owned(),
+                "content-length" => "CONTENT_LENGTH".to_owned(),
+                other => format!("HTTP_{}", other.to_ascii_uppercase().replace('-', "_")),
+            };
+            meta.set_item(key, value)?;
+        }
+        self.meta = Some(meta.clone().unbind());
+        Ok(meta)
+    }
+
+    /// Django's `build_absolute_uri`: `location` joined to this request's URL.
+    #[pyo3(signature = (location=None))]
+    fn build_absolute_uri(&self, py: Python<'_>, location: Option<&str>) -> PyResult<String> {
+        let host = self.inner.header("host").unwrap_or("localhost");
+        let base = format!("http://{host}{}", self.get_full_path());
+        let Some(location) = location else {
+            return Ok(base);
+        };
+        py.import("urllib.parse")?
+            .getattr("urljoin")?
+            .call1((base, location))?
+            .extract()
+    }
+
+    /// `await request.auser()`: the user (as `request.user`).
+    fn auser<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("django_bolt._bridge")?
+            .getattr("resolved")?
+            .call1((self.user.bind(py),))
+    }
+
+    /// Unknown attributes fall back to `state` (middleware keeps `_messages` and the like there).
+    fn __getattr__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let state = self.state.bind(py);
+        if let Ok(dict) = state.cast::<PyDict>() {
+            if let Some(value) = dict.get_item(name)? {
+                return Ok(value);
+            }
+        }
+        Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+            "'Request' object has no attribute '{name}'"
+        )))
     }
 
     fn get_full_path(&self) -> String {
@@ -114,6 +238,8 @@ impl Request {
             "cookies" => self.cookies(py)?.into_any(),
             "body" => self.body(py).into_any(),
             "params" => self.params(py).into_any(),
+            "form" => self.form(py)?.into_any(),
+            "files" => self.files(py)?.into_any(),
             "state" => self.state.bind(py).clone(),
             "user" => self.user.bind(py).clone(),
             "context" => self.context.bind(py).clone(),

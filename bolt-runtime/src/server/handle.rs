@@ -15,7 +15,7 @@ use futures_core::Stream;
 use pyo3::prelude::*;
 
 use super::conn::HeadPhase;
-use super::{keep_thread_state, Served, ServerLimits};
+use super::{keep_thread_state, upload, Served, ServerLimits};
 use crate::bridge::{AppInner, Outcome, PendingCall, RequestContext};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pipeline::{check_head, finish_head, prepare, Prepared};
@@ -70,10 +70,31 @@ async fn respond_to(
     if let Some(response) = check_head(&served.app, head.method.as_str(), target, header) {
         return (response, true, None);
     }
+    let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let app = &served.app;
+    let mut form = None;
     let body = if upgrade {
         Bytes::new()
+    } else if let Some(plan) =
+        app.multipart_plan(head.method.as_str(), head.uri.path(), content_type)
+    {
+        // A form route's multipart body is parsed as it arrives (`upload.rs`).
+        let content_type = content_type.unwrap_or_default().to_owned();
+        let read = upload::read_multipart(
+            req,
+            &content_type,
+            plan,
+            app.form_limits,
+            app.spool_threshold,
+            &served.limits,
+        );
+        match read.await {
+            Ok(parsed) => form = Some(Arc::new(parsed)),
+            Err(response) => return (response, true, None),
+        }
+        Bytes::new()
     } else {
-        match read_body(req, served.app.max_body_size, &served.limits).await {
+        match read_body(req, app.max_body_size, &served.limits).await {
             Ok(body) => body,
             Err(response) => return (response, true, None),
         }
@@ -83,12 +104,13 @@ async fn respond_to(
     let conditions = FileConditions::read(head.method.as_str(), |name| {
         head.headers.get(name).and_then(|v| v.to_str().ok())
     });
-    let request = HttpRequest::from_parts(
+    let mut request = HttpRequest::from_parts(
         head.method.clone(),
         head.uri.clone(),
         std::mem::take(&mut head.headers),
         body,
     );
+    request.form = form;
     let mut response = match prepare(&served.app, request) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => dispatch(served, call).await,

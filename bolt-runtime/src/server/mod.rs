@@ -10,6 +10,7 @@ mod conn;
 mod handle;
 mod profile;
 mod threads;
+mod upload;
 
 use std::net::{TcpListener, ToSocketAddrs};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};

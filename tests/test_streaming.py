@@ -233,3 +233,16 @@ def test_django_responses_are_served_as_django_would(client_for):
 
 def test_plain_text_keeps_working(client_for):
     assert PlainText("x")._render()[3] is None
+
+
+def test_async_test_client(table_mode):
+    from django_bolt.testing import AsyncTestClient
+
+    async def run() -> tuple[bytes, bytes, int]:
+        async with AsyncTestClient(api, compiled=table_mode == "compiled") as client:
+            streamed = await client.get("/async")
+            plain = await client.get("/django/json")
+            missing = await client.get("/nope")
+            return streamed.content, plain.content, missing.status_code
+
+    assert asyncio.run(run()) == (b"0;1;2;", b'{"a": [1, 2]}', 404)

@@ -3,11 +3,14 @@ options and Django model integration (django-bolt's API)."""
 
 from __future__ import annotations
 
+import inspect
 import typing
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
+import msgspec.structs
 
 from .. import _core
 from .._issues import validation_issue
@@ -49,6 +52,17 @@ class _SerializerMeta(_STRUCT_META):
             if isinstance(value, property) and getattr(value.fget, "__bolt_computed__", False):
                 computed.append(key)
         config_class = namespace.pop("Config", None) or namespace.pop("Meta", None)
+        rename = getattr(config_class, "rename", None)
+        if rename is not None:
+            kwargs.setdefault("rename", rename)
+        for flag in ("read_only", "write_only"):
+            for field_name in getattr(config_class, flag, ()) or ():
+                current = configs.get(field_name)
+                if current is None:
+                    default = namespace.get(field_name, msgspec.NODEFAULT)
+                    current = FieldConfig(default=default)
+                configs[field_name] = replace(current, **{flag: True})
+                namespace[field_name] = configs[field_name].to_msgspec()
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         field_sets = {}
         for base in reversed(cls.__mro__[1:]):
@@ -89,7 +103,7 @@ class _SerializerMeta(_STRUCT_META):
         # `from_model` semantics need Python (validators may change values; write-only fields
         # take defaults).
         direct = (not all_validators and not all_model_validators
-                  and not any(c.write_only for c in all_configs.values())
+                  and not any(c.write_only or c.exclude for c in all_configs.values())
                   and ("Serializer" not in globals()
                        or (cls.__post_init__ is Serializer.__post_init__
                            and cls.from_model.__func__ is Serializer.from_model.__func__)))
@@ -247,16 +261,51 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     # -- output -------------------------------------------------------------------------------
 
-    def dump(self) -> dict[str, Any]:
-        """The output dict: wire names, computed fields, without write-only fields."""
+    def dump(self, exclude_none: bool = False, exclude_defaults: bool = False) -> dict[str, Any]:
+        """The output dict: wire names, computed fields (by their alias), without write-only
+        and excluded fields; `exclude_none` drops None values, `exclude_defaults` the fields
+        equal to their default."""
         cls = type(self)
         data = msgspec.to_builtins(self)
         for name, config in cls.__bolt_field_configs__.items():
-            if config.write_only:
+            if config.write_only or config.exclude:
                 data.pop(cls.__bolt_encode_names__[name], None)
+        if exclude_defaults:
+            for info in msgspec.structs.fields(cls):
+                default = info.default if info.default is not msgspec.NODEFAULT else (
+                    info.default_factory() if info.default_factory is not msgspec.NODEFAULT else msgspec.NODEFAULT)
+                if default is not msgspec.NODEFAULT and getattr(self, info.name) == default:
+                    data.pop(info.encode_name, None)
         for name in cls.__bolt_computed__:
-            data[name] = msgspec.to_builtins(getattr(self, name))
+            prop = inspect.getattr_static(cls, name)
+            key = getattr(prop.fget, "__bolt_computed_alias__", None) or name
+            data[key] = msgspec.to_builtins(getattr(self, name))
+        if exclude_none:
+            data = {k: v for k, v in data.items() if v is not None}
         return data
+
+    # -- Django models ------------------------------------------------------------------------
+
+    def _input_values(self) -> dict[str, Any]:
+        """Field values a model receives: without read-only and excluded fields."""
+        configs = type(self).__bolt_field_configs__
+        return {name: getattr(self, name) for name in type(self).__struct_fields__
+                if not (name in configs and (configs[name].read_only or configs[name].exclude))}
+
+    def to_model(self, model: type) -> Any:
+        """An unsaved `model` instance from the fields (read-only ones left out)."""
+        return model(**self._input_values())
+
+    def update_instance(self, instance: Any) -> Any:
+        """Set the fields (read-only ones left out) on `instance`; it is returned, unsaved."""
+        for name, value in self._input_values().items():
+            setattr(instance, name, value)
+        return instance
+
+    @classmethod
+    def from_parent(cls: type[T], parent: Serializer) -> T:
+        """This (subset) serializer from an instance of a larger one with the same fields."""
+        return cls(**{name: getattr(parent, name) for name in cls.__struct_fields__ if hasattr(parent, name)})
 
     def dump_json(self) -> bytes:
         return msgspec.json.encode(self.dump())

@@ -35,8 +35,13 @@ def model_validator(fn: Callable | None = None, *, mode: str = "after") -> Any:
     return mark(fn) if fn is not None else mark
 
 
-def computed_field(fn: Callable) -> property:
-    """A read-only value derived from the fields, included by `dump()`."""
-    prop = property(fn)
-    prop.fget.__bolt_computed__ = True
-    return prop
+def computed_field(fn: Callable | None = None, *, alias: str | None = None) -> Any:
+    """A read-only value derived from the fields, included by `dump()` (under `alias` when
+    given): `@computed_field` or `@computed_field(alias="displayName")`."""
+
+    def make(f: Callable) -> property:
+        f.__bolt_computed__ = True
+        f.__bolt_computed_alias__ = alias
+        return property(f)
+
+    return make(fn) if fn is not None else make

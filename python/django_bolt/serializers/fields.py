@@ -17,6 +17,11 @@ class FieldConfig:
     source: str | None = None
     alias: str | None = None
     description: str | None = None
+    title: str | None = None
+    examples: tuple[Any, ...] | None = None
+    deprecated: bool = False
+    exclude: bool = False  # left out of dump() and responses' dump
+    include_in_schema: bool = True
 
     def to_msgspec(self) -> Any:
         """The msgspec field this stands for (default and wire name)."""
@@ -28,10 +33,13 @@ class FieldConfig:
 
 def field(*, default: Any = msgspec.NODEFAULT, default_factory: Any = msgspec.NODEFAULT, read_only: bool = False,
           write_only: bool = False, source: str | None = None, alias: str | None = None,
-          description: str | None = None) -> Any:
+          description: str | None = None, title: str | None = None, examples: list[Any] | None = None,
+          deprecated: bool = False, exclude: bool = False, include_in_schema: bool = True) -> Any:
     """`read_only`: output only (ignored in input); `write_only`: input only (left out of
     `dump()`); `source`: attribute path read by `from_model` (`"author.name"`); `alias`: the
-    name on the wire."""
+    name on the wire; `exclude`: never dumped; `title`, `description`, `examples`,
+    `deprecated`, `include_in_schema`: documentation (OpenAPI)."""
     if read_only and write_only:
         raise ValueError("a field cannot be both read_only and write_only")
-    return FieldConfig(default, default_factory, read_only, write_only, source, alias, description)
+    return FieldConfig(default, default_factory, read_only, write_only, source, alias, description, title,
+                       tuple(examples) if examples is not None else None, deprecated, exclude, include_in_schema)

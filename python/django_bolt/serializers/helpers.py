@@ -7,6 +7,9 @@ import decimal
 import uuid
 from typing import Any
 
+import msgspec
+import msgspec.structs
+
 from .base import Serializer
 
 _FIELD_TYPES: dict[str, Any] = {
@@ -30,6 +33,27 @@ def _python_type(model_field: Any) -> Any:
         return _FIELD_TYPES[internal]
     except KeyError:
         raise TypeError(f"create_serializer: unsupported model field {model_field.name!r} ({internal})") from None
+
+
+def create_serializer_set(model: type, create_fields: list[str] | tuple[str, ...] | str = "__all__",
+                          update_fields: list[str] | tuple[str, ...] | str | None = None,
+                          public_fields: list[str] | tuple[str, ...] | str = "__all__",
+                          exclude: list[str] | tuple[str, ...] = ()) -> tuple[type[Serializer], ...]:
+    """`(Create, Update, Public)` serializers of `model`: `Create` takes `create_fields` (the
+    primary key left out), `Update` the same fields (or `update_fields`) all optional, for
+    partial updates, and `Public` is what responses show."""
+    pk = model._meta.pk.name
+    create_exclude = (*exclude, pk) if create_fields == "__all__" else exclude
+    create = create_serializer(model, create_fields, create_exclude, name=f"{model.__name__}Create")
+    update_base = create_serializer(model, update_fields if update_fields is not None else create_fields,
+                                    create_exclude, name=f"{model.__name__}UpdateBase")
+    annotations = {name: (info.type | None) for name, info in
+                   zip(update_base.__struct_fields__, msgspec.structs.fields(update_base), strict=True)}
+    namespace: dict[str, Any] = {"__module__": model.__module__, "__annotations__": annotations,
+                                 **{name: None for name in annotations}}
+    update = type(Serializer)(f"{model.__name__}Update", (Serializer,), namespace)
+    public = create_serializer(model, public_fields, exclude, name=f"{model.__name__}Public")
+    return create, update, public
 
 
 def create_serializer(model: type, fields: list[str] | tuple[str, ...] | str = "__all__",

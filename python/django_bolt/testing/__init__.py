@@ -1,5 +1,5 @@
-"""In-process test client: requests go through the Rust pipeline without a socket."""
+"""In-process test clients: requests go through the Rust pipeline without a socket."""
 
-from .client import TestClient
+from .client import AsyncTestClient, TestClient
 
-__all__ = ["TestClient"]
+__all__ = ["TestClient", "AsyncTestClient"]

@@ -98,3 +98,36 @@ class TestClient(httpx.Client):
 
     def get(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, stream=stream, **kwargs)
+
+
+class AsyncBoltTransport(httpx.AsyncBaseTransport):
+    """The same in-process call, made from a worker thread so the event loop keeps running."""
+
+    def __init__(self, runtime: RuntimeApp) -> None:
+        self.sync = BoltTransport(runtime)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        response = await asyncio.get_running_loop().run_in_executor(None, self.sync.handle_request, request)
+        if isinstance(response.stream, PulledStream):
+            chunks = await asyncio.get_running_loop().run_in_executor(None, lambda: list(response.stream))
+            return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
+                                  request=request)
+        return response
+
+
+class AsyncTestClient(httpx.AsyncClient):
+    """`async with AsyncTestClient(api) as client: await client.get(...)`. Requests run in a
+    worker thread (handlers there use that thread's database connection, as under a server);
+    streamed bodies are read whole."""
+
+    __test__ = False
+
+    def __init__(self, api: BoltAPI | list[BoltAPI], base_url: str = "http://testserver",
+                 raise_server_exceptions: bool = True, *, compiled: bool | str = False, debug: bool | None = None,
+                 **kwargs: Any) -> None:
+        del raise_server_exceptions
+        self.runtime = TestClient(api, compiled=compiled, debug=debug).runtime
+        self.app = self.runtime.app
+        kwargs.setdefault("follow_redirects", True)
+        super().__init__(base_url=base_url, transport=AsyncBoltTransport(self.runtime), **kwargs)

@@ -83,6 +83,21 @@ pub fn check_head<'a>(
     None
 }
 
+/// 431 for a request with more header lines than `max_header_count`, or a header value longer
+/// than `max_header_size` (`longest`: the longest value's length).
+pub fn check_header_sizes(app: &AppInner, count: usize, longest: usize) -> Option<HttpResponse> {
+    let limits = &app.request_limits;
+    if count > limits.max_header_count {
+        return Some(HttpResponse::detail(431, "Too many headers"));
+    }
+    if longest > limits.max_header_size {
+        let max = limits.max_header_size;
+        let detail = format!("Header value too large (max {max} bytes)");
+        return Some(HttpResponse::detail(431, &detail));
+    }
+    None
+}
+
 /// `application/json` and `application/*+json`, parameters ignored.
 fn is_json_media_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();

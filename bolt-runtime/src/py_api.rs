@@ -6,7 +6,7 @@ use pyo3::types::PyBytes;
 
 use crate::bridge::App;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::pipeline::{check_head, finish_head, prepare, Prepared};
+use crate::pipeline::{check_head, check_header_sizes, finish_head, prepare, Prepared};
 use crate::server::{run, ServeConfig, ServerLimits};
 use crate::stream::{file, FileConditions, Streamed};
 
@@ -116,6 +116,10 @@ pub fn test_request<'py>(
             .map(|(_, value)| value.as_str())
     };
     if let Some(response) = check_head(inner, &method, &target, header) {
+        return Ok(to_test_response(py, response));
+    }
+    let longest = headers.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    if let Some(response) = check_header_sizes(inner, headers.len(), longest) {
         return Ok(to_test_response(py, response));
     }
     let conditions = FileConditions::read(&method.to_ascii_uppercase(), header);

@@ -32,6 +32,8 @@ class App:
         max_upload_size: int = 1024 * 1024,
         max_form_parts: int = 100,
         spool_threshold: int = 1024 * 1024,
+        max_header_count: int = 100,
+        max_header_size: int = 8192,
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`

@@ -111,7 +111,10 @@ def request_limits(extra_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
         raise ValueError(f"DATA_UPLOAD_MAX_NUMBER_FIELDS must be a non-negative int or None, not {max_fields!r}")
     if not isinstance(max_url, int) or isinstance(max_url, bool) or max_url < 1:
         raise ValueError(f"BOLT_MAX_URL_LENGTH must be a positive int, not {max_url!r}")
-    return {"allowed_hosts": allowed_hosts(extra_hosts),
+    max_header = getattr(settings, "BOLT_MAX_HEADER_SIZE", 8192)
+    if not isinstance(max_header, int) or isinstance(max_header, bool) or max_header < 1:
+        raise ValueError(f"BOLT_MAX_HEADER_SIZE must be a positive int, not {max_header!r}")
+    return {"allowed_hosts": allowed_hosts(extra_hosts), "max_header_size": max_header,
             "use_x_forwarded_host": bool(getattr(settings, "USE_X_FORWARDED_HOST", False)),
             "max_query_fields": max_fields, "max_url_length": max_url}
 

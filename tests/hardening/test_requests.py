@@ -216,3 +216,14 @@ def test_djangos_default_upload_limit_is_not_imposed(client_for):
     body = b'{"title": "' + b"x" * 3_000_000 + b'"}'  # over Django's 2.5 MB default
     response = client.post("/notes", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 200
+
+
+def test_header_count_and_size_limits_are_431(client_for, settings):
+    settings.BOLT_MAX_HEADER_SIZE = 100
+    client = client_for(api)
+    r = client.get("/notes", headers={"x-big": "v" * 101})
+    assert (r.status_code, r.content) == (431, b'{"detail":"Header value too large (max 100 bytes)"}')
+    many = [(f"x-h{i}", "1") for i in range(101)]
+    r = client.get("/notes", headers=many)
+    assert (r.status_code, r.content) == (431, b'{"detail":"Too many headers"}')
+    assert client.get("/notes", headers={"x-ok": "v" * 100}).status_code == 405

@@ -261,6 +261,9 @@ pub struct RequestLimits {
     pub max_query_fields: Option<usize>,
     /// Longest request target (path and query), else 414.
     pub max_url_length: usize,
+    /// Most header lines, and longest header value (`BOLT_MAX_HEADER_SIZE`), else 431.
+    pub max_header_count: usize,
+    pub max_header_size: usize,
 }
 
 impl AppInner {
@@ -284,7 +287,7 @@ impl App {
     /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
     /// `TABLE`), the app serves from that generated table, which must have been generated from
     /// exactly this manifest.
-    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024))]
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024, max_header_count=100, max_header_size=8192))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
@@ -302,6 +305,8 @@ impl App {
         max_upload_size: usize,
         max_form_parts: usize,
         spool_threshold: usize,
+        max_header_count: usize,
+        max_header_size: usize,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -402,6 +407,8 @@ impl App {
                     }),
                     max_query_fields,
                     max_url_length,
+                    max_header_count,
+                    max_header_size,
                 },
                 sync_streams: crate::stream::python::SyncStreamCount::new(max_sync_streams),
                 form_plans: manifest

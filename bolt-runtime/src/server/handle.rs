@@ -18,7 +18,7 @@ use super::conn::HeadPhase;
 use super::{keep_thread_state, upload, Served, ServerLimits};
 use crate::bridge::{AppInner, Outcome, PendingCall, RequestContext};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::pipeline::{check_head, finish_head, prepare, Prepared};
+use crate::pipeline::{check_head, check_header_sizes, finish_head, prepare, Prepared};
 use crate::stream::{file, FileConditions, Streamed};
 use actix_http::body::{BodyStream, BoxBody, SizedStream};
 use tokio::time::Instant;
@@ -68,6 +68,10 @@ async fn respond_to(
     let target = head.uri.path_and_query().map_or("/", |p| p.as_str());
     let header = |name: &str| head.headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(response) = check_head(&served.app, head.method.as_str(), target, header) {
+        return (response, true, None);
+    }
+    let longest = head.headers.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    if let Some(response) = check_header_sizes(&served.app, head.headers.len(), longest) {
         return (response, true, None);
     }
     let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 import pytest
-from django_bolt import Body, BoltAPI, Depends, Header, HTTPException, Query, Request, Router
+from django_bolt import Body, BoltAPI, Cookie, Depends, Header, HTTPException, Query, Request, Router
 from django_bolt._signature import RouteDefinitionError
 
 api = BoltAPI()
@@ -74,6 +74,16 @@ class Filters(msgspec.Struct):
 class Auth(msgspec.Struct):
     x_api_key: str
     x_trace: str | None = None
+
+
+class Session(msgspec.Struct):
+    sessionid: str
+    theme: str = "light"
+
+
+@api.get("/session")
+def session(s: Annotated[Session, Cookie()]) -> dict:
+    return {"id": s.sessionid, "theme": s.theme}
 
 
 @api.get("/search")
@@ -162,6 +172,13 @@ def test_query_and_header_models_report_each_field(client_for):
     assert r.status_code == 422
     assert sorted(e["loc"] for e in r.json()["detail"]) == [
         ["header", "x-api-key"], ["query", "limit"], ["query", "q"]]
+
+
+def test_cookie_model(client_for):
+    client = client_for(api)
+    assert client.get("/session", headers={"cookie": "sessionid=abc"}).json() == {"id": "abc", "theme": "light"}
+    r = client.get("/session")
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["cookie", "sessionid"])
 
 
 def test_embedded_and_several_body_params(client_for):

@@ -28,6 +28,10 @@ def big(doc: Annotated[UploadFile, File(max_size=500 * 1024 * 1024)]) -> dict:
         digest.update(chunk)
     return {"size": doc.size, "disk": doc.rolled_to_disk, "sha256": digest.hexdigest()}
 
+@api.post("/raise")
+def raises(doc: Annotated[UploadFile, File(max_size=100 * 1024 * 1024)]) -> dict:
+    raise RuntimeError("handler failed after the upload was spooled")
+
 @api.post("/small")
 def small(doc: Annotated[UploadFile, File(max_size=1024 * 1024)]) -> dict:
     return {"size": doc.size}
@@ -134,6 +138,7 @@ def test_a_200_mb_upload_streams_to_disk_with_bounded_memory(server, spool_dir):
     assert f'"size":{size}'.encode() in response and b'"disk":true' in response
     assert digest.hexdigest().encode() in response
     growth = peak[0] - before
+    print(f"server RSS growth during a 200 MB upload: {growth / MB:.1f} MB")
     assert growth < 50 * MB, f"server RSS grew {growth / MB:.1f} MB during a 200 MB upload"
     wait_until(lambda: not spooled(spool_dir), timeout=5.0, message="the temp file to be removed")
 
@@ -157,3 +162,13 @@ def test_a_client_that_disconnects_mid_upload_leaves_no_temp_file(server, spool_
         wait_until(lambda: spooled(spool_dir), timeout=10.0, message="the upload to spool to disk")
     wait_until(lambda: not spooled(spool_dir), timeout=10.0, message="the temp file to be removed")
     assert server.proc.poll() is None
+
+
+def test_a_handler_that_raises_leaves_no_temp_file(server, spool_dir):
+    size = 5 * MB
+    opening, closing, length = multipart_head(size)
+    with socket.create_connection((HOST, server.port), timeout=30) as sock:
+        sock.sendall(request_head("/up/raise", length) + opening + b"z" * size + closing)
+        response = read_response(sock, timeout=30)
+    assert response.startswith(b"HTTP/1.1 500"), response[:200]
+    wait_until(lambda: not spooled(spool_dir), timeout=5.0, message="the temp file to be removed")

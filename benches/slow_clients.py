@@ -13,30 +13,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "examples" / "demo"
-HOST = "127.0.0.1"
+from demo_server import HOST, ROOT, demo_server
+
 SETTINGS = """from demo.settings import *  # noqa: F401,F403
 BOLT_HEADER_TIMEOUT = 5
 BOLT_BODY_TIMEOUT = 5
 BOLT_BODY_TOTAL_TIMEOUT = 10
 """
 NORMAL = b"GET /api/items/42?q=abc HTTP/1.1\r\nHost: bench\r\n\r\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:
@@ -127,34 +115,11 @@ def main() -> int:
     parser.add_argument("--slow", type=int, default=200, help="slow clients of each kind")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bolt-slow-"))
-    (work / "slow_settings.py").write_text(SETTINGS)
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(work), os.environ.get("PYTHONPATH", "")]),
-           "DEMO_DB": str(work / "db.sqlite3"), "DJANGO_DEBUG": "0"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    log = open(work / "server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "manage.py", "runbolt", "--host", HOST, "--port", str(port),
-                               "--skip-checks", "--settings", "slow_settings"], cwd=DEMO, env=env,
-                              stdout=log, stderr=log, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection((HOST, port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    print((work / "server.log").read_text(), file=sys.stderr)
-                    return 1
-                time.sleep(0.1)
-        result = asyncio.run(run(port, server.pid, args.slow, args.seconds))
-    finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with demo_server("slow_settings", {"slow_settings.py": SETTINGS}, "bolt-slow-") as started:
+        if started is None:
+            return 1
+        port, pid = started
+        result = asyncio.run(run(port, pid, args.slow, args.seconds))
     base, load = result["baseline"], result["under_load"]
     lines = [
         f"# Slow clients: {args.slow} slow-body + {args.slow} slow keep-alive on one process",

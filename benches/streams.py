@@ -15,18 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "examples" / "demo"
-HOST = "127.0.0.1"
+from demo_server import HOST, demo_server
+
 MB = 1024 * 1024
 BOUNDARY = "benchboundary42"
 API = '''
@@ -53,12 +47,6 @@ def upload(doc: Annotated[UploadFile, File(max_size=4 * 1024 * 1024)]) -> dict:
 def raw(request) -> dict:
     return {"size": len(request.body)}
 '''
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:
@@ -146,36 +134,13 @@ def main() -> int:
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.sse + 256)), hard))
-    work = Path(tempfile.mkdtemp(prefix="bolt-streams-"))
-    (work / "stream_bench_api.py").write_text(API)
-    (work / "stream_bench_settings.py").write_text(
-        "from demo.settings import *  # noqa: F401,F403\nBOLT_API = ['demo.api:api', 'stream_bench_api:api']\n")
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(work), os.environ.get("PYTHONPATH", "")]),
-           "DEMO_DB": str(work / "db.sqlite3"), "DJANGO_DEBUG": "0"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    log = open(work / "server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "manage.py", "runbolt", "--host", HOST, "--port", str(port),
-                               "--skip-checks", "--settings", "stream_bench_settings"], cwd=DEMO, env=env,
-                              stdout=log, stderr=log, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection((HOST, port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    print((work / "server.log").read_text(), file=sys.stderr)
-                    return 1
-                time.sleep(0.1)
-        r = asyncio.run(run(port, server.pid, args))
-    finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    files = {"stream_bench_api.py": API, "stream_bench_settings.py":
+             "from demo.settings import *  # noqa: F401,F403\nBOLT_API = ['demo.api:api', 'stream_bench_api:api']\n"}
+    with demo_server("stream_bench_settings", files, "bolt-streams-") as started:
+        if started is None:
+            return 1
+        port, pid = started
+        r = asyncio.run(run(port, pid, args))
     n = args.uploaders * args.uploads
     print(f"# Streams and uploads on one process\n\n`python benches/streams.py --sse {args.sse} "
           f"--events {args.events} --uploaders {args.uploaders} --uploads {args.uploads}`\n")

@@ -80,6 +80,33 @@ fn essence(content_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// What a multipart part's headers say: its field name, file name, type and every header.
+pub struct PartHead {
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl PartHead {
+    pub fn of(field: &multer::Field<'_>) -> Self {
+        let headers = field
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_owned(), value)
+            })
+            .collect();
+        Self {
+            name: field.name().unwrap_or("").to_owned(),
+            filename: field.file_name().map(str::to_owned),
+            content_type: field.content_type().map(|m| m.to_string()),
+            headers,
+        }
+    }
+}
+
 /// The form in `body`; a body of another type is an empty form (its fields are then missing).
 pub fn parse(
     content_type: Option<&str>,
@@ -128,17 +155,12 @@ fn parse_multipart(
             if parts > limits.max_parts {
                 return Err(FormError::TooManyParts(limits.max_parts));
             }
-            let name = field.name().unwrap_or("").to_owned();
-            let filename = field.file_name().map(str::to_owned);
-            let content_type = field.content_type().map(|m| m.to_string());
-            let headers = field
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                    (k.as_str().to_owned(), value)
-                })
-                .collect();
+            let PartHead {
+                name,
+                filename,
+                content_type,
+                headers,
+            } = PartHead::of(&field);
             let data = field
                 .bytes()
                 .await

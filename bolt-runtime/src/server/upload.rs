@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use super::ServerLimits;
 use crate::bridge::FormPlan;
-use crate::form::{FilePart, FormData, FormLimits, PartData};
+use crate::form::{FilePart, FormData, FormLimits, PartData, PartHead};
 use crate::http::HttpResponse;
 use crate::validation::{unprocessable, Issue};
 use bolt_schema::errors::ErrorKind;
@@ -191,17 +191,12 @@ pub(super) async fn read_multipart(
             let detail = format!("Too many parts in the multipart body (at most {max})");
             return Err(HttpResponse::detail(413, &detail));
         }
-        let name = field.name().unwrap_or("").to_owned();
-        let filename = field.file_name().map(str::to_owned);
-        let part_type = field.content_type().map(|m| m.to_string());
-        let headers = field
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                (k.as_str().to_owned(), value)
-            })
-            .collect();
+        let PartHead {
+            name,
+            filename,
+            content_type: part_type,
+            headers,
+        } = PartHead::of(&field);
         if filename.is_none() {
             let data = field.bytes().await.map_err(refused)?;
             consumed += data.len();

@@ -18,7 +18,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-slow bench-streams bench-build wheel develop-release clean
+.PHONY: redis venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-slow bench-streams bench-build wheel develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,14 @@ lint: venv
 	cargo fmt --all --check
 	$(VENV)/bin/ruff check python tests examples benches
 
-test-python: develop
+# redis-server for the tests of the Redis rate-limit and revocation stores (the fixtures start
+# and stop their own instance on 127.0.0.1): Debian's package, installed when missing.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+
+test-python: develop redis
 	$(PY) -m pytest -q
 
 test: develop test-rust lint test-python

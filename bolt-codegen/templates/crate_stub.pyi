@@ -8,6 +8,8 @@ from typing import Final
 from django_bolt._core import App as App
 from django_bolt._core import CompiledTable as CompiledTable
 from django_bolt._core import Request as Request
+from django_bolt._core import jwt_decode as jwt_decode
+from django_bolt._core import jwt_encode as jwt_encode
 from django_bolt._core import profile_request as profile_request
 from django_bolt._core import serve as serve
 from django_bolt._core import test_request as test_request

@@ -27,6 +27,10 @@ pub struct HttpRequest {
     pub body: Bytes,
     /// The parsed form, for routes with form fields or files (`pipeline::prepare`).
     pub form: Option<std::sync::Arc<crate::form::FormData>>,
+    /// The client's address (None in the test transport).
+    pub peer: Option<std::net::IpAddr>,
+    /// What the request authenticated as (`middleware::Middleware::admit`).
+    pub auth: Option<Box<crate::middleware::auth::AuthContext>>,
 }
 
 impl Default for HttpRequest {
@@ -40,6 +44,8 @@ impl Default for HttpRequest {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             form: None,
+            peer: None,
+            auth: None,
         }
     }
 }
@@ -69,6 +75,8 @@ impl HttpRequest {
             headers,
             body,
             form: None,
+            peer: None,
+            auth: None,
         }
     }
 
@@ -100,6 +108,8 @@ impl HttpRequest {
             headers: map,
             body,
             form: None,
+            peer: None,
+            auth: None,
         })
     }
 

@@ -15,6 +15,7 @@ pub(crate) mod form;
 pub(crate) mod hosts;
 pub(crate) mod http;
 pub(crate) use bolt_schema::manifest;
+pub(crate) mod middleware;
 pub(crate) mod pipeline;
 pub mod py_api;
 pub(crate) mod pyvalue;

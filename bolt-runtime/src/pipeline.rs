@@ -4,6 +4,7 @@
 use crate::bridge::{AppInner, PendingCall};
 use crate::decode::{validate_body, BodyCheck};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::middleware::Exit;
 use crate::router::Lookup;
 use crate::table::Arg;
 use crate::table::RouteTable;
@@ -131,8 +132,12 @@ fn read_form(app: &AppInner, request: &HttpRequest) -> Result<crate::form::FormD
     )
 }
 
-pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
+pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Prepared {
     let table = app.table.as_ref();
+    if let Some(response) = app.middleware.preflight(table, &request) {
+        exit.preflight = true;
+        return Prepared::Respond(response);
+    }
     let mut head = false;
     let mut lookup = table.lookup(request.method(), request.path());
     if request.method() == "HEAD" && !matches!(lookup, Lookup::Found { .. }) {
@@ -142,7 +147,10 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
         }
     }
     let (route, captures) = match lookup {
-        Lookup::Found { route, captures } => (route, captures),
+        Lookup::Found { route, captures } => {
+            exit.route = Some(route);
+            (route, captures)
+        }
         Lookup::MethodNotAllowed(methods) if request.method() == "OPTIONS" => {
             let response =
                 HttpResponse::new(204, None, "").with_header("allow", allow_header(methods));
@@ -168,6 +176,10 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
             return Prepared::Respond(response);
         }
     };
+    let auth = match app.middleware.admit(route, &request) {
+        Ok(context) => context.map(Box::new),
+        Err(response) => return Prepared::Respond(response),
+    };
     // A JSON body needs a JSON media type: a cross-site HTML form can send `text/plain` or a
     // form encoding, never `application/json` (a request without the header is a client
     // that is not a browser form, and is accepted, as FastAPI does).
@@ -183,9 +195,12 @@ pub fn prepare(app: &AppInner, request: HttpRequest) -> Prepared {
     }
     if app.form_plans[route].is_some() {
         drop(captures);
+        request.auth = auth;
         return prepare_form(app, request, route, head);
     }
     let extracted = table.extract(route, &captures, &request);
+    drop(captures);
+    request.auth = auth;
     // The body is checked unless it was optional and left out; its errors join the others.
     let body_sent = extracted
         .as_ref()

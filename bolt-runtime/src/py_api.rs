@@ -96,36 +96,57 @@ pub fn test_request<'py>(
     body: Vec<u8>,
 ) -> PyResult<TestResponse<'py>> {
     let inner = &app.get().inner;
-    let content_type = headers
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case("content-type"))
-        .map(|(_, value)| value.as_str());
-    if body.len() > inner.body_limit(&method.to_ascii_uppercase(), &path, content_type) {
-        let response = HttpResponse::detail(413, "Request body too large");
-        return Ok(to_test_response(py, response));
-    }
-    let target = if query.is_empty() {
-        path.clone()
-    } else {
-        format!("{path}?{query}")
-    };
     let header = |name: &str| {
         headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.as_str())
     };
-    if let Some(response) = check_head(inner, &method, &target, header) {
-        return Ok(to_test_response(py, response));
+    let mut exit = inner.middleware.exit_for(header);
+    let mut response =
+        answer_test_request(py, inner, &method, path, query, &headers, body, &mut exit)?;
+    // The test client reads streamed bodies itself, unencoded.
+    inner.middleware.finish(&mut response, &exit, false);
+    Ok(to_test_response(py, response))
+}
+
+/// `test_request`'s answer before the way out (`Middleware::finish`).
+#[allow(clippy::too_many_arguments)]
+fn answer_test_request(
+    py: Python<'_>,
+    inner: &crate::bridge::AppInner,
+    method: &str,
+    path: String,
+    query: String,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+    exit: &mut crate::middleware::Exit,
+) -> PyResult<HttpResponse> {
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    };
+    if body.len() > inner.body_limit(&method.to_ascii_uppercase(), &path, header("content-type")) {
+        return Ok(HttpResponse::detail(413, "Request body too large"));
+    }
+    let target = if query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{query}")
+    };
+    if let Some(response) = check_head(inner, method, &target, header) {
+        return Ok(response);
     }
     let longest = headers.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
     if let Some(response) = check_header_sizes(inner, headers.len(), longest) {
-        return Ok(to_test_response(py, response));
+        return Ok(response);
     }
     let conditions = FileConditions::read(&method.to_ascii_uppercase(), header);
-    let request = HttpRequest::from_strings(&method, path, query, &headers, body.into())
+    let request = HttpRequest::from_strings(method, path, query, headers, body.into())
         .map_err(pyo3::exceptions::PyValueError::new_err)?;
-    let mut response = match prepare(inner, request) {
+    let mut response = match prepare(inner, request, exit) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => {
             let head = call.head;
@@ -143,7 +164,7 @@ pub fn test_request<'py>(
             }
         }
     }
-    Ok(to_test_response(py, response))
+    Ok(response)
 }
 
 fn to_test_response(py: Python<'_>, response: HttpResponse) -> TestResponse<'_> {
@@ -195,6 +216,34 @@ pub fn validate_json(body: &[u8], ty: &str, schemas: &str) -> PyResult<Option<St
     })
 }
 
+/// A signed JWT of `claims` (JSON): `key` is the secret (HS*) or a PEM private key.
+#[pyfunction]
+#[pyo3(signature = (claims, key, algorithm, kid=None))]
+pub fn jwt_encode(
+    claims: &str,
+    key: &str,
+    algorithm: &str,
+    kid: Option<String>,
+) -> PyResult<String> {
+    crate::middleware::token::encode(claims, key, algorithm, kid)
+        .map_err(pyo3::exceptions::PyValueError::new_err)
+}
+
+/// The claims (JSON) of a token checked as requests' are: ValueError naming what failed.
+#[pyfunction]
+#[pyo3(signature = (token, key, algorithms, audience=Vec::new(), issuer=Vec::new(), leeway=0))]
+pub fn jwt_decode(
+    token: &str,
+    key: &str,
+    algorithms: Vec<String>,
+    audience: Vec<String>,
+    issuer: Vec<String>,
+    leeway: u64,
+) -> PyResult<String> {
+    crate::middleware::token::decode(token, key, &algorithms, &audience, &issuer, leeway)
+        .map_err(pyo3::exceptions::PyValueError::new_err)
+}
+
 /// Module init of a generated project extension: the runtime plus its compiled table.
 pub fn register_compiled(
     module: &Bound<'_, PyModule>,
@@ -217,5 +266,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(test_request, module)?)?;
     module.add_function(wrap_pyfunction!(validate_json, module)?)?;
     module.add_function(wrap_pyfunction!(profile_request, module)?)?;
+    module.add_function(wrap_pyfunction!(jwt_encode, module)?)?;
+    module.add_function(wrap_pyfunction!(jwt_decode, module)?)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod constraints;
 pub mod decode;
 pub mod errors;
 pub mod manifest;
+pub mod policy;
 pub mod router;
 pub mod routes;
 pub mod temporal;

@@ -25,6 +25,9 @@ pub struct Manifest {
     /// response types refer to, keyed by `module:qualname`.
     #[serde(default)]
     pub schemas: std::collections::BTreeMap<String, Schema>,
+    /// The authentication backends routes refer to (`RoutePolicy::auth`), without secrets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_backends: Vec<crate::policy::AuthBackend>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -78,6 +81,9 @@ pub struct Route {
     /// Declared response type, for documentation and (later) the generated encoders.
     #[serde(default)]
     pub response: Option<TypeRef>,
+    /// The route's Rust middleware (CORS, rate limit, compression, auth, guards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middleware: Option<crate::policy::RoutePolicy>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

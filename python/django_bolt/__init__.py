@@ -2,6 +2,23 @@
 
 from ._enums import FileSize, MediaType
 from .api import BoltAPI, Router
+from .auth import (
+    AllowAny,
+    APIKeyAuthentication,
+    HasAllPermissions,
+    HasAnyPermission,
+    HasPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    IsStaff,
+    JWTAuthentication,
+    Requires,
+    Token,
+    create_jwt_for_user,
+    extract_user_id_from_context,
+    get_auth_context,
+    get_current_user,
+)
 from .exceptions import (
     BadRequest,
     Conflict,
@@ -11,6 +28,20 @@ from .exceptions import (
     RequestValidationError,
     Unauthorized,
     UnprocessableEntity,
+)
+from .middleware import (
+    BaseMiddleware,
+    CompressionConfig,
+    DjangoMiddleware,
+    ErrorHandlerMiddleware,
+    LoggingMiddleware,
+    Middleware,
+    TimingMiddleware,
+    cors,
+    middleware,
+    no_compress,
+    rate_limit,
+    skip_middleware,
 )
 from .param_functions import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request
@@ -33,4 +64,9 @@ __all__ = [
     "UnprocessableEntity", "RequestValidationError", "Query", "Path", "Header", "Cookie", "Body", "Depends",
     "Form", "File", "UploadFile", "FileSize", "MediaType", "StreamingResponse", "EventSourceResponse",
     "ServerSentEvent", "FileResponse",
+    "JWTAuthentication", "APIKeyAuthentication", "AllowAny", "IsAuthenticated", "IsAdminUser", "IsStaff",
+    "HasPermission", "HasAnyPermission", "HasAllPermissions", "Requires", "Token", "create_jwt_for_user",
+    "get_current_user", "extract_user_id_from_context", "get_auth_context", "CompressionConfig",
+    "BaseMiddleware", "Middleware", "middleware", "rate_limit", "cors", "skip_middleware", "no_compress",
+    "TimingMiddleware", "LoggingMiddleware", "ErrorHandlerMiddleware", "DjangoMiddleware",
 ]

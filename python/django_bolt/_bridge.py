@@ -417,3 +417,16 @@ def run_sync(coro: Any) -> Any:
     from asgiref.sync import async_to_sync
 
     return async_to_sync(_await)(coro)
+
+
+def is_revoked(backend: Any, jti: str) -> bool:
+    """Whether `backend`'s revocation store lists `jti` (stores kept in Python)."""
+    store = backend.revocation()
+    return bool(store is not None and store.is_revoked(jti))
+
+
+def lazy_user(backend: Any, context: dict[str, Any]) -> Any:
+    """`request.user` for an authenticated request: loaded by the backend on first use."""
+    from django.utils.functional import SimpleLazyObject
+
+    return SimpleLazyObject(lambda: backend.get_user(context.get("user_id"), context))

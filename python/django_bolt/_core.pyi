@@ -34,13 +34,17 @@ class App:
         spool_threshold: int = 1024 * 1024,
         max_header_count: int = 100,
         max_header_size: int = 8192,
+        middleware: str | None = None,
+        auth_objects: Sequence[Any] = (),
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
         (its generated route table), which that extension's `App` serves from; it must have
         been generated from `manifest_json`. `allowed_hosts` (Django's effective
         `ALLOWED_HOSTS`; None: not checked), `max_query_fields` and `max_url_length` are checked
-        on every request head before routing."""
+        on every request head before routing. `middleware`: the Rust middleware's settings and
+        secrets as JSON (`runtime.middleware_config`); `auth_objects`: the Python backend of
+        each manifest `auth_backends` entry (user loading, revocation stores in Python)."""
     @property
     def route_count(self) -> int: ...
     @property
@@ -142,6 +146,11 @@ def profile_request(
 ) -> list[tuple[str, float]]:
     """Rust-side nanoseconds per request of each hot-path phase (`make bench`)."""
 def validate_json(body: bytes, ty: str, schemas: str) -> str | None: ...
+def jwt_encode(claims: str, key: str, algorithm: str, kid: str | None = None) -> str:
+    """A signed JWT of the JSON `claims`: `key` is the HS* secret or a PEM private key."""
+def jwt_decode(token: str, key: str, algorithms: list[str], audience: list[str] = ..., issuer: list[str] = ...,
+               leeway: int = 0) -> str:
+    """The JSON claims of a checked token; ValueError says what failed."""
 
 # The code generator (bolt-codegen).
 def codegen_generate(manifest_text: str, manifest_name: str, runtime_path: str) -> dict[str, str]: ...

@@ -12,12 +12,18 @@ from urllib.parse import quote
 from ._composition import compile_route
 from ._signature import ParamInfo, RouteDefinitionError, check_return_annotation
 from ._types import describe
+from .auth.backends import BaseAuthentication
+from .auth.guards import _guard, guards_manifest
+from .middleware.compression import CompressionConfig
+from .middleware.decorators import route_settings
+from .middleware.django_adapter import DjangoMiddlewareStack, resolve_django_middleware
+from .middleware.python import build_chain, check_middleware, middleware_name
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 TRAILING_SLASH_MODES = ("strip", "append", "keep")
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 _UNSET: Any = object()
-_UNSUPPORTED_OPTIONS = ("guards", "auth", "validate_response", "response_class")
+_UNSUPPORTED_OPTIONS = ("validate_response", "response_class")
 
 
 @dataclass
@@ -35,6 +41,11 @@ class RouteDef:
     # one to one (dependencies, parameter models, embedded bodies); None: the handler itself.
     invoker: Callable[..., Any] | None = None
     dependencies: list[Any] = field(default_factory=list)  # `dependencies=` (routers' first)
+    # `auth=`/`guards=` (the route's, else its router's or API's; None: the settings' default)
+    auth: list[Any] | None = None
+    guards: list[Any] | None = None
+    # The Python middleware around the handler (global, router, route), after skips.
+    middleware: list[Any] = field(default_factory=list)
 
     @property
     def callable(self) -> Callable[..., Any]:
@@ -115,8 +126,9 @@ class Router(_Registrar):
     """A group of routes with a shared prefix, included into an API with `include_router`."""
 
     def __init__(self, prefix: str = "", tags: list[str] | None = None, dependencies: list[Any] | None = None,
-                 **options: Any) -> None:
-        for key in _UNSUPPORTED_OPTIONS + ("middleware",):
+                 auth: list[Any] | None = None, guards: list[Any] | None = None,
+                 middleware: list[Any] | None = None, **options: Any) -> None:
+        for key in _UNSUPPORTED_OPTIONS:
             if options.pop(key, None) is not None:
                 raise TypeError(f"Router({key}=...) is not supported yet")
         if options:
@@ -124,15 +136,27 @@ class Router(_Registrar):
         self.prefix = prefix.rstrip("/")
         self.tags = tags or []
         self.dependencies = list(dependencies or [])
+        self.auth, self.guards = _auth_list(auth, "Router(auth=...)"), _guard_list(guards)
+        self.middleware = _middleware_list(middleware)
         self.routes: list[tuple[str, str, Callable[..., Any], dict[str, Any]]] = []
 
     def _register(self, method: str, path: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
-        self.routes.append((method, self.prefix + path, fn, _with_dependencies(options, self.dependencies)))
+        self.routes.append((method, self.prefix + path, fn, self._enclose(options)))
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         for method, path, fn, options in router.routes:
-            self.routes.append((method, self.prefix + prefix.rstrip("/") + path, fn,
-                                _with_dependencies(options, self.dependencies)))
+            self.routes.append((method, self.prefix + prefix.rstrip("/") + path, fn, self._enclose(options)))
+
+    def _enclose(self, options: dict[str, Any]) -> dict[str, Any]:
+        """A route's options inside this router: its dependencies and middleware first, its
+        auth and guards where the route (or an inner router) sets none."""
+        options = _with_dependencies(options, self.dependencies)
+        if self.middleware:
+            options = {**options, "middleware": [*self.middleware, *(options.get("middleware") or [])]}
+        for key in ("auth", "guards"):
+            if options.get(key) is None and getattr(self, key) is not None:
+                options = {**options, key: getattr(self, key)}
+        return options
 
 
 def _with_dependencies(options: dict[str, Any], outer: list[Any]) -> dict[str, Any]:
@@ -142,10 +166,46 @@ def _with_dependencies(options: dict[str, Any], outer: list[Any]) -> dict[str, A
     return {**options, "dependencies": [*outer, *(options.get("dependencies") or [])]}
 
 
+def _auth_list(auth: Any, where: str) -> list[Any] | None:
+    if auth is None:
+        return None
+    items = [auth] if isinstance(auth, BaseAuthentication) else list(auth)
+    for item in items:
+        if isinstance(item, type) and issubclass(item, BaseAuthentication):
+            raise TypeError(f"{where}: pass an instance ({item.__name__}()), not the class")
+        if not isinstance(item, BaseAuthentication):
+            raise TypeError(f"{where}: {item!r} is not an authentication backend")
+    return items
+
+
+def _guard_list(guards: Any) -> list[Any] | None:
+    if guards is None:
+        return None
+    items = [guards] if not isinstance(guards, (list, tuple)) else list(guards)
+    items = [_guard(g) for g in items]
+    guards_manifest(items)  # a guard Rust cannot evaluate is an error here, not at the first request
+    return items
+
+
+def _middleware_list(middleware: Any) -> list[Any]:
+    items = list(middleware or [])
+    for item in items:
+        check_middleware(item)
+    return items
+
+
 class BoltAPI(_Registrar):
-    def __init__(self, prefix: str = "", trailing_slash: str = "strip", namespace: str | None = None) -> None:
+    def __init__(self, prefix: str = "", trailing_slash: str = "strip", namespace: str | None = None, *,
+                 middleware: list[Any] | None = None, django_middleware: Any = None, compression: Any = None,
+                 auth: list[Any] | None = None, guards: list[Any] | None = None) -> None:
         if trailing_slash not in TRAILING_SLASH_MODES:
             raise ValueError(f"trailing_slash must be one of {TRAILING_SLASH_MODES}, got {trailing_slash!r}")
+        if compression not in (None, False) and not isinstance(compression, CompressionConfig):
+            raise TypeError(f"compression must be a CompressionConfig, None or False, not {compression!r}")
+        self.compression = compression or None
+        self.middleware = _middleware_list(middleware)
+        self.django_middleware = django_middleware
+        self.auth, self.guards = _auth_list(auth, "BoltAPI(auth=...)"), _guard_list(guards)
         self.prefix = prefix.rstrip("/")
         self.trailing_slash = trailing_slash
         self.namespace = namespace
@@ -164,12 +224,22 @@ class BoltAPI(_Registrar):
         if response_model is _UNSET:
             response_model = typing.get_type_hints(fn, include_extras=True).get("return", typing.Any)
         check_return_annotation(f"{fn.__module__}:{fn.__qualname__}", response_model)
+        label = f"@{method.lower()}({full_path!r})"
+        auth = _auth_list(options.get("auth"), f"{label} auth=")
+        guards = _guard_list(options.get("guards"))
         route = RouteDef(
             method=method, path=full_path, fn=fn, status_code=options.get("status_code") or 200,
             params=call.params, response_type=response_model, name=options.get("name") or fn.__name__,
             is_async=call.is_async, invoker=call.invoker, dependencies=list(options.get("dependencies") or []),
             meta={k: v for k, v in options.items() if k in ("tags", "summary", "description") and v},
+            auth=auth if auth is not None else self.auth, guards=guards if guards is not None else self.guards,
         )
+        if options.get("with_middleware") is not None:  # a mounted API's route, its chain already chosen
+            items = list(options["with_middleware"])
+        else:
+            items = self._python_middleware(fn, options)
+        if items:
+            _wrap_in_middleware(route, items)
         existing = self._by_key.get(route.key)
         if existing is not None:
             raise RouteDefinitionError(
@@ -191,7 +261,54 @@ class BoltAPI(_Registrar):
             self.add_route(route.method, full, route.fn, {"status_code": route.status_code,
                                                           "response_model": route.response_type,
                                                           "name": route.name,
-                                                          "dependencies": route.dependencies})
+                                                          "dependencies": route.dependencies,
+                                                          "auth": route.auth, "guards": route.guards,
+                                                          "with_middleware": [*self._outer_middleware(),
+                                                                              *route.middleware]})
+
+    def _outer_middleware(self) -> list[Any]:
+        """This API's own Python middleware: its Django middleware adapter first."""
+        items = list(self.middleware)
+        if self.django_middleware not in (None, False):
+            items.insert(0, _LazyDjangoStack(self.django_middleware, DjangoMiddlewareStack, resolve_django_middleware))
+        return items
+
+    def _python_middleware(self, fn: Callable[..., Any], options: dict[str, Any]) -> list[Any]:
+        """The route's Python middleware (global, router, route, decorators) minus the ones
+        `@skip_middleware` names."""
+        settings = route_settings(fn)
+        items = [*self._outer_middleware(), *_middleware_list(options.get("middleware")),
+                 *_middleware_list(settings.get("python"))]
+        skipped = set(settings.get("skip", []))
+        if "*" in skipped:
+            return []
+        return [m for m in items if middleware_name(m) not in skipped]
 
     def response_descriptor(self, route: RouteDef) -> dict[str, Any]:
         return describe(route.response_type)
+
+
+class _LazyDjangoStack:
+    """`django_middleware=` resolved against settings.MIDDLEWARE on first use (an API may be
+    built before Django's settings are)."""
+
+    def __init__(self, config: Any, stack: Any, resolve: Any) -> None:
+        self.config, self.stack, self.resolve = config, stack, resolve
+        self.__name__ = "DjangoMiddleware"
+
+    def bind(self, get_response: Callable[[Any], Any], view: Any = None) -> Callable[[Any], Any]:
+        return self.stack(self.resolve(self.config)).bind(get_response, view)
+
+
+def _wrap_in_middleware(route: RouteDef, items: list[Any]) -> None:
+    """Run `route` through its Python middleware chain: the chain needs the request, which
+    becomes a hidden parameter when the handler does not take one."""
+    request_index = next((i for i, p in enumerate(route.params) if p.source == "request"), None)
+    takes_request = request_index is not None
+    if request_index is None:
+        request_index = len(route.params)
+        route.params.append(ParamInfo("_bolt_request", "_bolt_request", "request", {"kind": "any"}, True))
+    route.invoker = build_chain(items, route.callable, route.is_async, route.status_code, route.response_type,
+                                request_index, takes_request, route.fn)
+    route.is_async = True
+    route.middleware = items

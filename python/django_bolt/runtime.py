@@ -3,7 +3,8 @@ project's compiled table (its `<project>_bolt` extension)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -11,7 +12,7 @@ from . import _bridge, _core
 from ._signature import check_body_decodable, response_encode_type
 from .api import BoltAPI, RouteDef
 from .build.compile import fingerprint
-from .build.manifest import build_manifest_with_classes, manifest_json, merge_apis
+from .build.manifest import auth_backends, build_manifest_with_classes, manifest_json, merge_apis
 
 
 def project_name() -> str:
@@ -32,6 +33,8 @@ class ProjectRoutes:
     manifest: dict[str, Any]
     text: str
     classes: dict[str, type]
+    auth_objects: list[Any] = field(default_factory=list)  # per manifest `auth_backends` entry
+    compression: Any = None  # the first API's `compression=`
 
     @property
     def fingerprint(self) -> str:
@@ -43,9 +46,11 @@ class ProjectRoutes:
 
 
 def collect_routes(apis: BoltAPI | list[BoltAPI], project: str | None = None) -> ProjectRoutes:
-    routes = merge_apis([apis] if isinstance(apis, BoltAPI) else list(apis))
+    apis = [apis] if isinstance(apis, BoltAPI) else list(apis)
+    routes = merge_apis(apis)
     manifest, classes = build_manifest_with_classes(routes, project or project_name())
-    return ProjectRoutes(routes, manifest, manifest_json(manifest), classes)
+    compression = next((api.compression for api in apis if api.compression is not None), None)
+    return ProjectRoutes(routes, manifest, manifest_json(manifest), classes, auth_backends(routes), compression)
 
 
 @dataclass
@@ -141,9 +146,54 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         max_sync_streams=int(getattr(settings, "BOLT_MAX_SYNC_STREAMING_THREADS", 1000)),
         max_upload_size=int(getattr(settings, "BOLT_MAX_UPLOAD_SIZE", 1024 * 1024)),
         spool_threshold=int(getattr(settings, "BOLT_MEMORY_SPOOL_THRESHOLD", 1024 * 1024)),
+        middleware=json.dumps(middleware_config(project)),
+        auth_objects=project.auth_objects,
         **request_limits(extra_hosts),
     )
     return RuntimeApp(app, module, project)
+
+
+def middleware_config(project: ProjectRoutes) -> dict[str, Any]:
+    """What the Rust middleware reads from settings and secrets (never from the manifest)."""
+    from django.conf import settings
+
+    compression = getattr(settings, "BOLT_COMPRESSION", project.compression)
+    store = getattr(settings, "BOLT_RATE_LIMIT_STORE", None)
+    if store is not None and not (isinstance(store, str) and (store == "memory" or store.startswith(
+            ("redis://", "rediss://", "redis+unix://", "unix://")))):
+        raise ValueError(f"BOLT_RATE_LIMIT_STORE must be 'memory' or a redis:// URL, not {store!r}")
+    return {"cors": global_cors(), "compression": compression.runtime_config() if compression else None,
+            "rate_limit_store": store, "auth_secrets": [b.runtime_config() for b in project.auth_objects]}
+
+
+# django-cors-headers' defaults, for the settings a project leaves out.
+CORS_DEFAULT_METHODS = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"]
+CORS_DEFAULT_HEADERS = ["accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with"]
+
+
+def global_cors() -> dict[str, Any] | None:
+    """The global CORS policy from django-cors-headers' settings; None when no origin is allowed."""
+    from django.conf import settings
+
+    origins = list(getattr(settings, "CORS_ALLOWED_ORIGINS", None) or [])
+    regexes = list(getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", None) or [])
+    allow_all = bool(getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False))
+    if not (origins or regexes or allow_all):
+        return None
+    credentials = bool(getattr(settings, "CORS_ALLOW_CREDENTIALS", False))
+    if allow_all and credentials:
+        import warnings
+
+        warnings.warn("CORS_ALLOW_ALL_ORIGINS with CORS_ALLOW_CREDENTIALS: each origin is reflected "
+                      "(browsers refuse a wildcard with credentials)", RuntimeWarning, stacklevel=2)
+    max_age = getattr(settings, "CORS_PREFLIGHT_MAX_AGE", 86400)
+    if not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0:
+        raise ValueError(f"CORS_PREFLIGHT_MAX_AGE must be a non-negative int, not {max_age!r}")
+    return {"origins": [o for o in origins if o != "*"], "origin_regexes": [getattr(r, "pattern", r) for r in regexes],
+            "allow_all": allow_all or "*" in origins, "credentials": credentials, "max_age": max_age,
+            "methods": [m.upper() for m in getattr(settings, "CORS_ALLOW_METHODS", CORS_DEFAULT_METHODS)],
+            "headers": list(getattr(settings, "CORS_ALLOW_HEADERS", CORS_DEFAULT_HEADERS)),
+            "expose_headers": list(getattr(settings, "CORS_EXPOSE_HEADERS", []))}
 
 
 def _defaults(route: RouteDef) -> list[Any]:

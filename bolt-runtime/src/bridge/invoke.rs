@@ -85,6 +85,20 @@ impl AppInner {
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let route = &self.routes[call.route];
         let cache = &self.cache;
+        if let Some(ctx) = call.request.auth.as_deref() {
+            match self.still_authenticated(py, call.route, ctx)? {
+                Ok(true) => {}
+                Ok(false) => call.request.auth = None,
+                Err(answer) => {
+                    let detail = crate::middleware::denied_detail(answer.status);
+                    let exception = py
+                        .import("django_bolt.exceptions")?
+                        .getattr("HTTPException")?
+                        .call1((answer.status, detail))?;
+                    return Err(PyErr::from_value(exception));
+                }
+            }
+        }
         let needs_request = call.args.iter().any(|a| matches!(a, Arg::Request));
         // The body stays readable for a body argument after the request moves into `Request`.
         let body = call.request.body.clone();
@@ -98,7 +112,17 @@ impl AppInner {
                 }
             }
             let moved = std::mem::take(&mut call.request);
-            request = Some(Request::new(py, Arc::new(moved), params));
+            let auth = moved.auth.as_deref().map(|ctx| {
+                let context = super::authctx::context_dict(py, ctx)?;
+                let backend = self.auth_objects[ctx.backend].clone_ref(py);
+                PyResult::Ok((context.into_any().unbind(), backend))
+            });
+            let mut built = Request::new(py, Arc::new(moved), params);
+            if let Some(auth) = auth {
+                let (context, backend) = auth?;
+                built.authenticated(context, backend);
+            }
+            request = Some(built);
         }
         let body_tape = call.body_tape.take();
         let mut values = Vec::with_capacity(call.args.len());

@@ -1,6 +1,7 @@
 //! The Python side of the runtime: the `App` object built from a manifest plus the handler
 //! callables, and the per-request steps that need the GIL.
 
+mod authctx;
 mod eager;
 mod invoke;
 pub(crate) mod pyrequest;
@@ -169,6 +170,11 @@ pub struct AppInner {
     pub form_limits: crate::form::FormLimits,
     /// File parts larger than this go to a temp file (`BOLT_MEMORY_SPOOL_THRESHOLD`).
     pub spool_threshold: usize,
+    /// CORS, compression, rate limits, authentication and guards (`middleware`).
+    pub middleware: crate::middleware::Middleware,
+    /// The Python auth backend objects, per manifest `auth_backends` entry (user loading,
+    /// revocation stores kept in Python).
+    pub auth_objects: Vec<Py<PyAny>>,
 }
 
 /// A route's form: its file parameters' checks and its body limit for multipart requests.
@@ -287,7 +293,7 @@ impl App {
     /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
     /// `TABLE`), the app serves from that generated table, which must have been generated from
     /// exactly this manifest.
-    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024, max_header_count=100, max_header_size=8192))]
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024, max_header_count=100, max_header_size=8192, middleware=None, auth_objects=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
@@ -307,6 +313,8 @@ impl App {
         spool_threshold: usize,
         max_header_count: usize,
         max_header_size: usize,
+        middleware: Option<&str>,
+        auth_objects: Vec<Py<PyAny>>,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -318,6 +326,20 @@ impl App {
             )));
         }
         let table = choose_table(manifest_json, &manifest, table.as_deref())?;
+        let config: crate::middleware::MiddlewareConfig = match middleware {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| PyValueError::new_err(format!("middleware configuration: {e}")))?,
+            None => Default::default(),
+        };
+        let middleware =
+            crate::middleware::Middleware::new(&manifest, config).map_err(PyValueError::new_err)?;
+        if auth_objects.len() != manifest.auth_backends.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} auth objects for {} manifest auth backends",
+                auth_objects.len(),
+                manifest.auth_backends.len()
+            )));
+        }
         let mut routes = Vec::with_capacity(count);
         for (route, binding) in manifest.routes.iter().zip(bindings) {
             let RouteBinding {
@@ -417,6 +439,8 @@ impl App {
                     .map(|r| FormPlan::new(r, max_upload_size))
                     .collect(),
                 spool_threshold,
+                middleware,
+                auth_objects,
                 form_limits: crate::form::FormLimits {
                     max_parts: max_form_parts,
                     max_fields: max_query_fields,

@@ -36,12 +36,13 @@ pub struct Request {
     /// Free-form per-request storage for middleware and handlers.
     #[pyo3(get, set)]
     state: Py<PyAny>,
-    #[pyo3(get, set)]
+    /// Set by Django's auth middleware or by handlers; else loaded on first use (`load_user`).
     user: Py<PyAny>,
+    /// The auth context dict (`request.auth` is the same object), None when anonymous.
     #[pyo3(get, set)]
     context: Py<PyAny>,
-    #[pyo3(get, set)]
-    auth: Py<PyAny>,
+    /// The auth backend object that loads the context's user on first access of `user`.
+    load_user: Option<Py<PyAny>>,
     /// Django's `request.META`, built on first use (and then kept: Django code writes to it).
     meta: Option<Py<PyDict>>,
 }
@@ -54,14 +55,59 @@ impl Request {
             state: PyDict::new(py).into_any().unbind(),
             user: py.None(),
             context: py.None(),
-            auth: py.None(),
+            load_user: None,
             meta: None,
         }
     }
 }
 
+impl Request {
+    /// The request authenticated: its context dict, and the backend that loads its user.
+    pub fn authenticated(&mut self, context: Py<PyAny>, backend: Py<PyAny>) {
+        self.context = context;
+        self.load_user = Some(backend);
+    }
+
+    fn current_user<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(backend) = self.load_user.take() {
+            if self.user.is_none(py) {
+                self.user = py
+                    .import("django_bolt._bridge")?
+                    .getattr("lazy_user")?
+                    .call1((backend, self.context.bind(py)))?
+                    .unbind();
+            }
+        }
+        Ok(self.user.bind(py).clone())
+    }
+}
+
 #[pymethods]
 impl Request {
+    /// `request.user`: a lazy Django user for an authenticated request, else None (or what
+    /// Django's `AuthenticationMiddleware` set).
+    #[getter]
+    fn user<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.current_user(py)
+    }
+
+    #[setter]
+    fn set_user(&mut self, value: Py<PyAny>) {
+        self.load_user = None;
+        self.user = value;
+    }
+
+    /// django-bolt's alias of `context`.
+    #[getter]
+    fn auth(&self, py: Python<'_>) -> Py<PyAny> {
+        self.context.clone_ref(py)
+    }
+
+    #[setter]
+    fn set_auth(&mut self, value: Py<PyAny>) {
+        self.context = value;
+    }
+
     #[getter]
     fn method(&self) -> &str {
         self.inner.method()
@@ -202,10 +248,11 @@ impl Request {
     }
 
     /// `await request.auser()`: the user (as `request.user`).
-    fn auser<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn auser<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let user = self.current_user(py)?;
         py.import("django_bolt._bridge")?
             .getattr("resolved")?
-            .call1((self.user.bind(py),))
+            .call1((user,))
     }
 
     /// Unknown attributes fall back to `state` (middleware keeps `_messages` and the like there).
@@ -229,7 +276,7 @@ impl Request {
         }
     }
 
-    fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    fn __getitem__<'py>(&mut self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         Ok(match key {
             "method" => self.method().into_pyobject(py)?.into_any(),
             "path" => self.path().into_pyobject(py)?.into_any(),
@@ -241,16 +288,15 @@ impl Request {
             "form" => self.form(py)?.into_any(),
             "files" => self.files(py)?.into_any(),
             "state" => self.state.bind(py).clone(),
-            "user" => self.user.bind(py).clone(),
-            "context" => self.context.bind(py).clone(),
-            "auth" => self.auth.bind(py).clone(),
+            "user" => self.current_user(py)?,
+            "context" | "auth" => self.context.bind(py).clone(),
             _ => return Err(PyKeyError::new_err(key.to_owned())),
         })
     }
 
     #[pyo3(signature = (key, default=None))]
     fn get<'py>(
-        &self,
+        &mut self,
         py: Python<'py>,
         key: &str,
         default: Option<Bound<'py, PyAny>>,

@@ -18,6 +18,9 @@ use super::conn::HeadPhase;
 use super::{keep_thread_state, upload, Served, ServerLimits};
 use crate::bridge::{AppInner, Outcome, PendingCall, RequestContext};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::middleware::compress::Encoding;
+use crate::middleware::stream::Compressed;
+use crate::middleware::Exit;
 use crate::pipeline::{check_head, check_header_sizes, finish_head, prepare, Prepared};
 use crate::stream::{file, FileConditions, Streamed};
 use actix_http::body::{BodyStream, BoxBody, SizedStream};
@@ -41,8 +44,15 @@ pub(super) async fn respond(
     // payload, so there is no body to wait for. The upgrade is declined (answered as a plain
     // request, RFC 9110 §7.8) and the connection closed after the answer.
     let upgrade = req.upgrade();
-    let (response, close, window) = respond_to(&served, &mut req, upgrade).await;
-    let mut response = with_stream(&served.app, response, window);
+    let headers = &req.head().headers;
+    let mut exit = served
+        .app
+        .middleware
+        .exit_for(|name| headers.get(name).and_then(|v| v.to_str().ok()));
+    let (mut response, close, window) = respond_to(&served, &mut req, upgrade, &mut exit).await;
+    // The one way out: CORS headers and compression for every answer.
+    let encoding = served.app.middleware.finish(&mut response, &exit, true);
+    let mut response = with_stream(&served.app, response, window, encoding);
     if close || upgrade {
         response
             .head_mut()
@@ -63,6 +73,7 @@ async fn respond_to(
     served: &Served,
     req: &mut Request,
     upgrade: bool,
+    exit: &mut Exit,
 ) -> (HttpResponse, bool, Option<file::FileWindow>) {
     let head = req.head();
     let target = head.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -115,7 +126,8 @@ async fn respond_to(
         body,
     );
     request.form = form;
-    let mut response = match prepare(&served.app, request) {
+    request.peer = req.peer_addr().map(|addr| addr.ip());
+    let mut response = match prepare(&served.app, request, exit) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => dispatch(served, call).await,
     };
@@ -260,6 +272,7 @@ fn with_stream(
     app: &AppInner,
     mut response: HttpResponse,
     window: Option<file::FileWindow>,
+    encoding: Option<Encoding>,
 ) -> Response<BoxBody> {
     let streamed = response.stream.take().and_then(|s| s.take());
     let Some(streamed) = streamed else {
@@ -281,7 +294,19 @@ fn with_stream(
                 source.start(py, &app.cache.start_async_pump, &app.sync_streams)
             });
             match started {
-                Ok(Some(chunks)) => head.set_body(BodyStream::new(chunks)).map_into_boxed_body(),
+                Ok(Some(chunks)) => match encoding {
+                    None => head.set_body(BodyStream::new(chunks)).map_into_boxed_body(),
+                    Some(encoding) => match Compressed::new(chunks, encoding) {
+                        Ok(compressed) => head
+                            .set_body(BodyStream::new(compressed))
+                            .map_into_boxed_body(),
+                        Err(err) => {
+                            eprintln!("django-bolt: starting a compressed stream failed: {err}");
+                            let failed = HttpResponse::detail(500, "Internal Server Error");
+                            to_actix(failed).map_into_boxed_body()
+                        }
+                    },
+                },
                 Ok(None) => {
                     let busy = HttpResponse::detail(503, "Too many streaming responses");
                     to_actix(busy).map_into_boxed_body()

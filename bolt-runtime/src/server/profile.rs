@@ -27,7 +27,11 @@ fn per_call(started: Instant, iterations: usize) -> f64 {
 }
 
 fn pending(app: &AppInner, request: &HttpRequest) -> Result<PendingCall, String> {
-    match prepare(app, request.clone()) {
+    match prepare(
+        app,
+        request.clone(),
+        &mut crate::middleware::Exit::default(),
+    ) {
         Prepared::Call(call) => Ok(call),
         Prepared::Respond(response) => Err(format!(
             "{} {} is answered {} before any handler runs",

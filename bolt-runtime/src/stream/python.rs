@@ -39,6 +39,12 @@ impl std::fmt::Display for StreamAborted {
 
 impl std::error::Error for StreamAborted {}
 
+impl From<std::io::Error> for StreamAborted {
+    fn from(_: std::io::Error) -> Self {
+        StreamAborted
+    }
+}
+
 type Chunk = Result<Bytes, StreamAborted>;
 
 /// Live sync pumps, against `BOLT_MAX_SYNC_STREAMING_THREADS`.

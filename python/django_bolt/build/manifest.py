@@ -8,6 +8,7 @@ from typing import Any
 from .._schema import SchemaRegistry
 from .._signature import RouteDefinitionError
 from ..api import BoltAPI, RouteDef
+from .policy import Backends, backend_entries, route_policy
 
 MANIFEST_VERSION = 1
 
@@ -39,8 +40,10 @@ def _param_entry(param, registry: SchemaRegistry) -> dict[str, Any]:
 def build_manifest_with_classes(routes: list[RouteDef], project: str) -> tuple[dict[str, Any], dict[str, type]]:
     """The manifest, and the Python class of each of its named schemas."""
     registry = SchemaRegistry()
-    entries = [
-        {
+    backends = Backends()
+    entries = []
+    for index, route in enumerate(routes):
+        entry = {
             "id": index,
             "method": route.method,
             "path": route.path,
@@ -50,11 +53,23 @@ def build_manifest_with_classes(routes: list[RouteDef], project: str) -> tuple[d
             "params": [_param_entry(p, registry) for p in route.params],
             "response": registry.describe(route.response_type),
         }
-        for index, route in enumerate(routes)
-    ]
+        policy = route_policy(route, backends)
+        if policy is not None:  # absent when empty: manifests without middleware keep their bytes
+            entry["middleware"] = policy
+        entries.append(entry)
     manifest = {"version": MANIFEST_VERSION, "project": project, "routes": entries,
                 "schemas": dict(sorted(registry.schemas.items()))}
+    if backends.objects:
+        manifest["auth_backends"] = backend_entries(backends)
     return manifest, dict(registry.classes)
+
+
+def auth_backends(routes: list[RouteDef]) -> list[Any]:
+    """The auth backend objects of the manifest's `auth_backends`, in its order."""
+    backends = Backends()
+    for route in routes:
+        route_policy(route, backends)
+    return backends.objects
 
 
 def manifest_json(manifest: dict[str, Any]) -> str:

@@ -1,0 +1,74 @@
+"""Each route's Rust middleware for the manifest (`RoutePolicy` in bolt-schema): its
+`@cors`/`@rate_limit`/`@no_compress`/`@skip_middleware` settings, its authentication
+backends (by index into the manifest's `auth_backends`) and its guards. Route settings win
+over the settings' defaults (`BOLT_AUTHENTICATION_CLASSES`, `BOLT_DEFAULT_PERMISSION_CLASSES`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api import RouteDef
+from ..auth.backends import SessionAuthentication
+from ..auth.guards import AllowAny, guards_manifest
+from ..middleware.decorators import RUST_MIDDLEWARE, route_settings
+
+
+def _setting(name: str, default: Any) -> Any:
+    from django.conf import settings
+
+    return getattr(settings, name, default) if settings.configured else default
+
+
+def default_auth() -> list[Any]:
+    return list(_setting("BOLT_AUTHENTICATION_CLASSES", []) or [])
+
+
+def default_guards() -> list[Any]:
+    guards = _setting("BOLT_DEFAULT_PERMISSION_CLASSES", None)
+    if guards is None:  # the CHANGELOG's name for it
+        guards = _setting("BOLT_PERMISSION_CLASSES", None)
+    return list(guards) if guards is not None else [AllowAny()]
+
+
+class Backends:
+    """The auth backends routes use, each once, in order of first use."""
+
+    def __init__(self) -> None:
+        self.objects: list[Any] = []
+
+    def index(self, backend: Any) -> int:
+        for i, known in enumerate(self.objects):
+            if known is backend:
+                return i
+        self.objects.append(backend)
+        return len(self.objects) - 1
+
+
+def route_policy(route: RouteDef, backends: Backends) -> dict[str, Any] | None:
+    settings = route_settings(route.fn)
+    policy: dict[str, Any] = {}
+    for key in ("cors", "rate_limit"):
+        if key in settings:
+            policy[key] = settings[key]
+    if settings.get("no_compress"):
+        policy["no_compress"] = True
+    skip = [name for name in settings.get("skip", []) if name in RUST_MIDDLEWARE]
+    if skip:
+        policy["skip"] = sorted(set(skip))
+    auth = route.auth if route.auth is not None else default_auth()
+    rust_auth = [b for b in auth if not isinstance(b, SessionAuthentication)]
+    if len(rust_auth) != len(auth):
+        raise TypeError(
+            f"{route.handler_name}: SessionAuthentication is Django's session login: serve the route with "
+            "django_middleware=True and check request.user (or use @login_required); guards read tokens only")
+    if rust_auth:
+        policy["auth"] = [backends.index(b) for b in rust_auth]
+    guards = route.guards if route.guards is not None else default_guards()
+    described = guards_manifest(guards)
+    if described and described[0] != {"kind": "allow_any"}:
+        policy["guards"] = described
+    return policy or None
+
+
+def backend_entries(backends: Backends) -> list[dict[str, Any]]:
+    return [b.manifest() for b in backends.objects]

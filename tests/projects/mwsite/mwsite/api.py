@@ -1,0 +1,72 @@
+"""Endpoints for the middleware's server tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from django_bolt import BoltAPI, JWTAuthentication
+from django_bolt.auth import IsAuthenticated
+from django_bolt.middleware import no_compress, rate_limit
+from django_bolt.responses import EventSourceResponse, StreamingResponse
+
+from .settings import SECRET_KEY
+
+api = BoltAPI()
+jwt = JWTAuthentication(secret=SECRET_KEY)
+BIG = {"items": [{"id": i, "name": f"item {i:05d}", "tags": ["alpha", "beta", "gamma"], "price": i * 1.25}
+                 for i in range(1300)]}  # about 100 KB of JSON
+
+
+@api.get("/health")
+def health() -> dict:
+    return {"status": "ok"}
+
+
+@api.get("/plain")
+def plain() -> dict:
+    return {"message": "hello"}
+
+
+@api.get("/secure", auth=[jwt], guards=[IsAuthenticated()])
+def secure() -> dict:
+    return {"message": "hello"}
+
+
+@api.get("/big")
+def big() -> dict:
+    return BIG
+
+
+@api.get("/limited")
+@rate_limit(rps=10, burst=10)
+def limited() -> dict:
+    return {"pid": os.getpid()}
+
+
+@api.get("/stream")
+async def stream(gap: float = 0.3) -> StreamingResponse:
+    async def chunks():
+        for i in range(3):
+            yield (f"chunk {i} " * 300).encode()
+            await asyncio.sleep(gap)
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@api.get("/events")
+async def events() -> EventSourceResponse:
+    async def ticks():
+        for i in range(3):
+            yield {"data": "x" * 400, "id": str(i)}
+
+    return EventSourceResponse(ticks())
+
+
+@api.get("/events/plain")
+@no_compress
+async def events_plain() -> StreamingResponse:
+    async def lines():
+        yield "x" * 1000
+
+    return StreamingResponse(lines(), media_type="text/plain")

@@ -82,6 +82,7 @@ bench: develop-release
 	CARGO_TARGET_DIR=$(CARGO_TEST_TARGET) cargo bench -p bolt-benches --bench lookup -- --warm-up-time 1 --measurement-time 3
 	$(PY) benches/encode_bench.py
 	$(PY) benches/hot_path.py
+	$(PY) benches/middleware.py
 
 # HTTP benchmark against django-bolt 0.13, FastAPI, Litestar and a bare actix-web (venvs on
 # Python 3.12 under $(CACHE)/bench-http; table in benches/results/). BENCH_ARGS="--runs 1 ..."

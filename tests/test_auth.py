@@ -14,6 +14,7 @@ from django_bolt import BoltAPI, Request, Router
 from django_bolt.auth import (
     AllowAny,
     APIKeyAuthentication,
+    DjangoCacheRevocation,
     HasAllPermissions,
     HasAnyPermission,
     HasPermission,
@@ -23,6 +24,7 @@ from django_bolt.auth import (
     IsStaff,
     JWTAuthentication,
     Requires,
+    SessionAuthentication,
     Token,
     create_jwt_for_user,
     get_current_user,
@@ -59,7 +61,9 @@ asymmetric = {
     "rsa": JWTAuthentication(algorithms=["RS256", "PS256"], public_key=key("rsa.pub.pem")),
     "ec": JWTAuthentication(algorithms=["ES256"], public_key=key("ec.pub.pem")),
     "ed": JWTAuthentication(algorithms=["EdDSA"], public_key=key("ed.pub.pem")),
+    "ec384": JWTAuthentication(algorithms=["ES384"], public_key=key("ec384.pub.pem")),
 }
+cached = JWTAuthentication(secret=SECRET, revocation_store=DjangoCacheRevocation(key_prefix="test-revoked:"))
 oct_key = base64.urlsafe_b64encode(b"jwks-secret").rstrip(b"=").decode()
 jwks = JWTAuthentication(algorithms=["HS256"], jwks={"keys": [{"kty": "oct", "kid": "one", "k": oct_key}]})
 audience = JWTAuthentication(secret=SECRET, audience="api", issuer="bolt", leeway=30)
@@ -138,6 +142,11 @@ def by_key(request: Request) -> dict:
 
 @api.get("/revocable", auth=[revocable], guards=[IsAuthenticated()])
 def revocable_route() -> str:
+    return "ok"
+
+
+@api.get("/revocable/cache", auth=[cached], guards=[IsAuthenticated()])
+def revocable_cache() -> str:
     return "ok"
 
 
@@ -278,6 +287,10 @@ def test_revoked_tokens_are_no_credentials(client_for):
     assert (r.status_code, r.json()) == (401, DENIED_401)
     assert c.get("/revocable/open", headers=bearer(revoked)).json() == {"authenticated": False}
     assert c.get("/revocable/open", headers=bearer(good)).json() == {"authenticated": True}
+    # In Django's cache (shared by processes when the cache is).
+    DjangoCacheRevocation(key_prefix="test-revoked:").revoke("gone-2", expires_in=60)
+    assert c.get("/revocable/cache", headers=bearer(Token.create("9", jti="gone-2").encode(SECRET))).status_code == 401
+    assert c.get("/revocable/cache", headers=bearer(good)).status_code == 200
 
 
 @pytest.mark.parametrize(("route", "private", "algorithm"), [
@@ -365,6 +378,24 @@ def test_settings_defaults_apply_to_routes_without_auth(settings):
         assert c.get("/open").text == "o"
 
 
+def test_api_level_guards_and_route_overrides(client_for):
+    guarded_api = BoltAPI(auth=[jwt], guards=[IsStaff()])
+
+    @guarded_api.get("/g")
+    def g() -> str:
+        return "g"
+
+    @guarded_api.get("/g/open", guards=[AllowAny()])
+    def g_open() -> str:
+        return "open"
+
+    c = client_for(guarded_api)
+    assert c.get("/g").status_code == 401
+    assert c.get("/g", headers=bearer(token())).status_code == 403
+    assert c.get("/g", headers=bearer(token(is_staff=True))).text == "g"
+    assert c.get("/g/open").text == "open"
+
+
 def test_configuration_errors_are_clear():
     from django_bolt.auth import BasePermission
 
@@ -394,3 +425,54 @@ def test_the_probe_sees_python_when_it_runs(client_for):
     headers = list(bearer(token()).items())
     (status, _, _, _), calls = python_calls(runtime.module.test_request, runtime.app, "GET", "/me", "", headers, b"")
     assert status == 200 and any(call.endswith(":me") for call in calls)
+
+
+# --- SessionAuthentication: Django's session login ----------------------------------------------
+
+session_api = BoltAPI(auth=[JWTAuthentication(secret=SECRET), SessionAuthentication()])
+
+
+@session_api.get("/s", guards=[IsAuthenticated()])
+def session_route(request: Request) -> dict:
+    return {"backend": request.context["auth_backend"], "user_id": request.context["user_id"]}
+
+
+@session_api.get("/s/staff", guards=[IsStaff() | HasPermission("auth.view_user")])
+def session_staff(request: Request) -> dict:
+    return {"permissions": request.context["permissions"]}
+
+
+def session_cookie(user) -> dict[str, str]:
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"}
+
+
+@pytest.mark.django_db
+def test_session_users_pass_the_guards(client_for):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    c = client_for(session_api)
+    users = get_user_model().objects
+    alan = users.create_user("alan", password="pw")
+    r = c.get("/s", headers=session_cookie(alan))
+    assert r.json() == {"backend": "session", "user_id": str(alan.pk)}
+    r = c.get("/s/staff", headers=session_cookie(alan))
+    assert (r.status_code, r.json()) == (403, DENIED_403)
+    alan.user_permissions.add(Permission.objects.get(codename="view_user"))
+    assert c.get("/s/staff", headers=session_cookie(alan)).json() == {"permissions": ["auth.view_user"]}
+    r = c.get("/s")
+    assert (r.status_code, r.json()) == (401, DENIED_401)
+    # A token is still checked in Rust, before Python.
+    status, _, body = answered_in_rust(c, "GET", "/s/staff", bearer(token()))
+    assert (status, json.loads(body)) == (403, DENIED_403)
+    assert c.get("/s", headers=bearer(token())).json() == {"backend": "jwt", "user_id": "7"}

@@ -8,6 +8,7 @@ from typing import Final
 from django_bolt._core import App as App
 from django_bolt._core import CompiledTable as CompiledTable
 from django_bolt._core import Request as Request
+from django_bolt._core import check_guards as check_guards
 from django_bolt._core import jwt_decode as jwt_decode
 from django_bolt._core import jwt_encode as jwt_encode
 from django_bolt._core import profile_request as profile_request

@@ -244,6 +244,15 @@ pub fn jwt_decode(
         .map_err(pyo3::exceptions::PyValueError::new_err)
 }
 
+/// Guards (manifest JSON) against a context's JSON (None: anonymous): None when admitted,
+/// else `(status, detail)` (the session guard, after Django's middleware).
+#[pyfunction]
+#[pyo3(signature = (guards, context=None))]
+pub fn check_guards(guards: &str, context: Option<&str>) -> PyResult<Option<(u16, &'static str)>> {
+    crate::middleware::check_guards(guards, context)
+        .map_err(pyo3::exceptions::PyValueError::new_err)
+}
+
 /// Module init of a generated project extension: the runtime plus its compiled table.
 pub fn register_compiled(
     module: &Bound<'_, PyModule>,
@@ -268,5 +277,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(profile_request, module)?)?;
     module.add_function(wrap_pyfunction!(jwt_encode, module)?)?;
     module.add_function(wrap_pyfunction!(jwt_decode, module)?)?;
+    module.add_function(wrap_pyfunction!(check_guards, module)?)?;
     Ok(())
 }

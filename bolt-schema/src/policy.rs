@@ -29,6 +29,10 @@ pub struct RoutePolicy {
     /// Checked in order; empty: allow.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<Guard>,
+    /// `SessionAuthentication`: a request no backend here authenticates may still be a
+    /// Django session login, so its guards are checked in Python, after Django's middleware.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub session: bool,
 }
 
 impl RoutePolicy {

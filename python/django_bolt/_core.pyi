@@ -146,6 +146,9 @@ def profile_request(
 ) -> list[tuple[str, float]]:
     """Rust-side nanoseconds per request of each hot-path phase (`make bench`)."""
 def validate_json(body: bytes, ty: str, schemas: str) -> str | None: ...
+def check_guards(guards: str, context: str | None = None) -> tuple[int, str] | None:
+    """Guards (manifest JSON) against an auth context's JSON: None when admitted, else
+    `(status, detail)`."""
 def jwt_encode(claims: str, key: str, algorithm: str, kid: str | None = None) -> str:
     """A signed JWT of the JSON `claims`: `key` is the HS* secret or a PEM private key."""
 def jwt_decode(token: str, key: str, algorithms: list[str], audience: list[str] = ..., issuer: list[str] = ...,

@@ -12,8 +12,10 @@ from urllib.parse import quote
 from ._composition import compile_route
 from ._signature import ParamInfo, RouteDefinitionError, check_return_annotation
 from ._types import describe
-from .auth.backends import BaseAuthentication
+from .auth.backends import BaseAuthentication, SessionAuthentication
+from .auth.defaults import effective_auth, effective_guards
 from .auth.guards import _guard, guards_manifest
+from .auth.session import SESSION_MIDDLEWARE, SessionGuard
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_settings
 from .middleware.django_adapter import DjangoMiddlewareStack, resolve_django_middleware
@@ -46,6 +48,8 @@ class RouteDef:
     guards: list[Any] | None = None
     # The Python middleware around the handler (global, router, route), after skips.
     middleware: list[Any] = field(default_factory=list)
+    # `SessionAuthentication`: the chain ends in a session guard (`auth/session.py`).
+    session_guard: bool = False
 
     @property
     def callable(self) -> Callable[..., Any]:
@@ -238,6 +242,12 @@ class BoltAPI(_Registrar):
             items = list(options["with_middleware"])
         else:
             items = self._python_middleware(fn, options)
+        if any(isinstance(b, SessionAuthentication) for b in effective_auth(route.auth)):
+            # Never skipped: without it, a session route's guards would not be checked at all.
+            if not any(isinstance(i, (DjangoMiddlewareStack, _LazyDjangoStack)) for i in items):
+                items.insert(0, DjangoMiddlewareStack(SESSION_MIDDLEWARE))
+            items.append(SessionGuard(guards_manifest(effective_guards(route.guards))))
+            route.session_guard = True
         if items:
             _wrap_in_middleware(route, items)
         existing = self._by_key.get(route.key)

@@ -68,6 +68,8 @@ struct RouteMiddleware {
     limit: Option<RouteLimit>,
     auth: Vec<usize>,
     guards: Vec<Guard>,
+    /// Anonymous requests go on to Python, whose session guard decides (`RoutePolicy::session`).
+    session: bool,
 }
 
 pub struct Middleware {
@@ -223,7 +225,9 @@ impl Middleware {
         }
         let context = self.authenticate(&policy.auth, request);
         if let Err(status) = guards::check(&policy.guards, context.as_ref()) {
-            return Err(denied(status));
+            if !(policy.session && context.is_none()) {
+                return Err(denied(status));
+            }
         }
         if let Some(limit) = policy.limit.as_ref().filter(|_| by_user) {
             self.limit(route, limit, request, context.as_ref())?;
@@ -359,6 +363,50 @@ pub fn denied_detail(status: u16) -> &'static str {
     }
 }
 
+/// Guards (manifest JSON) checked against a context (`request.context`'s JSON, None when
+/// anonymous), for the session guard in Python: None when admitted, else (status, detail).
+pub fn check_guards(
+    guards: &str,
+    context: Option<&str>,
+) -> Result<Option<(u16, &'static str)>, String> {
+    let guards: Vec<Guard> = serde_json::from_str(guards).map_err(|e| format!("guards: {e}"))?;
+    let context = match context {
+        None => None,
+        Some(text) => {
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| format!("context: {e}"))?;
+            let text_of = |name: &str| match value.get(name) {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            let flag = |name: &str| value.get(name).and_then(|v| v.as_bool()).unwrap_or(false);
+            Some(AuthContext {
+                backend: 0,
+                kind: "session",
+                user_id: text_of("user_id"),
+                is_staff: flag("is_staff"),
+                is_superuser: flag("is_superuser"),
+                permissions: value
+                    .get("permissions")
+                    .and_then(|p| p.as_array())
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(|p| p.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                claims: value.get("auth_claims").cloned().unwrap_or_default(),
+                jti: None,
+            })
+        }
+    };
+    Ok(guards::check(&guards, context.as_ref())
+        .err()
+        .map(|status| (status, denied_detail(status))))
+}
+
 fn denied(status: u16) -> HttpResponse {
     HttpResponse::detail(status, denied_detail(status))
 }
@@ -407,5 +455,6 @@ fn lower(
         limit,
         auth: policy.auth.clone(),
         guards: policy.guards.clone(),
+        session: policy.session,
     })
 }

@@ -27,6 +27,7 @@ from .revocation import (
     RedisRevocation,
     RevocationStore,
 )
+from .session import SessionGuard
 from .token import Token
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "BasePermission", "AllowAny", "IsAuthenticated", "IsAdminUser", "IsStaff", "HasPermission",
     "HasAnyPermission", "HasAllPermissions", "Requires", "Token", "create_jwt_for_user", "get_current_user",
     "get_auth_context", "extract_user_id_from_context", "register_auth_backend", "load_user",
-    "RevocationStore", "InMemoryRevocation", "DjangoCacheRevocation", "DjangoORMRevocation", "RedisRevocation",
+    "SessionGuard", "RevocationStore", "InMemoryRevocation", "DjangoCacheRevocation", "DjangoORMRevocation",
+    "RedisRevocation",
 ]

@@ -150,14 +150,12 @@ class APIKeyAuthentication(BaseAuthentication):
 
 
 class SessionAuthentication(BaseAuthentication):
-    """Django's session login, for routes served with `django_middleware` (Session and
-    Authentication middleware): the user is Django's `request.user`. Guards run in Rust
-    before Python, so they cannot see session users: check `request.user` in the handler or
-    use Django's `@login_required`."""
+    """Django's session login: a request that no other backend of the route authenticates is
+    authenticated by Django's `request.user` (the route runs behind Django's session and
+    authentication middleware, added when its API has no `django_middleware`), and the
+    route's guards see that user (`user_id`, `is_staff`, `is_superuser`, its permissions)."""
 
     scheme = "session"
 
     def manifest(self) -> dict[str, Any]:
-        raise TypeError(
-            "SessionAuthentication is not a Rust backend: serve the route with django_middleware=True "
-            "(SessionMiddleware + AuthenticationMiddleware) and use request.user / @login_required")
+        raise TypeError("SessionAuthentication is checked in Python, after Django's middleware")

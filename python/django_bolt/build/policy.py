@@ -9,25 +9,9 @@ from typing import Any
 
 from ..api import RouteDef
 from ..auth.backends import SessionAuthentication
-from ..auth.guards import AllowAny, guards_manifest
+from ..auth.defaults import effective_auth, effective_guards
+from ..auth.guards import guards_manifest
 from ..middleware.decorators import RUST_MIDDLEWARE, route_settings
-
-
-def _setting(name: str, default: Any) -> Any:
-    from django.conf import settings
-
-    return getattr(settings, name, default) if settings.configured else default
-
-
-def default_auth() -> list[Any]:
-    return list(_setting("BOLT_AUTHENTICATION_CLASSES", []) or [])
-
-
-def default_guards() -> list[Any]:
-    guards = _setting("BOLT_DEFAULT_PERMISSION_CLASSES", None)
-    if guards is None:  # the CHANGELOG's name for it
-        guards = _setting("BOLT_PERMISSION_CLASSES", None)
-    return list(guards) if guards is not None else [AllowAny()]
 
 
 class Backends:
@@ -55,15 +39,17 @@ def route_policy(route: RouteDef, backends: Backends) -> dict[str, Any] | None:
     skip = [name for name in settings.get("skip", []) if name in RUST_MIDDLEWARE]
     if skip:
         policy["skip"] = sorted(set(skip))
-    auth = route.auth if route.auth is not None else default_auth()
+    auth = effective_auth(route.auth)
     rust_auth = [b for b in auth if not isinstance(b, SessionAuthentication)]
     if len(rust_auth) != len(auth):
-        raise TypeError(
-            f"{route.handler_name}: SessionAuthentication is Django's session login: serve the route with "
-            "django_middleware=True and check request.user (or use @login_required); guards read tokens only")
+        if not route.session_guard:
+            raise TypeError(
+                f"{route.handler_name}: SessionAuthentication became a default after the route was registered "
+                "(set BOLT_AUTHENTICATION_CLASSES before the API module is imported)")
+        policy["session"] = True
     if rust_auth:
         policy["auth"] = [backends.index(b) for b in rust_auth]
-    guards = route.guards if route.guards is not None else default_guards()
+    guards = effective_guards(route.guards)
     described = guards_manifest(guards)
     if described and described[0] != {"kind": "allow_any"}:
         policy["guards"] = described

@@ -348,18 +348,10 @@ def test_create_jwt_for_user_and_the_default_user_loader(client_for):
     def who(request: Request) -> dict:
         return {"username": request.user.username}
 
-    assert TestClientFor(plain).get("/who", headers=bearer(tok)).json() == {"username": "ada"}
+    assert client_for(plain).get("/who", headers=bearer(tok)).json() == {"username": "ada"}
 
 
-def TestClientFor(api_):  # noqa: N802 (the interpreted table: this API exists for one test)
-    from django_bolt.testing import TestClient
-
-    return TestClient(api_)
-
-
-def test_settings_defaults_apply_to_routes_without_auth(settings):
-    from django_bolt.testing import TestClient
-
+def test_settings_defaults_apply_to_routes_without_auth(client_for, settings):
     settings.BOLT_AUTHENTICATION_CLASSES = [JWTAuthentication(secret=SECRET)]
     settings.BOLT_DEFAULT_PERMISSION_CLASSES = [IsAuthenticated()]
     defaults = BoltAPI()
@@ -372,10 +364,10 @@ def test_settings_defaults_apply_to_routes_without_auth(settings):
     def o() -> str:
         return "o"
 
-    with TestClient(defaults) as c:
-        assert c.get("/d").status_code == 401
-        assert c.get("/d", headers=bearer(token())).text == "d"
-        assert c.get("/open").text == "o"
+    c = client_for(defaults)
+    assert c.get("/d").status_code == 401
+    assert c.get("/d", headers=bearer(token())).text == "d"
+    assert c.get("/open").text == "o"
 
 
 def test_api_level_guards_and_route_overrides(client_for):

@@ -242,28 +242,24 @@ def test_small_opted_out_and_skipped_responses_are_not_compressed(client_for):
 
 
 @pytest.mark.parametrize("backend", ["brotli", "zstd"])
-def test_other_backends(backend, settings):
+def test_other_backends(client_for, backend, settings):
     import brotli
     import zstandard
-    from django_bolt.testing import TestClient
 
     settings.BOLT_COMPRESSION = CompressionConfig(backend=backend, minimum_size=10)
     token = {"brotli": "br", "zstd": "zstd"}[backend]
-    with TestClient(api) as c:
-        status, headers, body = raw(c, "/big", f"gzip;q=0.8, {token}")
-        assert headers["content-encoding"] == token
-        decoded = brotli.decompress(body) if backend == "brotli" else zstandard.ZstdDecompressor().decompress(
-            body, max_output_size=10**7)
-        assert json.loads(decoded) == BIG
-        assert raw(c, "/big", "gzip")[1]["content-encoding"] == "gzip"  # gzip_fallback
+    c = client_for(api)
+    status, headers, body = raw(c, "/big", f"gzip;q=0.8, {token}")
+    assert headers["content-encoding"] == token
+    decoded = brotli.decompress(body) if backend == "brotli" else zstandard.ZstdDecompressor().decompress(
+        body, max_output_size=10**7)
+    assert json.loads(decoded) == BIG
+    assert raw(c, "/big", "gzip")[1]["content-encoding"] == "gzip"  # gzip_fallback
 
 
-def test_compression_none_really_disables_it(settings):
-    from django_bolt.testing import TestClient
-
+def test_compression_none_really_disables_it(client_for, settings):
     settings.BOLT_COMPRESSION = None
-    with TestClient(api) as c:
-        assert "content-encoding" not in raw(c, "/big", "gzip")[1]
+    assert "content-encoding" not in raw(client_for(api), "/big", "gzip")[1]
     with pytest.raises(ValueError, match="backend"):
         CompressionConfig(backend="lzma")
 

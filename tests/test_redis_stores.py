@@ -49,21 +49,20 @@ def test_the_limit_is_shared_by_every_app_on_the_redis(client_for, redis_store):
     assert statuses == [200, 200, 200, 429]
     status, headers, _ = answered_in_rust(second, "GET", "/limited", client)
     assert status == 429 and int(headers["retry-after"]) >= 1
-    # In memory, each app has its own bucket.
 
 
-def test_memory_store_is_per_app(settings):
+def test_memory_store_is_per_app(client_for, settings):
     settings.BOLT_RATE_LIMIT_STORE = "memory"
     client = {"X-Client": "same"}
-    with TestClient(api) as first, TestClient(api) as second:
-        assert [first.get("/limited", headers=client).status_code for _ in range(4)] == [200, 200, 200, 429]
-        assert second.get("/limited", headers=client).status_code == 200
+    first, second = client_for(api), client_for(api)
+    assert [first.get("/limited", headers=client).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert second.get("/limited", headers=client).status_code == 200
 
 
-def test_redis_down_admits_requests_and_warns(settings, capfd):
+def test_redis_down_admits_requests_and_warns(client_for, settings, capfd):
     settings.BOLT_RATE_LIMIT_STORE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    with TestClient(api) as c:
-        assert [c.get("/limited", headers={"X-Client": "x"}).status_code for _ in range(5)] == [200] * 5
+    c = client_for(api)
+    assert [c.get("/limited", headers={"X-Client": "x"}).status_code for _ in range(5)] == [200] * 5
     assert "Redis rate limit check failed" in capfd.readouterr().err
 
 
@@ -79,8 +78,8 @@ def test_revoked_tokens_in_redis_are_refused_without_python(client_for, redis_ur
     assert status == 401
 
 
-def test_unreachable_revocation_store_fails_closed(capfd):
-    c = TestClient(revocable_api("redis://127.0.0.1:1/0"))
+def test_unreachable_revocation_store_fails_closed(client_for, capfd):
+    c = client_for(revocable_api("redis://127.0.0.1:1/0"))
     token = Token.create("1").encode(SECRET)
     assert c.get("/secure", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert "Redis revocation check failed" in capfd.readouterr().err

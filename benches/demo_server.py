@@ -24,9 +24,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def demo_server(settings_module: str, files: dict[str, str], prefix: str) -> Iterator[tuple[int, int] | None]:
-    """`files` (name → source, the settings module among them) go on the server's path.
-    Yields `(port, pid)` once it accepts connections, or None (its log printed) if it never does."""
+def demo_server(settings_module: str | None, files: dict[str, str], prefix: str, *, project: Path = DEMO,
+                pin: str | None = None) -> Iterator[tuple[int, int] | None]:
+    """`files` (name → source, the settings module among them) go on the server's path;
+    `project` is the Django project served (its own settings when `settings_module` is None),
+    `pin` a CPU list for `taskset`. Yields `(port, pid)` once it accepts connections, or None
+    (its log printed) if it never does."""
     work = Path(tempfile.mkdtemp(prefix=prefix))
     for name, source in files.items():
         (work / name).write_text(source)
@@ -35,8 +38,10 @@ def demo_server(settings_module: str, files: dict[str, str], prefix: str) -> Ite
            "DEMO_DB": str(work / "db.sqlite3"), "DJANGO_DEBUG": "0"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log = open(work / "server.log", "wb")  # noqa: SIM115 (closed with the server)
-    server = subprocess.Popen([sys.executable, "manage.py", "runbolt", "--host", HOST, "--port", str(port),
-                               "--skip-checks", "--settings", settings_module], cwd=DEMO, env=env,
+    pinned = ["taskset", "-c", pin] if pin else []
+    settings = ["--settings", settings_module] if settings_module else []
+    server = subprocess.Popen([*pinned, sys.executable, "manage.py", "runbolt", "--host", HOST, "--port", str(port),
+                               "--skip-checks", *settings], cwd=project, env=env,
                               stdout=log, stderr=log, start_new_session=True)
     try:
         deadline = time.monotonic() + 30

@@ -21,15 +21,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 MWSITE = REPO / "tests" / "projects" / "mwsite"
-sys.path.insert(0, str(HERE / "http"))
+sys.path[:0] = [str(HERE / "http"), str(HERE)]
 import run as http_bench  # noqa: E402  (wrk, quiet-machine wait, output parsing)
+from demo_server import demo_server  # noqa: E402
 
 SECRET = "mwsite-not-secret-0123456789abcdef"
 ORIGIN = "https://app.example.com"
@@ -96,27 +96,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
     wrk = http_bench.ensure_wrk()
-    sys.path.insert(0, str(MWSITE))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mwsite.settings")
-    work = Path(tempfile.mkdtemp(prefix="bolt-bench-mw-"))
-    port = http_bench.PORT + 50
-    env = {**os.environ, "MWSITE_DB": str(work / "db.sqlite3")}
-    env.pop("BOLT_RATE_LIMIT_STORE", None)
-    log = open(work / "server.log", "wb")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(["taskset", "-c", http_bench.SERVER_CORE, sys.executable, "manage.py", "runbolt",
-                               "--host", "127.0.0.1", "--port", str(port), "--skip-checks"],
-                              cwd=MWSITE, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                check(port, "GET", "/health", {})
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print((work / "server.log").read_text(), file=sys.stderr)
-                    return 1
-                time.sleep(0.1)
+    os.environ.pop("BOLT_RATE_LIMIT_STORE", None)
+    with demo_server(None, {}, "bolt-bench-mw-", project=MWSITE, pin=http_bench.SERVER_CORE) as started:
+        if started is None:
+            return 1
+        port = started[0]
         table = cases()
         sizes = {}
         for name, (method, path, headers) in table.items():
@@ -131,13 +115,6 @@ def main() -> int:
                 method, path, headers = table[name]
                 load(wrk, port, method, path, headers, 1, args.connections)  # warm-up
                 samples[name].append(load(wrk, port, method, path, headers, args.duration, args.connections))
-    finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
     def median(name: str, attr: str = "rps") -> float:
         return statistics.median(getattr(s, attr) for s in samples[name])

@@ -30,7 +30,7 @@ pub struct HttpRequest {
     /// The client's address (None in the test transport).
     pub peer: Option<std::net::IpAddr>,
     /// What the request authenticated as (`middleware::Middleware::admit`).
-    pub auth: Option<Box<crate::middleware::auth::AuthContext>>,
+    pub auth: Option<std::sync::Arc<crate::middleware::auth::AuthContext>>,
 }
 
 impl Default for HttpRequest {

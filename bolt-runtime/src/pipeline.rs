@@ -177,7 +177,7 @@ pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Pre
         }
     };
     let auth = match app.middleware.admit(route, &request) {
-        Ok(context) => context.map(Box::new),
+        Ok(context) => context,
         Err(response) => return Prepared::Respond(response),
     };
     // A JSON body needs a JSON media type: a cross-site HTML form can send `text/plain` or a

@@ -13,6 +13,7 @@ from ._signature import check_body_decodable, response_encode_type
 from .api import BoltAPI, RouteDef
 from .build.compile import fingerprint
 from .build.manifest import auth_backends, build_manifest_with_classes, manifest_json, merge_apis
+from .middleware.decorators import DEFAULT_HEADERS, DEFAULT_METHODS
 
 
 def project_name() -> str:
@@ -166,11 +167,6 @@ def middleware_config(project: ProjectRoutes) -> dict[str, Any]:
             "rate_limit_store": store, "auth_secrets": [b.runtime_config() for b in project.auth_objects]}
 
 
-# django-cors-headers' defaults, for the settings a project leaves out.
-CORS_DEFAULT_METHODS = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"]
-CORS_DEFAULT_HEADERS = ["accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with"]
-
-
 def global_cors() -> dict[str, Any] | None:
     """The global CORS policy from django-cors-headers' settings; None when no origin is allowed."""
     from django.conf import settings
@@ -191,8 +187,8 @@ def global_cors() -> dict[str, Any] | None:
         raise ValueError(f"CORS_PREFLIGHT_MAX_AGE must be a non-negative int, not {max_age!r}")
     return {"origins": [o for o in origins if o != "*"], "origin_regexes": [getattr(r, "pattern", r) for r in regexes],
             "allow_all": allow_all or "*" in origins, "credentials": credentials, "max_age": max_age,
-            "methods": [m.upper() for m in getattr(settings, "CORS_ALLOW_METHODS", CORS_DEFAULT_METHODS)],
-            "headers": list(getattr(settings, "CORS_ALLOW_HEADERS", CORS_DEFAULT_HEADERS)),
+            "methods": [m.upper() for m in getattr(settings, "CORS_ALLOW_METHODS", DEFAULT_METHODS)],
+            "headers": list(getattr(settings, "CORS_ALLOW_HEADERS", DEFAULT_HEADERS)),
             "expose_headers": list(getattr(settings, "CORS_EXPOSE_HEADERS", []))}
 
 

@@ -4,6 +4,7 @@
 //! decide between 401 and 403.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bolt_schema::policy::AuthBackend;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -62,6 +63,8 @@ pub struct JwtBackend {
     public_key: Option<String>,
     jwks: Option<jsonwebtoken::jwk::JwkSet>,
     require_jti: bool,
+    leeway: u64,
+    verified: super::verified::VerifiedTokens,
 }
 
 pub struct ApiKeyBackend {
@@ -92,17 +95,7 @@ impl Authenticator {
                     let alg: Algorithm = name
                         .parse()
                         .map_err(|_| format!("JWTAuthentication: unknown algorithm {name:?}"))?;
-                    let mut validation = Validation::new(alg);
-                    validation.leeway = *leeway;
-                    validation.validate_nbf = true;
-                    validation.validate_aud = !audience.is_empty();
-                    if !audience.is_empty() {
-                        validation.set_audience(audience);
-                    }
-                    if !issuer.is_empty() {
-                        validation.set_issuer(issuer);
-                    }
-                    validations.push((alg, validation));
+                    validations.push((alg, validation(alg, *leeway, audience, issuer)));
                 }
                 if validations.is_empty() {
                     return Err("JWTAuthentication: algorithms must not be empty".into());
@@ -138,6 +131,8 @@ impl Authenticator {
                     public_key: secrets.public_key,
                     jwks: secrets.jwks,
                     require_jti: *require_jti,
+                    leeway: *leeway,
+                    verified: Default::default(),
                 })))
             }
             AuthBackend::ApiKey { header } => Ok(Authenticator::ApiKey(ApiKeyBackend {
@@ -162,7 +157,7 @@ impl Authenticator {
     }
 
     /// The context for a request whose credential header is `value`, or None.
-    pub fn authenticate(&self, index: usize, value: &str) -> Option<AuthContext> {
+    pub fn authenticate(&self, index: usize, value: &str) -> Option<Arc<AuthContext>> {
         match self {
             Authenticator::Jwt(backend) => {
                 backend.authenticate(index, strip_scheme(value, &["Bearer"]))
@@ -170,7 +165,7 @@ impl Authenticator {
             Authenticator::ApiKey(backend) => {
                 let key = strip_scheme(value, &["Bearer", "ApiKey"]);
                 let permissions = backend.keys.get(&digest(key))?;
-                Some(AuthContext {
+                Some(Arc::new(AuthContext {
                     backend: index,
                     kind: "api_key",
                     user_id: Some(format!("apikey:{key}")),
@@ -179,10 +174,31 @@ impl Authenticator {
                     permissions: permissions.clone(),
                     claims: Value::Null,
                     jti: None,
-                })
+                }))
             }
         }
     }
+}
+
+/// The checks a token of `alg` gets: signature, `exp` (required) and `nbf` with `leeway`
+/// seconds, `aud`/`iss` when given.
+pub fn validation(
+    alg: Algorithm,
+    leeway: u64,
+    audience: &[String],
+    issuer: &[String],
+) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = leeway;
+    validation.validate_nbf = true;
+    validation.validate_aud = !audience.is_empty();
+    if !audience.is_empty() {
+        validation.set_audience(audience);
+    }
+    if !issuer.is_empty() {
+        validation.set_issuer(issuer);
+    }
+    validation
 }
 
 pub fn is_hmac(alg: Algorithm) -> bool {
@@ -228,7 +244,23 @@ impl JwtBackend {
         public_key(alg, self.public_key.as_deref()?).ok()
     }
 
-    fn authenticate(&self, index: usize, token: &str) -> Option<AuthContext> {
+    fn authenticate(&self, index: usize, token: &str) -> Option<Arc<AuthContext>> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(known) = self.verified.get(token, now, self.leeway) {
+            return Some(known);
+        }
+        let context = Arc::new(self.verify(index, token)?);
+        // `exp` is required and was checked, so it is there (a float rounds down: stricter).
+        let exp = context
+            .claims
+            .get("exp")
+            .and_then(Value::as_f64)
+            .map_or(0, |e| e as u64);
+        self.verified.insert(token, context.clone(), exp);
+        Some(context)
+    }
+
+    fn verify(&self, index: usize, token: &str) -> Option<AuthContext> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         let (_, validation) = self.validations.iter().find(|(a, _)| *a == header.alg)?;
         let key = self.key_for(header.alg, header.kid.as_deref())?;

@@ -129,7 +129,7 @@ impl Encoder {
             // Levels chosen for responses made per request: fast, most of the ratio.
             Encoding::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(
                 Vec::new(),
-                flate2::Compression::new(6),
+                flate2::Compression::new(4),
             )),
             Encoding::Brotli => Encoder::Brotli(Box::new(brotli::CompressorWriter::new(
                 Vec::new(),

@@ -11,6 +11,7 @@ pub mod guards;
 pub mod ratelimit;
 pub mod stream;
 pub mod token;
+pub mod verified;
 
 use std::sync::Arc;
 
@@ -70,6 +71,8 @@ struct RouteMiddleware {
     guards: Vec<Guard>,
     /// Anonymous requests go on to Python, whose session guard decides (`RoutePolicy::session`).
     session: bool,
+    /// No limit, backend or guard: `admit` has nothing to do.
+    passthrough: bool,
 }
 
 pub struct Middleware {
@@ -181,7 +184,7 @@ impl Middleware {
 
     /// The answer to a CORS preflight for `request`, when it is one and CORS applies.
     pub fn preflight(&self, table: &dyn RouteTable, request: &HttpRequest) -> Option<HttpResponse> {
-        if request.method() != "OPTIONS" {
+        if !self.any_cors || request.method() != "OPTIONS" {
             return None;
         }
         let origin = request.header("origin")?;
@@ -217,20 +220,23 @@ impl Middleware {
         &self,
         route: usize,
         request: &HttpRequest,
-    ) -> Result<Option<AuthContext>, HttpResponse> {
+    ) -> Result<Option<Arc<AuthContext>>, HttpResponse> {
         let policy = &self.routes[route];
+        if policy.passthrough {
+            return Ok(None);
+        }
         let by_user = policy.limit.as_ref().is_some_and(|l| l.limit.key == "user");
         if let Some(limit) = policy.limit.as_ref().filter(|_| !by_user) {
             self.limit(route, limit, request, None)?;
         }
         let context = self.authenticate(&policy.auth, request);
-        if let Err(status) = guards::check(&policy.guards, context.as_ref()) {
+        if let Err(status) = guards::check(&policy.guards, context.as_deref()) {
             if !(policy.session && context.is_none()) {
                 return Err(denied(status));
             }
         }
         if let Some(limit) = policy.limit.as_ref().filter(|_| by_user) {
-            self.limit(route, limit, request, context.as_ref())?;
+            self.limit(route, limit, request, context.as_deref())?;
         }
         Ok(context)
     }
@@ -248,7 +254,7 @@ impl Middleware {
         matches!(self.revocations.get(backend), Some(Revocation::Python))
     }
 
-    fn authenticate(&self, backends: &[usize], request: &HttpRequest) -> Option<AuthContext> {
+    fn authenticate(&self, backends: &[usize], request: &HttpRequest) -> Option<Arc<AuthContext>> {
         for &index in backends {
             let backend = &self.backends[index];
             let Some(value) = request.header(backend.header()) else {
@@ -317,6 +323,9 @@ impl Middleware {
         exit: &Exit,
         encode_streams: bool,
     ) -> Option<Encoding> {
+        if !self.any_cors && self.compression.is_none() {
+            return None;
+        }
         if let Some(cors) = self.cors_for(exit.route).filter(|_| !exit.preflight) {
             cors.apply(response, exit.origin.as_deref());
         }
@@ -450,6 +459,7 @@ fn lower(
             limit: limit.clone(),
         });
     Ok(RouteMiddleware {
+        passthrough: limit.is_none() && policy.auth.is_empty() && policy.guards.is_empty(),
         cors,
         compress: compression.is_some() && !policy.no_compress && !policy.skips("compression"),
         limit,

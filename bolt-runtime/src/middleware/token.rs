@@ -50,16 +50,7 @@ pub fn decode(
     if !allowed.contains(&header.alg) {
         return Err(format!("token algorithm {:?} is not allowed", header.alg));
     }
-    let mut validation = jsonwebtoken::Validation::new(header.alg);
-    validation.leeway = leeway;
-    validation.validate_nbf = true;
-    validation.validate_aud = !audience.is_empty();
-    if !audience.is_empty() {
-        validation.set_audience(audience);
-    }
-    if !issuer.is_empty() {
-        validation.set_issuer(issuer);
-    }
+    let validation = super::auth::validation(header.alg, leeway, audience, issuer);
     let key = if super::auth::is_hmac(header.alg) {
         jsonwebtoken::DecodingKey::from_secret(key.as_bytes())
     } else {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .._strings import string_list
 from .revocation import RevocationStore, _HandlerRevocation
 
 JWT_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
@@ -41,17 +42,6 @@ class BaseAuthentication:
             return None
 
 
-def _strings(value: Any, what: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    items = list(value)
-    if not all(isinstance(v, str) for v in items):
-        raise TypeError(f"{what} must be a string or a list of strings, not {value!r}")
-    return items
-
-
 class JWTAuthentication(BaseAuthentication):
     """JSON Web Tokens from `header` (`Bearer ` stripped). `secret` (HS*) defaults to
     Django's `SECRET_KEY`, read when the app is built; `public_key` (PEM) or `jwks` (a JWK
@@ -75,8 +65,8 @@ class JWTAuthentication(BaseAuthentication):
         if not isinstance(leeway, int) or isinstance(leeway, bool) or leeway < 0:
             raise ValueError(f"JWTAuthentication: leeway must be a non-negative int of seconds, not {leeway!r}")
         self.header = header.lower()
-        self.audience = _strings(audience, "audience")
-        self.issuer = _strings(issuer, "issuer")
+        self.audience = string_list(audience, "audience")
+        self.issuer = string_list(issuer, "issuer")
         if revocation_store is None and revoked_token_handler is not None:
             revocation_store = _HandlerRevocation(revoked_token_handler)
         self.revocation_store = revocation_store
@@ -131,7 +121,7 @@ class APIKeyAuthentication(BaseAuthentication):
 
     def __init__(self, api_keys: Any = None, header: str = "x-api-key",
                  key_permissions: dict[str, Any] | None = None) -> None:
-        self.api_keys = set(_strings(api_keys, "api_keys") if isinstance(api_keys, str) else (api_keys or ()))
+        self.api_keys = set(string_list(api_keys, "api_keys"))
         self.header = header.lower()
         self.key_permissions = {k: sorted(v) for k, v in (key_permissions or {}).items()}
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._strings import string_list
+
 ATTRIBUTE = "__bolt_middleware__"
 RUST_MIDDLEWARE = ("cors", "compression", "rate_limit", "*")
 
@@ -25,22 +27,13 @@ def _record(fn: Callable[..., Any], **settings: Any) -> Callable[..., Any]:
     return fn
 
 
-def _listed(value: Any, what: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    items = list(value)
-    if not all(isinstance(v, str) for v in items):
-        raise TypeError(f"{what} must be strings, not {value!r}")
-    return items
-
-
 def cors(origins: Any = None, methods: Any = None, headers: Any = None, credentials: bool = False,
          max_age: int = 3600, *, origin_regexes: Any = None, expose_headers: Any = None) -> Callable:
     """This route's CORS policy, instead of the global one. `origins` is required (`["*"]`
     allows any origin; with `credentials` the origin is reflected, never `*`)."""
     if not origins and not origin_regexes:
         raise ValueError("@cors() needs origins=[...] (or origin_regexes=[...])")
-    origins = _listed(origins or [], "origins")
+    origins = string_list(origins or [], "origins")
     if "*" in origins and credentials:
         import warnings
 
@@ -50,10 +43,10 @@ def cors(origins: Any = None, methods: Any = None, headers: Any = None, credenti
         raise ValueError(f"@cors(max_age=...) must be a non-negative int of seconds, not {max_age!r}")
     policy = {
         "origins": [o for o in origins if o != "*"], "allow_all": "*" in origins,
-        "origin_regexes": _listed(origin_regexes or [], "origin_regexes"),
-        "methods": [m.upper() for m in _listed(methods, "methods")] if methods else list(DEFAULT_METHODS),
-        "headers": _listed(headers, "headers") if headers else list(DEFAULT_HEADERS),
-        "expose_headers": _listed(expose_headers or [], "expose_headers"),
+        "origin_regexes": string_list(origin_regexes or [], "origin_regexes"),
+        "methods": [m.upper() for m in string_list(methods, "methods")] if methods else list(DEFAULT_METHODS),
+        "headers": string_list(headers, "headers") if headers else list(DEFAULT_HEADERS),
+        "expose_headers": string_list(expose_headers or [], "expose_headers"),
         "credentials": bool(credentials), "max_age": max_age,
     }
     return lambda fn: _record(fn, cors=policy)

@@ -24,17 +24,17 @@ def health() -> dict:
 
 
 @api.get("/plain")
-def plain() -> dict:
+async def plain() -> dict:
     return {"message": "hello"}
 
 
 @api.get("/secure", auth=[jwt], guards=[IsAuthenticated()])
-def secure() -> dict:
+async def secure() -> dict:
     return {"message": "hello"}
 
 
 @api.get("/big")
-def big() -> dict:
+async def big() -> dict:
     return BIG
 
 

@@ -256,3 +256,16 @@ def is_request(a: int, request: Request) -> dict:
 
 def test_request_is_a_request_in_both_tables(client_for):
     assert client_for(typed_request).get("/is-request/3").json() == {"a": 3, "is_request": True}
+
+
+@api.get("/mutable-defaults")
+def mutable_defaults(tags: list[str] = Query([])) -> dict:  # noqa: B006
+    tags.append("seen")  # a handler that changes its default must not change the next request's
+    return {"tags": tags}
+
+
+def test_mutable_defaults_are_fresh_per_request(client_for):
+    c = client_for(api)
+    assert c.get("/mutable-defaults").json() == {"tags": ["seen"]}
+    assert c.get("/mutable-defaults").json() == {"tags": ["seen"]}
+    assert c.get("/mutable-defaults?tags=a").json() == {"tags": ["a", "seen"]}

@@ -246,3 +246,10 @@ def test_async_test_client(table_mode):
             return streamed.content, plain.content, missing.status_code
 
     assert asyncio.run(run()) == (b"0;1;2;", b'{"a": [1, 2]}', 404)
+
+
+def test_one_allowed_root_may_be_given_as_a_string(client_for, data_file, settings):
+    settings.BOLT_ALLOWED_FILE_PATHS = str(data_file.parent)  # not a list: one root, not its characters
+    assert client_for(api).get("/file", params={"path": str(data_file)}).content == FILE_BODY
+    settings.BOLT_ALLOWED_FILE_PATHS = str(data_file.parent / "elsewhere")
+    assert client_for(api).get("/file", params={"path": str(data_file)}).status_code == 403

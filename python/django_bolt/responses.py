@@ -176,6 +176,9 @@ def allowed_file_path(path: str | os.PathLike[str]) -> str:
     resolved = os.path.realpath(os.fspath(path))
     allowed = getattr(settings, "BOLT_ALLOWED_FILE_PATHS", None)
     if allowed is not None:
+        # One root given as a string or path (not a list): iterating it would give its characters.
+        if isinstance(allowed, (str, bytes, os.PathLike)):
+            allowed = [allowed]
         roots = [os.path.realpath(os.fspath(root)) for root in allowed]
         if not any(os.path.commonpath([resolved, root]) == root for root in roots):
             raise PermissionError(f"{os.fspath(path)!r} is outside BOLT_ALLOWED_FILE_PATHS")

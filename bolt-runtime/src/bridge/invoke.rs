@@ -37,6 +37,19 @@ pub enum Outcome {
     },
 }
 
+/// A parameter's default as this request gets it: a list, dict or set default is copied, so
+/// a handler that changes it (`tags.append(...)`) never changes the next request's default.
+fn fresh_default<'py>(default: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::types::{PyList, PySet};
+    if default.is_exact_instance_of::<PyList>()
+        || default.is_exact_instance_of::<PyDict>()
+        || default.is_exact_instance_of::<PySet>()
+    {
+        return default.call_method0("copy");
+    }
+    Ok(default.clone())
+}
+
 impl AppInner {
     /// The fast path's tape for `route`'s body (generated scanner, else the plan's), when the
     /// body type is covered and the body valid.
@@ -130,7 +143,7 @@ impl AppInner {
             values.push(match arg {
                 Arg::Value(v) => cache.values.to_py(py, &v)?,
                 Arg::Default => match &route.defaults[index] {
-                    Some(default) => default.bind(py).clone(),
+                    Some(default) => fresh_default(default.bind(py))?,
                     None => py.None().into_bound(py),
                 },
                 Arg::Request => {

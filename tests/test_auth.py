@@ -468,3 +468,56 @@ def test_session_users_pass_the_guards(client_for):
     status, _, body = answered_in_rust(c, "GET", "/s/staff", bearer(token()))
     assert (status, json.loads(body)) == (403, DENIED_403)
     assert c.get("/s", headers=bearer(token())).json() == {"backend": "jwt", "user_id": "7"}
+
+
+inner_session = BoltAPI(auth=[SessionAuthentication()])
+
+
+@inner_session.get("/inner")
+def inner_route(request: Request) -> dict:
+    return {"user_id": request.context["user_id"]}
+
+
+@inner_session.post("/inner/post")
+def inner_post() -> dict:
+    return {"posted": True}
+
+
+@inner_session.get("/inner/raises")
+def inner_raises() -> dict:
+    from django_bolt.exceptions import NotFound
+
+    raise NotFound("nothing here")
+
+
+outer_session = BoltAPI(guards=[IsStaff()])
+outer_session.mount("/m", inner_session)
+
+
+@pytest.mark.django_db
+def test_mounted_session_routes_keep_the_outer_guards_csrf_and_error_shapes(client_for):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    plain_user = users.create_user("pat", password="pw")
+    staff_user = users.create_user("sam", password="pw", is_staff=True)
+    inner, outer = client_for(inner_session), client_for(outer_session)
+    assert inner.get("/inner", headers=session_cookie(plain_user)).json() == {"user_id": str(plain_user.pk)}
+    r = outer.get("/m/inner", headers=session_cookie(plain_user))
+    assert (r.status_code, r.json()) == (403, DENIED_403)
+    assert outer.get("/m/inner", headers=session_cookie(staff_user)).status_code == 200
+    # The session stack added for SessionAuthentication checks CSRF on unsafe methods.
+    assert inner.post("/inner/post", headers=session_cookie(plain_user)).status_code == 403
+    csrf = {**session_cookie(plain_user), "X-CSRFToken": "z" * 32}
+    csrf["Cookie"] += "; csrftoken=" + "z" * 32
+    assert inner.post("/inner/post", headers=csrf).json() == {"posted": True}
+    # A handler's HTTPException keeps its shape behind Django's middleware.
+    r = inner.get("/inner/raises", headers=session_cookie(plain_user))
+    assert (r.status_code, r.json()) == (404, {"detail": "nothing here"})
+
+
+def test_token_decode_refuses_mixed_algorithm_families():
+    public = key("rsa.pub.pem")
+    forged = Token.create("1").encode(public, "HS256")  # signed with the public key as a secret
+    with pytest.raises(ValueError, match="all HS"):
+        Token.decode(forged, public, ["RS256", "HS256"])

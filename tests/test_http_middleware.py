@@ -300,3 +300,35 @@ def test_rate_limit_checks_its_arguments():
         rate_limit(rps=0)
     with pytest.raises(ValueError, match="key"):
         rate_limit(key="")
+
+
+@api.get("/limited/guarded", guards=[IsAuthenticated()])
+@rate_limit(rps=1, burst=2, key="user")
+def limited_guarded() -> str:
+    return "ok"
+
+
+@api.get("/tagged")
+def tagged():
+    from django_bolt import JSON
+
+    return JSON(BIG, headers={"ETag": '"v1"'})
+
+
+def test_refused_attempts_count_against_a_per_user_limit(client_for):
+    c = client_for(api)
+    sent = {"X-Forwarded-For": "192.0.2.77", "Authorization": "Bearer wrong"}
+    assert [c.get("/limited/guarded", headers=sent).status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_forwarded_addresses_are_ignored_when_not_trusted(client_for, settings):
+    settings.BOLT_RATE_LIMIT_TRUST_FORWARDED = False
+    c = client_for(api)
+    statuses = [c.get("/limited", headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(3)]
+    assert statuses == [200, 200, 429]  # one client (the test transport has no peer), whatever it claims
+
+
+def test_compressed_bodies_weaken_a_strong_etag(client_for):
+    status, headers, _ = raw(client_for(api), "/tagged", "gzip")
+    assert headers["content-encoding"] == "gzip" and headers["etag"] == 'W/"v1"'
+    assert raw(client_for(api), "/tagged", "identity")[1]["etag"] == '"v1"'

@@ -15,7 +15,7 @@ from ._types import describe
 from .auth.backends import BaseAuthentication, SessionAuthentication
 from .auth.defaults import effective_auth, effective_guards
 from .auth.guards import _guard, guards_manifest
-from .auth.session import SESSION_MIDDLEWARE, SessionGuard
+from .auth.session import SESSION_MIDDLEWARE, SessionGuard, SessionStack
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_settings
 from .middleware.django_adapter import DjangoMiddlewareStack, resolve_django_middleware
@@ -242,10 +242,13 @@ class BoltAPI(_Registrar):
             items = list(options["with_middleware"])
         else:
             items = self._python_middleware(fn, options)
+        # A mounted route's session guard (and its session stack) are the inner API's: made again here.
+        items = [i for i in items if not isinstance(i, (SessionGuard, SessionStack))]
         if any(isinstance(b, SessionAuthentication) for b in effective_auth(route.auth)):
             # Never skipped: without it, a session route's guards would not be checked at all.
             if not any(isinstance(i, (DjangoMiddlewareStack, _LazyDjangoStack)) for i in items):
-                items.insert(0, DjangoMiddlewareStack(SESSION_MIDDLEWARE))
+                items.insert(0, SessionStack(SESSION_MIDDLEWARE))
+            # Its guards are set from the manifest's (`build/policy.py`), so Rust and Python agree.
             items.append(SessionGuard(guards_manifest(effective_guards(route.guards))))
             route.session_guard = True
         if items:
@@ -268,13 +271,15 @@ class BoltAPI(_Registrar):
         base = "/" + path.strip("/") if path.strip("/") else ""
         for route in api.routes:
             full = normalize_path(base + route.path, self.trailing_slash)
+            skipped = set(route_settings(route.fn).get("skip", []))
+            outer = [] if "*" in skipped else [m for m in self._outer_middleware()
+                                               if middleware_name(m) not in skipped]
             self.add_route(route.method, full, route.fn, {"status_code": route.status_code,
                                                           "response_model": route.response_type,
                                                           "name": route.name,
                                                           "dependencies": route.dependencies,
                                                           "auth": route.auth, "guards": route.guards,
-                                                          "with_middleware": [*self._outer_middleware(),
-                                                                              *route.middleware]})
+                                                          "with_middleware": [*outer, *route.middleware]})
 
     def _outer_middleware(self) -> list[Any]:
         """This API's own Python middleware: its Django middleware adapter first."""

@@ -164,7 +164,8 @@ def middleware_config(project: ProjectRoutes) -> dict[str, Any]:
             ("redis://", "rediss://", "redis+unix://", "unix://")))):
         raise ValueError(f"BOLT_RATE_LIMIT_STORE must be 'memory' or a redis:// URL, not {store!r}")
     return {"cors": global_cors(), "compression": compression.runtime_config() if compression else None,
-            "rate_limit_store": store, "auth_secrets": [b.runtime_config() for b in project.auth_objects]}
+            "rate_limit_store": store, "auth_secrets": [b.runtime_config() for b in project.auth_objects],
+            "trust_forwarded": bool(getattr(settings, "BOLT_RATE_LIMIT_TRUST_FORWARDED", True))}
 
 
 def global_cors() -> dict[str, Any] | None:

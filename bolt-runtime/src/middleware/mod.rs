@@ -43,6 +43,14 @@ pub struct MiddlewareConfig {
     /// Per manifest auth backend: its keys.
     #[serde(default)]
     pub auth_secrets: Vec<BackendSecrets>,
+    /// `BOLT_RATE_LIMIT_TRUST_FORWARDED`: `key="ip"` reads `X-Forwarded-For`/`X-Real-IP`
+    /// (django-bolt's behaviour, right behind a proxy that sets them); else the peer only.
+    #[serde(default = "trusted")]
+    pub trust_forwarded: bool,
+}
+
+fn trusted() -> bool {
+    true
 }
 
 /// How a backend's revoked token ids are looked up.
@@ -84,6 +92,7 @@ pub struct Middleware {
     store: Box<dyn RateStore>,
     /// Whether any route (or the global configuration) has CORS.
     any_cors: bool,
+    trust_forwarded: bool,
 }
 
 /// What `finish` needs from a request after it has moved on to its handler.
@@ -148,6 +157,7 @@ impl Middleware {
             _ => Box::new(MemoryStore::default()),
         };
         Ok(Self {
+            trust_forwarded: config.trust_forwarded,
             any_cors: global_cors.is_some() || routes.iter().any(|r| r.cors.is_some()),
             global_cors,
             compression: config.compression,
@@ -232,6 +242,11 @@ impl Middleware {
         let context = self.authenticate(&policy.auth, request);
         if let Err(status) = guards::check(&policy.guards, context.as_deref()) {
             if !(policy.session && context.is_none()) {
+                // A per-user limit still counts refused attempts, by address: guessing
+                // credentials is limited like anything else.
+                if let Some(limit) = policy.limit.as_ref().filter(|_| by_user) {
+                    self.limit(route, limit, request, None)?;
+                }
                 return Err(denied(status));
             }
         }
@@ -291,10 +306,12 @@ impl Middleware {
         context: Option<&AuthContext>,
     ) -> Result<(), HttpResponse> {
         let who = match limit.limit.key.as_str() {
-            "ip" => client_ip(request),
+            "ip" => client_ip(request, self.trust_forwarded),
+            // Hashed: an API key's context names the key itself, which must not become a
+            // Redis key name.
             "user" => match context.and_then(|c| c.user_id.as_deref()) {
-                Some(user) => format!("user:{user}"),
-                None => client_ip(request),
+                Some(user) => format!("user:{}", short_digest(user)),
+                None => client_ip(request, self.trust_forwarded),
             },
             header => request.header(header).unwrap_or("").to_owned(),
         };
@@ -358,6 +375,12 @@ impl Middleware {
         response
             .headers
             .retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
+        // The compressed bytes are not the entity a strong validator names.
+        for (name, value) in response.headers.iter_mut() {
+            if name.eq_ignore_ascii_case("etag") && !value.starts_with("W/") {
+                *value = format!("W/{value}").into();
+            }
+        }
         response.push_header("content-encoding".to_owned(), encoding.token().to_owned());
         Some(encoding)
     }
@@ -422,7 +445,12 @@ fn denied(status: u16) -> HttpResponse {
 
 /// django-bolt's `key="ip"`: the first `X-Forwarded-For` address, else `X-Real-IP`, else
 /// `Remote-Addr`, else the peer.
-fn client_ip(request: &HttpRequest) -> String {
+fn client_ip(request: &HttpRequest, trust_forwarded: bool) -> String {
+    if !trust_forwarded {
+        return request
+            .peer
+            .map_or_else(|| "unknown".to_owned(), |p| p.to_string());
+    }
     let forwarded = request
         .header("x-forwarded-for")
         .and_then(|v| v.split(',').next())
@@ -434,6 +462,15 @@ fn client_ip(request: &HttpRequest) -> String {
         .map(str::to_owned)
         .or_else(|| request.peer.map(|p| p.to_string()))
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The first 16 hex digits of a SHA-256: the same in every process and machine.
+fn short_digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn lower(

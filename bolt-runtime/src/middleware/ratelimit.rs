@@ -134,9 +134,13 @@ pub struct RedisStore {
     idle: Mutex<Vec<redis::Connection>>,
     prefix: String,
     last_warning: Mutex<Option<std::time::Instant>>,
+    /// After a failure Redis is not asked again until then: a Redis that is down costs each
+    /// request nothing, not a connect timeout (the checks block the worker thread).
+    down_until: Mutex<Option<std::time::Instant>>,
 }
 
 const TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
+const RETRY_AFTER_FAILURE: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl RedisStore {
     pub fn new(url: &str, prefix: &str) -> Result<Self, String> {
@@ -148,6 +152,7 @@ impl RedisStore {
             idle: Mutex::new(Vec::new()),
             prefix: prefix.to_owned(),
             last_warning: Mutex::new(None),
+            down_until: Mutex::new(None),
         })
     }
 
@@ -161,18 +166,31 @@ impl RedisStore {
         Ok(connection)
     }
 
-    /// Run `f` on a pooled connection; a connection that failed is dropped, not returned.
+    /// Run `f` on a pooled connection; a connection that failed is dropped, not returned,
+    /// and Redis is left alone for `RETRY_AFTER_FAILURE`.
     pub fn with_connection<T>(
         &self,
         f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> redis::RedisResult<T> {
-        let mut connection = self.connection()?;
-        let result = f(&mut connection);
-        if result.is_ok() {
-            self.idle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(connection);
+        let lock = || self.down_until.lock().unwrap_or_else(|e| e.into_inner());
+        if lock().is_some_and(|until| std::time::Instant::now() < until) {
+            return Err(redis::RedisError::from((
+                redis::ErrorKind::IoError,
+                "Redis failed a moment ago; not asked again yet",
+            )));
+        }
+        let result = self.connection().and_then(|mut connection| {
+            let result = f(&mut connection);
+            if result.is_ok() {
+                self.idle
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(connection);
+            }
+            result
+        });
+        if result.is_err() {
+            *lock() = Some(std::time::Instant::now() + RETRY_AFTER_FAILURE);
         }
         result
     }
@@ -249,6 +267,19 @@ mod tests {
             })
             .count();
         assert!((9..=10).contains(&admitted), "{admitted}");
+    }
+
+    #[test]
+    fn a_failed_redis_is_left_alone_for_a_while() {
+        let store = RedisStore::new("redis://127.0.0.1:1/0", "t:").unwrap();
+        let first = store.with_connection(|c| redis::cmd("PING").query::<String>(c));
+        assert!(first.is_err());
+        let second = store.with_connection(|c| redis::cmd("PING").query::<String>(c));
+        assert!(second
+            .unwrap_err()
+            .to_string()
+            .contains("not asked again yet"));
+        assert!(store.acquire("k", rate(1, 1)).is_ok(), "limits fail open");
     }
 
     #[test]

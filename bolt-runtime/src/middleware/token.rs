@@ -47,6 +47,12 @@ pub fn decode(
         .iter()
         .map(|a| algorithm(a))
         .collect::<Result<_, _>>()?;
+    // One key is the HMAC secret or the public key by the token's say-so: a list mixing the
+    // two would accept an HS* token signed with the (public) key.
+    let hmac = allowed.iter().filter(|a| super::auth::is_hmac(**a)).count();
+    if hmac != 0 && hmac != allowed.len() {
+        return Err("algorithms must be all HS* or all asymmetric: one key cannot be both".into());
+    }
     if !allowed.contains(&header.alg) {
         return Err(format!("token algorithm {:?} is not allowed", header.alg));
     }

@@ -11,6 +11,7 @@ from ..api import RouteDef
 from ..auth.backends import SessionAuthentication
 from ..auth.defaults import effective_auth, effective_guards
 from ..auth.guards import guards_manifest
+from ..auth.session import SessionGuard
 from ..middleware.decorators import RUST_MIDDLEWARE, route_settings
 
 
@@ -51,6 +52,9 @@ def route_policy(route: RouteDef, backends: Backends) -> dict[str, Any] | None:
         policy["auth"] = [backends.index(b) for b in rust_auth]
     guards = effective_guards(route.guards)
     described = guards_manifest(guards)
+    for item in route.middleware:
+        if isinstance(item, SessionGuard):  # the guards Rust defers to it: exactly these
+            item.set_guards(described)
     if described and described[0] != {"kind": "allow_any"}:
         policy["guards"] = described
     return policy or None

@@ -115,7 +115,11 @@ class DjangoMiddlewareStack(DjangoMiddlewareMarker):
                     answered = hook(django_request, exc)
                     if answered is not None:
                         return answered
-                raise
+                # Rendered as bolt renders it (HTTPException shapes, 422s, JSON 500s), not as
+                # Django's error page: the route answers the same with or without this adapter.
+                from django.conf import settings
+
+                return _to_django(MiddlewareResponse(*_bridge.render_exception(exc, settings.DEBUG)))
             return _to_django(response)
 
         def build() -> Callable[[Any], Any]:

@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
 from .. import _bridge
 from ..responses import Response
@@ -194,7 +194,11 @@ def build_chain(items: list[Any], handler_call: Callable[..., Any], is_async: bo
             chain.append(get_response)
         token = _WIRE.set(wire)
         try:
-            return await chain[0](wire[request_index])
+            # Each request's thread-sensitive sync code (sync handlers, Django's middleware)
+            # gets its own thread, as under Django's ASGI handler, instead of one thread for
+            # the process; under the TestClient it stays in the test's thread.
+            async with ThreadSensitiveContext():
+                return await chain[0](wire[request_index])
         finally:
             _WIRE.reset(token)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 from django_bolt import BoltAPI, JWTAuthentication
 from django_bolt.auth import IsAuthenticated
-from django_bolt.middleware import no_compress, rate_limit
+from django_bolt.middleware import TimingMiddleware, no_compress, rate_limit
 from django_bolt.responses import EventSourceResponse, StreamingResponse
 
 from .settings import SECRET_KEY
@@ -70,3 +71,9 @@ async def events_plain() -> StreamingResponse:
         yield "x" * 1000
 
     return StreamingResponse(lines(), media_type="text/plain")
+
+
+@api.get("/slow-with-middleware", middleware=[TimingMiddleware])
+def slow_with_middleware(ms: int = 500) -> dict:
+    time.sleep(ms / 1000)  # a blocking sync handler behind Python middleware
+    return {"slept": ms}

@@ -10,6 +10,7 @@ pub(crate) mod capi;
 pub(crate) use bolt_schema::coerce;
 pub(crate) mod compiled;
 pub(crate) mod decode;
+pub(crate) mod django_urls;
 pub(crate) mod encode;
 pub(crate) mod form;
 pub(crate) mod hosts;

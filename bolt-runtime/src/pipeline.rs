@@ -15,6 +15,8 @@ use crate::validation::unprocessable;
 pub enum Prepared {
     Respond(HttpResponse),
     Call(PendingCall),
+    /// A path of the project's Django URLs: Django handles the request.
+    Django(HttpRequest),
 }
 
 /// `Allow` header value: the routed methods plus the ones answered automatically.
@@ -162,6 +164,15 @@ pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Pre
             return Prepared::Respond(response);
         }
         Lookup::NotFound => {
+            if let Some(django) = &app.django {
+                let decoded = crate::http::percent_decode(request.path());
+                // The path with a slash added too: Django's APPEND_SLASH redirect is Django's.
+                if django.serves(&decoded)
+                    || (!decoded.ends_with('/') && django.serves(&format!("{decoded}/")))
+                {
+                    return Prepared::Django(request);
+                }
+            }
             let response = match slash_variant(table, request.method(), request.path()) {
                 Some(target) => {
                     let location = if request.query().is_empty() {

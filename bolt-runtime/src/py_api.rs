@@ -152,6 +152,11 @@ fn answer_test_request(
             let head = call.head;
             finish_head(inner.call_blocking(py, call), head)
         }
+        // No request signals here, as for bolt handlers: the test's database connection stays.
+        Prepared::Django(request) => {
+            let head = request.method() == "HEAD";
+            finish_head(inner.call_django(py, request, false), head)
+        }
     };
     let head_only = method.eq_ignore_ascii_case("HEAD");
     if let Some(window) = file::open(&mut response, conditions.as_ref(), head_only) {

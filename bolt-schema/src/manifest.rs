@@ -28,6 +28,29 @@ pub struct Manifest {
     /// The authentication backends routes refer to (`RoutePolicy::auth`), without secrets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub auth_backends: Vec<crate::policy::AuthBackend>,
+    /// The project's Django URLs (`ROOT_URLCONF`), served by Django's own request handling.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub django_routes: Vec<DjangoRoute>,
+    /// Some Django URL cannot be matched here (an i18n prefix, a regex outside the supported
+    /// syntax): every path no route serves goes to Django, which answers its 404s.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub django_fallback: bool,
+}
+
+/// One `path()`/`re_path()` of the project's `urlpatterns`, includes flattened.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DjangoRoute {
+    /// Python regex of the whole (percent-decoded) path, `^/` included, as Django's resolver
+    /// matches it (converters expanded).
+    pub regex: String,
+    /// The patterns as written, joined (`admin/<int:pk>/change/`), for messages.
+    pub route: String,
+    /// The view's dotted path.
+    pub view: String,
+    /// The URL name, namespaced (`admin:index`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -20,6 +20,7 @@ from django.http.response import HttpResponseBase
 
 from . import _streams
 from ._issues import validation_issue
+from ._wsgi import wsgi_request
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError, ValidationException
 from .responses import Response
 from .serializers.base import Serializer
@@ -430,3 +431,23 @@ def lazy_user(backend: Any, context: dict[str, Any]) -> Any:
     from django.utils.functional import SimpleLazyObject
 
     return SimpleLazyObject(lambda: backend.get_user(context.get("user_id"), context))
+
+
+_django_handler: Any = None
+
+
+def django_dispatch(request: Any) -> Any:
+    """A request for one of the project's Django URLs, through Django's own handling (the
+    project's MIDDLEWARE, its resolver, the view, exception handling and DEBUG pages): the
+    `HttpResponse` it answers."""
+    global _django_handler
+    from django.core.handlers.base import BaseHandler
+    from django.urls import set_script_prefix
+
+    if _django_handler is None:
+        handler = BaseHandler()
+        handler.load_middleware()
+        _django_handler = handler
+    django_request = wsgi_request(request)
+    set_script_prefix(django_request.META.get("SCRIPT_NAME") or "/")
+    return _django_handler.get_response(django_request)

@@ -46,10 +46,13 @@ class ProjectRoutes:
         return self.manifest["project"]
 
 
-def collect_routes(apis: BoltAPI | list[BoltAPI], project: str | None = None) -> ProjectRoutes:
+def collect_routes(apis: BoltAPI | list[BoltAPI], project: str | None = None, *, django_urls: bool = False,
+                   exclude_admin: bool = False) -> ProjectRoutes:
+    """The routes of `apis`; with `django_urls`, the project's Django URLs too (`runbolt`)."""
     apis = [apis] if isinstance(apis, BoltAPI) else list(apis)
     routes = merge_apis(apis)
-    manifest, classes = build_manifest_with_classes(routes, project or project_name())
+    manifest, classes = build_manifest_with_classes(routes, project or project_name(), django_urls=django_urls,
+                                                    exclude_admin=exclude_admin)
     compression = next((api.compression for api in apis if api.compression is not None), None)
     return ProjectRoutes(routes, manifest, manifest_json(manifest), classes, auth_backends(routes), compression)
 

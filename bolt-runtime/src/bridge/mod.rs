@@ -2,6 +2,7 @@
 //! callables, and the per-request steps that need the GIL.
 
 mod authctx;
+mod django;
 mod eager;
 mod invoke;
 pub(crate) mod pyrequest;
@@ -175,6 +176,8 @@ pub struct AppInner {
     /// The Python auth backend objects, per manifest `auth_backends` entry (user loading,
     /// revocation stores kept in Python).
     pub auth_objects: Vec<Py<PyAny>>,
+    /// The paths the project's Django URLs serve (None: the manifest has none).
+    pub django: Option<crate::django_urls::DjangoUrls>,
 }
 
 /// A route's form: its file parameters' checks and its body limit for multipart requests.
@@ -441,6 +444,7 @@ impl App {
                 spool_threshold,
                 middleware,
                 auth_objects,
+                django: crate::django_urls::DjangoUrls::new(&manifest),
                 form_limits: crate::form::FormLimits {
                     max_parts: max_form_parts,
                     max_fields: max_query_fields,

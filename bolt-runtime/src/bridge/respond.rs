@@ -102,13 +102,7 @@ impl AppInner {
         } else if let Ok(raw) = value.cast_exact::<PyBytes>() {
             HttpResponse::new(status, Some(OCTETS), raw.as_bytes().to_vec())
         } else if value.is_instance(self.cache.response_type.bind(py))? {
-            let rendered: Rendered<'_> = self
-                .cache
-                .render_response
-                .bind(py)
-                .call1((value,))?
-                .extract()?;
-            return from_rendered(rendered);
+            return self.render_returned(value);
         } else if status == 204 {
             HttpResponse::new(204, None, "")
         } else {
@@ -119,6 +113,17 @@ impl AppInner {
         } else {
             response
         })
+    }
+
+    /// A response object (`Response`, Django's `HttpResponse`) rendered for sending.
+    pub fn render_returned(&self, value: &Bound<'_, PyAny>) -> PyResult<HttpResponse> {
+        let rendered: Rendered<'_> = self
+            .cache
+            .render_response
+            .bind(value.py())
+            .call1((value,))?
+            .extract()?;
+        from_rendered(rendered)
     }
 
     /// The JSON body for `value` under the route's declared type: written straight into a Rust

@@ -130,6 +130,7 @@ async fn respond_to(
     let mut response = match prepare(&served.app, request, exit) {
         Prepared::Respond(response) => response,
         Prepared::Call(call) => dispatch(served, call).await,
+        Prepared::Django(request) => dispatch_django(served, request).await,
     };
     let head_only = req.head().method == actix_http::Method::HEAD;
     let window = file::open(&mut response, conditions.as_ref(), head_only);
@@ -220,6 +221,20 @@ async fn dispatch(served: &Served, call: PendingCall) -> HttpResponse {
         let done = within_budget(served, route, done).await;
         done.unwrap_or_else(|_| HttpResponse::detail(500, "Internal Server Error"))
     };
+    finish_head(response, head)
+}
+
+/// A Django URL: Django's request handling (its middleware, resolver and view), on the pool
+/// like a sync handler.
+async fn dispatch_django(served: &Served, request: HttpRequest) -> HttpResponse {
+    let head = request.method() == "HEAD";
+    let worker_app = served.app.clone();
+    let done = served
+        .sync_pool
+        .run(move || Python::attach(|py| worker_app.call_django(py, request, true)));
+    let response = done
+        .await
+        .unwrap_or_else(|_| HttpResponse::detail(500, "Internal Server Error"));
     finish_head(response, head)
 }
 

@@ -39,6 +39,11 @@ fn pending(app: &AppInner, request: &HttpRequest) -> Result<PendingCall, String>
             request.path(),
             response.status
         )),
+        Prepared::Django(_) => Err(format!(
+            "{} {} is a Django URL: the profile measures BoltAPI routes",
+            request.method(),
+            request.path()
+        )),
     }
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 from .._schema import SchemaRegistry
 from .._signature import RouteDefinitionError
 from ..api import BoltAPI, RouteDef
+from .django_urls import check_clashes, django_routes
 from .policy import Backends, backend_entries, route_policy
 
 MANIFEST_VERSION = 1
@@ -37,8 +38,10 @@ def _param_entry(param, registry: SchemaRegistry) -> dict[str, Any]:
     return entry
 
 
-def build_manifest_with_classes(routes: list[RouteDef], project: str) -> tuple[dict[str, Any], dict[str, type]]:
-    """The manifest, and the Python class of each of its named schemas."""
+def build_manifest_with_classes(routes: list[RouteDef], project: str, *, django_urls: bool = False,
+                                exclude_admin: bool = False) -> tuple[dict[str, Any], dict[str, type]]:
+    """The manifest, and the Python class of each of its named schemas. `django_urls`: the
+    project's Django URLs join it (`ROOT_URLCONF`), checked against the routes for clashes."""
     registry = SchemaRegistry()
     backends = Backends()
     entries = []
@@ -61,6 +64,13 @@ def build_manifest_with_classes(routes: list[RouteDef], project: str) -> tuple[d
                 "schemas": dict(sorted(registry.schemas.items()))}
     if backends.objects:
         manifest["auth_backends"] = backend_entries(backends)
+    if django_urls:
+        check_clashes(routes)
+        entries, fallback = django_routes(exclude_admin)
+        if entries:
+            manifest["django_routes"] = entries
+        if fallback:
+            manifest["django_fallback"] = True
     return manifest, dict(registry.classes)
 
 

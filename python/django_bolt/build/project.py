@@ -27,7 +27,10 @@ def build_dir() -> Path:
 
 
 def project_routes() -> ProjectRoutes:
-    return collect_routes(discover_apis())
+    """The project's BoltAPI routes and (unless `BOLT_DJANGO_URLS = False`) its Django URLs,
+    the admin's left out with `BOLT_NO_ADMIN = True` (`runbolt --no-admin`)."""
+    return collect_routes(discover_apis(), django_urls=bool(getattr(settings, "BOLT_DJANGO_URLS", True)),
+                          exclude_admin=bool(getattr(settings, "BOLT_NO_ADMIN", False)))
 
 
 def boltgen(out_dir: Path | None = None, profile: str = "release") -> tuple[ProjectRoutes, driver.BuildResult]:

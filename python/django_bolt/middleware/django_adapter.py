@@ -9,13 +9,13 @@ the bolt handler is called back on the event loop from its innermost step."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 
 from .. import _bridge
+from .._wsgi import wsgi_request
 from .python import DjangoMiddlewareMarker, MiddlewareResponse
 
 _COPIED = ("session", "_messages", "csrf_processing_done", "_cached_user")
@@ -52,18 +52,6 @@ def resolve_django_middleware(config: Any) -> list[Any]:
     if isinstance(config, (list, tuple)):
         return list(config)
     raise TypeError(f"django_middleware must be True, a list or a dict, not {config!r}")
-
-
-def _django_request(request: Any) -> Any:
-    from django.core.handlers.wsgi import WSGIRequest
-
-    body = request.body
-    environ = dict(request.META)
-    environ.update({"wsgi.input": io.BytesIO(body), "wsgi.url_scheme": environ.get("wsgi.url_scheme", "http"),
-                    "CONTENT_LENGTH": str(len(body))})
-    django_request = WSGIRequest(environ)
-    django_request._body = body
-    return django_request
 
 
 def _to_django(response: MiddlewareResponse) -> Any:
@@ -138,7 +126,7 @@ class DjangoMiddlewareStack(DjangoMiddlewareMarker):
         def run_sync(bolt_request: Any) -> MiddlewareResponse:
             if "chain" not in state:
                 state["chain"] = build()
-            django_request = _django_request(bolt_request)
+            django_request = wsgi_request(bolt_request)
             django_request._bolt_request = bolt_request
             return _from_django(state["chain"](django_request))
 

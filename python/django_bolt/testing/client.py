@@ -70,7 +70,7 @@ class TestClient(httpx.Client):
 
     def __init__(self, api: BoltAPI | list[BoltAPI], base_url: str = "http://testserver",
                  raise_server_exceptions: bool = True, *, compiled: bool | str = False, debug: bool | None = None,
-                 **kwargs: Any) -> None:
+                 django_urls: bool = False, **kwargs: Any) -> None:
         # Accepted for django-bolt compatibility: as there, handler exceptions always come back
         # as 500 responses (logged with their traceback), never as raised exceptions.
         del raise_server_exceptions
@@ -78,10 +78,12 @@ class TestClient(httpx.Client):
             from .compiled import compiled_project
 
             # `compiled="release"` builds an optimized extension (benchmarks); True builds dev.
-            project, module = compiled_project(api, profile="release" if compiled == "release" else "dev")
+            project, module = compiled_project(api, profile="release" if compiled == "release" else "dev",
+                                               django_urls=django_urls)
             self.runtime = create_app(project, compiled=module, debug=debug, extra_hosts=TEST_HOSTS)
         else:
-            self.runtime = create_app(collect_routes(api), debug=debug, extra_hosts=TEST_HOSTS)
+            self.runtime = create_app(collect_routes(api, django_urls=django_urls), debug=debug,
+                                      extra_hosts=TEST_HOSTS)
         self.app = self.runtime.app
         self.manifest = self.runtime.project.manifest
         kwargs.setdefault("follow_redirects", True)
@@ -125,9 +127,9 @@ class AsyncTestClient(httpx.AsyncClient):
 
     def __init__(self, api: BoltAPI | list[BoltAPI], base_url: str = "http://testserver",
                  raise_server_exceptions: bool = True, *, compiled: bool | str = False, debug: bool | None = None,
-                 **kwargs: Any) -> None:
+                 django_urls: bool = False, **kwargs: Any) -> None:
         del raise_server_exceptions
-        self.runtime = TestClient(api, compiled=compiled, debug=debug).runtime
+        self.runtime = TestClient(api, compiled=compiled, debug=debug, django_urls=django_urls).runtime
         self.app = self.runtime.app
         kwargs.setdefault("follow_redirects", True)
         super().__init__(base_url=base_url, transport=AsyncBoltTransport(self.runtime), **kwargs)

@@ -12,10 +12,11 @@ from ..build import compile as driver
 from ..runtime import ProjectRoutes, collect_routes
 
 
-def compiled_project(apis: BoltAPI | list[BoltAPI], profile: str = "dev") -> tuple[ProjectRoutes, ModuleType]:
+def compiled_project(apis: BoltAPI | list[BoltAPI], profile: str = "dev",
+                     django_urls: bool = False) -> tuple[ProjectRoutes, ModuleType]:
     # The module name must be unique per route set in one process: derive it from the routes.
-    provisional = collect_routes(apis, project="t")
-    project = collect_routes(apis, project=f"t{provisional.fingerprint[:16]}")
+    provisional = collect_routes(apis, project="t", django_urls=django_urls)
+    project = collect_routes(apis, project=f"t{provisional.fingerprint[:16]}", django_urls=django_urls)
     # Keyed by the generated code and the runtime's id (a hash of the runtime's and the model
     # crate's sources, from bolt-runtime/build.rs), so a changed generator or runtime never
     # reuses an old build.

@@ -1,0 +1,72 @@
+"""The project's Django URLs (`ROOT_URLCONF`) for the manifest: every `path()`/`re_path()`,
+includes flattened, as the regex Django's resolver matches (converters expanded), the
+patterns as written, the view and the namespaced URL name. Deterministic: urlpatterns order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._signature import RouteDefinitionError
+
+
+def _view_path(callback: Any) -> str:
+    view = getattr(callback, "view_class", None) or getattr(callback, "cls", None) or callback
+    module = getattr(view, "__module__", None) or type(view).__module__
+    name = getattr(view, "__qualname__", None) or type(view).__qualname__
+    return f"{module}.{name}"
+
+
+def django_routes(exclude_admin: bool = False) -> tuple[list[dict[str, Any]], bool]:
+    """(entries, fallback): `fallback` when a pattern depends on the request (an i18n prefix),
+    so Django must see every path no route serves."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls.resolvers import LocalePrefixPattern
+
+    entries: list[dict[str, Any]] = []
+    fallback = False
+
+    def walk(resolver: Any, regex: str, route: str, namespace: list[str]) -> None:
+        nonlocal fallback
+        for item in resolver.url_patterns:
+            pattern = item.pattern
+            if isinstance(pattern, LocalePrefixPattern):
+                fallback = True
+            piece = pattern.regex.pattern.removeprefix("^")
+            if isinstance(item, URLResolver):
+                if exclude_admin and getattr(item, "app_name", None) == "admin":
+                    continue
+                space = [*namespace, item.namespace] if item.namespace else namespace
+                walk(item, regex + piece, route + str(pattern), space)
+            elif isinstance(item, URLPattern):
+                name = ":".join([*namespace, item.name]) if item.name else None
+                entry = {"regex": regex + piece, "route": route + str(pattern), "view": _view_path(item.callback)}
+                if name:
+                    entry["name"] = name
+                entries.append(entry)
+
+    walk(get_resolver(), "^/", "", [])
+    return entries, fallback
+
+
+def check_clashes(routes: list[Any]) -> None:
+    """A path both a BoltAPI route and a Django URL serve is an error naming both (checked on
+    the routes' literal paths, and on their parameterized ones with a sample value)."""
+    from django.urls import Resolver404, resolve
+
+    for route in routes:
+        sample = route.path
+        for placeholder in _placeholders(route.path):
+            sample = sample.replace(placeholder, "1")
+        try:
+            match = resolve(sample)
+        except Resolver404:
+            continue
+        raise RouteDefinitionError(
+            f"{route.method} {route.path} ({route.handler_name}) is also a Django URL: "
+            f"{match.route!r} ({_view_path(match.func)}); serve the path from one of them")
+
+
+def _placeholders(path: str) -> list[str]:
+    import re
+
+    return re.findall(r"\{[^}]+\}", path)

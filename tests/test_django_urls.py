@@ -1,0 +1,94 @@
+"""The project's Django URLs in the same table as its BoltAPI routes (issue 13): matched in
+Rust (converters, re_path groups), handled by Django's own request handling (middleware,
+resolver, views, errors), in both tables; a path served by both is a build error."""
+
+from __future__ import annotations
+
+import pytest
+from django_bolt import BoltAPI
+from django_bolt.build.django_urls import django_routes
+from django_bolt.runtime import collect_routes
+
+api = BoltAPI()
+
+
+@api.get("/api/ping")
+def ping() -> dict:
+    return {"pong": True}
+
+
+@pytest.fixture(autouse=True)
+def urlconf(settings):
+    settings.ROOT_URLCONF = "django_views"
+    from django.urls import clear_url_caches
+
+    clear_url_caches()
+    yield
+    clear_url_caches()
+
+
+def test_urlpatterns_are_introspected_into_the_manifest():
+    entries, fallback = django_routes()
+    by_name = {e.get("name"): e for e in entries}
+    assert by_name["blog:article"] == {"regex": "^/blog/(?P<year>[0-9]+)/(?P<slug>[-a-zA-Z0-9_]+)/\\Z",
+                                       "route": "blog/<int:year>/<slug:slug>/", "view": "django_views.article",
+                                       "name": "blog:article"}
+    assert by_name["blog:archive"]["regex"] == "^/blog/archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$"
+    assert by_name["admin:index"]["route"] == "admin/"
+    assert fallback is False
+    manifest = collect_routes(api, django_urls=True).manifest
+    assert manifest["django_routes"] == entries
+    assert "django_routes" not in collect_routes(api).manifest
+
+
+def test_converters_and_re_path_groups_reach_the_view(client_for):
+    c = client_for(api, django_urls=True)
+    r = c.get("/blog/2024/hello-world/")
+    assert r.json() == {"year": 2024, "slug": "hello-world", "url": "/blog/2024/hello-world/",
+                        "absolute": "http://testserver/blog/2024/hello-world/"}
+    assert c.get("/blog/archive/2024/05/").json() == {"year": "2024", "month": "05"}
+    assert c.get("/blog/x/hello/").status_code == 404  # int converter: not a Django URL, Rust's 404
+    assert c.get("/api/ping").json() == {"pong": True}
+
+
+def test_django_handles_bodies_streams_async_views_and_errors(client_for):
+    c = client_for(api, django_urls=True)
+    # CSRF applies to Django views as under any server.
+    assert c.post("/echo/?q=1", content=b"hello").status_code == 403
+    assert c.get("/echo/?q=1").json() == {"method": "GET", "body": "", "q": "1"}
+    r = c.get("/streamed/")
+    assert (r.text, r.headers["content-type"]) == ("one,two,three", "text/csv")
+    assert c.get("/async/").text == "async ok"
+    r = c.get("/boom/")
+    assert r.status_code == 500 and "text/html" in r.headers["content-type"]
+
+
+def test_the_project_middleware_applies_to_django_routes(client_for):
+    c = client_for(api, django_urls=True)
+    r = c.get("/echo/")
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "same-origin"
+    # CommonMiddleware's APPEND_SLASH: Django's own redirect for a Django URL without its slash.
+    r = c.get("/echo?q=2", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (301, "/echo/?q=2")
+    assert "referrer-policy" not in c.get("/api/ping").headers  # BoltAPI routes: not Django's middleware
+
+
+def test_the_admin_is_served(client_for):
+    c = client_for(api, django_urls=True)
+    r = c.get("/admin/login/")
+    assert r.status_code == 200 and "csrfmiddlewaretoken" in r.text
+    r = c.get("/admin/", follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"].startswith("/admin/login/")
+
+
+def test_a_path_served_by_both_is_a_build_error():
+    from django_bolt._signature import RouteDefinitionError
+
+    clash = BoltAPI(trailing_slash="keep")
+
+    @clash.get("/blog/{year}/{slug}/")
+    def taken(year: int, slug: str) -> dict:
+        return {}
+
+    with pytest.raises(RouteDefinitionError, match=r"also a Django URL: .*django_views.article"):
+        collect_routes(clash, django_urls=True)

@@ -92,3 +92,57 @@ def test_a_path_served_by_both_is_a_build_error():
 
     with pytest.raises(RouteDefinitionError, match=r"also a Django URL: .*django_views.article"):
         collect_routes(clash, django_urls=True)
+
+
+# --- static files -------------------------------------------------------------------------------
+
+@pytest.fixture
+def static_root(tmp_path, settings):
+    root = tmp_path / "collected"
+    (root / "css").mkdir(parents=True)
+    (root / "css" / "site.css").write_text("body { color: red }")
+    (root / "css" / "site.0123456789ab.css").write_text("body { color: blue }")
+    (root / "js").mkdir()
+    (root / "js" / "app.js").write_text("console.log(1)" * 50)
+    import gzip
+
+    (root / "js" / "app.js.gz").write_bytes(gzip.compress((root / "js" / "app.js").read_bytes()))
+    (tmp_path / "secret.txt").write_text("secret")
+    (root / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    settings.STATIC_ROOT = str(root)
+    settings.STATIC_URL = "static/"
+    return root
+
+
+def test_static_files_from_static_root(client_for, static_root):
+    c = client_for(api)
+    r = c.get("/static/css/site.css")
+    assert (r.status_code, r.text, r.headers["content-type"]) == (200, "body { color: red }", "text/css")
+    assert r.headers["cache-control"] == "public, max-age=60" and r.headers["etag"]
+    assert c.get("/static/css/site.css", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    ranged = c.get("/static/css/site.css", headers={"Range": "bytes=0-3"})
+    assert (ranged.status_code, ranged.content) == (206, b"body")
+    hashed = c.get("/static/css/site.0123456789ab.css")
+    assert hashed.headers["cache-control"] == "public, max-age=31536000, immutable"
+    import gzip
+
+    gzipped = [("accept-encoding", "gzip")]
+    status, headers, body, _ = c.runtime.test_request("GET", "/static/js/app.js", "", gzipped, b"")
+    assert status == 200 and dict(headers)["content-encoding"] == "gzip"
+    assert gzip.decompress(bytes(body)) == (static_root / "js" / "app.js").read_bytes()
+
+
+@pytest.mark.parametrize("path", [
+    "/static/leak.txt", "/static/%2e%2e/secret.txt", "/static/css/%2E%2E%2F%2E%2E%2Fsecret.txt",
+    "/static/css/..%5c..%5csecret.txt", "/static/missing.css", "/static/css", "/static/.x",
+])
+def test_no_traversal_out_of_the_static_root(client_for, static_root, path):
+    r = client_for(api).get(path)
+    assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+
+
+def test_debug_serves_the_finders_directories_before_collectstatic(client_for, settings):
+    settings.DEBUG = True
+    settings.STATIC_ROOT = None
+    r = client_for(api).get("/static/admin/css/base.css")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/css" and b"body" in r.content

@@ -22,6 +22,7 @@ pub mod py_api;
 pub(crate) mod pyvalue;
 pub(crate) use bolt_schema::router;
 pub(crate) mod server;
+pub(crate) mod static_files;
 pub(crate) mod stream;
 pub(crate) mod table;
 pub(crate) use bolt_schema::temporal;

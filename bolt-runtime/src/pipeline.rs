@@ -164,6 +164,15 @@ pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Pre
             return Prepared::Respond(response);
         }
         Lookup::NotFound => {
+            if let Some(files) = &app.static_files {
+                let readable = matches!(request.method(), "GET" | "HEAD");
+                if readable && files.claims(request.path()) {
+                    let answer = files.answer(request.path(), request.header("accept-encoding"));
+                    return Prepared::Respond(
+                        answer.unwrap_or_else(|| HttpResponse::detail(404, "Not Found")),
+                    );
+                }
+            }
             if let Some(django) = &app.django {
                 let decoded = crate::http::percent_decode(request.path());
                 // The path with a slash added too: Django's APPEND_SLASH redirect is Django's.

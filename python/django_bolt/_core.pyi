@@ -36,6 +36,7 @@ class App:
         max_header_size: int = 8192,
         middleware: str | None = None,
         auth_objects: Sequence[Any] = (),
+        static_files: str | None = None,
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
@@ -44,7 +45,8 @@ class App:
         `ALLOWED_HOSTS`; None: not checked), `max_query_fields` and `max_url_length` are checked
         on every request head before routing. `middleware`: the Rust middleware's settings and
         secrets as JSON (`runtime.middleware_config`); `auth_objects`: the Python backend of
-        each manifest `auth_backends` entry (user loading, revocation stores in Python)."""
+        each manifest `auth_backends` entry (user loading, revocation stores in Python);
+        `static_files`: JSON `[{"prefix": "/static/", "roots": [dir, ...]}, ...]` served from disk."""
     @property
     def route_count(self) -> int: ...
     @property

@@ -151,10 +151,48 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         max_upload_size=int(getattr(settings, "BOLT_MAX_UPLOAD_SIZE", 1024 * 1024)),
         spool_threshold=int(getattr(settings, "BOLT_MEMORY_SPOOL_THRESHOLD", 1024 * 1024)),
         middleware=json.dumps(middleware_config(project)),
+        static_files=json.dumps(static_mounts()),
         auth_objects=project.auth_objects,
         **request_limits(extra_hosts),
     )
     return RuntimeApp(app, module, project)
+
+
+def _url_prefix(url: str | None) -> str | None:
+    """`STATIC_URL`/`MEDIA_URL` as a path prefix (`static/` → `/static/`); None for another
+    host's URL (a CDN), which this server does not serve."""
+    if not url or "://" in url or url.startswith("//"):
+        return None
+    return "/" + url.strip("/") + "/"
+
+
+def static_mounts() -> list[dict[str, Any]]:
+    """The directories the runtime serves files from: `STATIC_ROOT` at `STATIC_URL` (and, with
+    DEBUG and `django.contrib.staticfiles`, the finders' directories, as `runserver` does),
+    `MEDIA_ROOT` at `MEDIA_URL` with `BOLT_SERVE_MEDIA = True`. `BOLT_SERVE_STATIC = False`
+    leaves static files to something else."""
+    from django.conf import settings
+
+    mounts: list[dict[str, Any]] = []
+    prefix = _url_prefix(getattr(settings, "STATIC_URL", None))
+    if prefix and getattr(settings, "BOLT_SERVE_STATIC", True):
+        roots = [str(settings.STATIC_ROOT)] if getattr(settings, "STATIC_ROOT", None) else []
+        if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
+            from django.contrib.staticfiles import finders
+
+            for finder in finders.get_finders():
+                for location_prefix, root in getattr(finder, "locations", []):
+                    if location_prefix:
+                        mounts.append({"prefix": prefix + location_prefix.strip("/") + "/", "roots": [str(root)]})
+                    else:
+                        roots.append(str(root))
+                roots.extend(str(storage.location) for storage in getattr(finder, "storages", {}).values())
+        if roots:
+            mounts.append({"prefix": prefix, "roots": roots})
+    media = _url_prefix(getattr(settings, "MEDIA_URL", None))
+    if media and getattr(settings, "BOLT_SERVE_MEDIA", False) and getattr(settings, "MEDIA_ROOT", None):
+        mounts.append({"prefix": media, "roots": [str(settings.MEDIA_ROOT)]})
+    return mounts
 
 
 def middleware_config(project: ProjectRoutes) -> dict[str, Any]:

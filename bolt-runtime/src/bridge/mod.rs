@@ -178,6 +178,8 @@ pub struct AppInner {
     pub auth_objects: Vec<Py<PyAny>>,
     /// The paths the project's Django URLs serve (None: the manifest has none).
     pub django: Option<crate::django_urls::DjangoUrls>,
+    /// `STATIC_URL` (and `MEDIA_URL`) served from disk (None: not configured).
+    pub static_files: Option<crate::static_files::StaticFiles>,
 }
 
 /// A route's form: its file parameters' checks and its body limit for multipart requests.
@@ -296,7 +298,7 @@ impl App {
     /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
     /// `TABLE`), the app serves from that generated table, which must have been generated from
     /// exactly this manifest.
-    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024, max_header_count=100, max_header_size=8192, middleware=None, auth_objects=Vec::new()))]
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024, max_header_count=100, max_header_size=8192, middleware=None, auth_objects=Vec::new(), static_files=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
@@ -318,6 +320,7 @@ impl App {
         max_header_size: usize,
         middleware: Option<&str>,
         auth_objects: Vec<Py<PyAny>>,
+        static_files: Option<&str>,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -336,6 +339,11 @@ impl App {
         };
         let middleware =
             crate::middleware::Middleware::new(&manifest, config).map_err(PyValueError::new_err)?;
+        let static_mounts: Vec<crate::static_files::StaticMount> = match static_files {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| PyValueError::new_err(format!("static files configuration: {e}")))?,
+            None => Vec::new(),
+        };
         if auth_objects.len() != manifest.auth_backends.len() {
             return Err(PyValueError::new_err(format!(
                 "{} auth objects for {} manifest auth backends",
@@ -445,6 +453,7 @@ impl App {
                 middleware,
                 auth_objects,
                 django: crate::django_urls::DjangoUrls::new(&manifest),
+                static_files: crate::static_files::StaticFiles::new(static_mounts),
                 form_limits: crate::form::FormLimits {
                     max_parts: max_form_parts,
                     max_fields: max_query_fields,

@@ -146,3 +146,13 @@ def test_debug_serves_the_finders_directories_before_collectstatic(client_for, s
     settings.STATIC_ROOT = None
     r = client_for(api).get("/static/admin/css/base.css")
     assert r.status_code == 200 and r.headers["content-type"] == "text/css" and b"body" in r.content
+
+
+def test_a_changed_urlconf_changes_the_fingerprint(settings):
+    from django.urls import clear_url_caches
+
+    with_urls = collect_routes(api, django_urls=True).fingerprint
+    settings.ROOT_URLCONF = "demo.urls"  # the admin only
+    clear_url_caches()
+    assert collect_routes(api, django_urls=True).fingerprint != with_urls  # `bolt check`: stale
+    assert collect_routes(api).fingerprint == collect_routes(api).fingerprint

@@ -50,6 +50,9 @@ DATABASES = {
 USE_TZ = True
 TIME_ZONE = "UTC"
 STATIC_URL = "static/"
+# `manage.py collectstatic` copies the admin's CSS/JS here; runbolt serves it from Rust (in DEBUG
+# it serves the apps' static directories directly, before collectstatic).
+STATIC_ROOT = os.environ.get("DEMO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGGING = {
     "version": 1,

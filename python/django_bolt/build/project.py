@@ -64,9 +64,10 @@ def select_runtime(require_compiled: bool = False, out_dir: Path | None = None) 
     module = driver.find_extension(out_dir or build_dir(), name)
     fresh_routes = module is not None and getattr(module, "FINGERPRINT", None) == project.fingerprint
     same_runtime = module is not None and getattr(module, "RUNTIME_ID", None) == _core.RUNTIME_ID
+    django_count = len(project.manifest.get("django_routes", []))
     if fresh_routes and same_runtime:
         runtime = create_app(project, compiled=module)
-        return Selection(runtime, f"compiled routes: {runtime.app.route_count}")
+        return Selection(runtime, f"compiled routes: {runtime.app.route_count} BoltAPI, {django_count} Django")
     if module is None:
         reason = "missing"
     elif not fresh_routes:
@@ -78,4 +79,5 @@ def select_runtime(require_compiled: bool = False, out_dir: Path | None = None) 
     if require_compiled:
         raise CompiledUnavailable(message)
     logger.warning("%s; serving from the interpreted table", message)
-    return Selection(create_app(project), f"interpreted routes: {len(project.routes)} ({message})")
+    return Selection(create_app(project),
+                     f"interpreted routes: {len(project.routes)} BoltAPI, {django_count} Django ({message})")

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--keep-alive", dest="keep_alive", type=float, default=None,
                             help="Seconds an idle kept-alive connection stays open (BOLT_KEEP_ALIVE, default 5)")
         parser.add_argument("--skip-checks", action="store_true")
+        parser.add_argument("--no-admin", action="store_true",
+                            help="Leave the Django admin's URLs out (also settings.BOLT_NO_ADMIN = True)")
         parser.add_argument("--compiled", action="store_true",
                             help="Refuse to start unless the compiled route table is fresh "
                                  "(also settings.BOLT_REQUIRE_COMPILED = True)")
@@ -49,6 +51,8 @@ class Command(BaseCommand):
             self._serve(**options)
 
     def _serve(self, **options):
+        if options["no_admin"]:
+            settings.BOLT_NO_ADMIN = True
         require = options["compiled"] or bool(getattr(settings, "BOLT_REQUIRE_COMPILED", False))
         try:
             selection = select_runtime(require_compiled=require)

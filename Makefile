@@ -83,6 +83,7 @@ bench: develop-release
 	$(PY) benches/encode_bench.py
 	$(PY) benches/hot_path.py
 	$(PY) benches/middleware.py
+	$(PY) benches/django_view.py
 
 # HTTP benchmark against django-bolt 0.13, FastAPI, Litestar and a bare actix-web (venvs on
 # Python 3.12 under $(CACHE)/bench-http; table in benches/results/). BENCH_ARGS="--runs 1 ..."

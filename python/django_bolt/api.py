@@ -20,6 +20,8 @@ from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_settings
 from .middleware.django_adapter import DjangoMiddlewareStack, resolve_django_middleware
 from .middleware.python import build_chain, check_middleware, middleware_name
+from .mounts import mount_asgi as _mount_asgi
+from .mounts import mount_django as _mount_django
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 TRAILING_SLASH_MODES = ("strip", "append", "keep")
@@ -280,6 +282,14 @@ class BoltAPI(_Registrar):
                                                           "dependencies": route.dependencies,
                                                           "auth": route.auth, "guards": route.guards,
                                                           "with_middleware": [*outer, *route.middleware]})
+
+    def mount_asgi(self, path: str, app: Any) -> None:
+        """Serve the ASGI application `app` (Starlette, another framework) under `path`."""
+        _mount_asgi(self, path, app)
+
+    def mount_django(self, path: str) -> None:
+        """Serve the project's Django URLconf under `path` (Django sees it as `SCRIPT_NAME`)."""
+        _mount_django(self, path)
 
     def _outer_middleware(self) -> list[Any]:
         """This API's own Python middleware: its Django middleware adapter first."""

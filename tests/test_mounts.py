@@ -1,0 +1,62 @@
+"""`api.mount_asgi(prefix, app)` and `api.mount_django(prefix)`, in both tables: the request
+(path, root_path, query, headers, body) reaches the mounted application and its response
+(status, headers, streamed body) comes back."""
+
+from __future__ import annotations
+
+import json
+
+from django_bolt import BoltAPI
+
+
+async def asgi_app(scope, receive, send):
+    assert scope["type"] == "http"
+    message = await receive()
+    if scope["path"].endswith("/stream"):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for part in (b"a", b"b", b"c"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    if scope["path"].endswith("/fail"):
+        raise RuntimeError("asgi app failed")
+    payload = {"path": scope["path"], "root_path": scope["root_path"], "query": scope["query_string"].decode(),
+               "method": scope["method"], "body": message["body"].decode(),
+               "header": dict(scope["headers"]).get(b"x-test", b"").decode()}
+    await send({"type": "http.response.start", "status": 201,
+                "headers": [(b"content-type", b"application/json"), (b"x-asgi", b"yes")]})
+    await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+
+
+api = BoltAPI()
+api.mount_asgi("/asgi", asgi_app)
+
+
+@api.get("/own")
+def own() -> dict:
+    return {"own": True}
+
+
+def test_asgi_app_receives_the_request_and_answers(client_for):
+    c = client_for(api)
+    r = c.post("/asgi/items/7?x=1", content=b"hello", headers={"X-Test": "t"})
+    assert (r.status_code, r.headers["x-asgi"]) == (201, "yes")
+    assert r.json() == {"path": "/asgi/items/7", "root_path": "/asgi", "query": "x=1", "method": "POST",
+                        "body": "hello", "header": "t"}
+    assert c.get("/asgi/stream").text == "abc"
+    assert c.get("/own").json() == {"own": True}
+    r = c.get("/asgi/fail")
+    assert (r.status_code, r.json()) == (500, {"detail": "Internal Server Error"})
+
+
+def test_mount_django_serves_the_urlconf_under_a_prefix(client_for, settings):
+    from django.urls import clear_url_caches
+
+    settings.ROOT_URLCONF = "django_views"
+    clear_url_caches()
+    mounted = BoltAPI()
+    mounted.mount_django("/legacy")
+    r = client_for(mounted).get("/legacy/blog/2024/slug-here/")
+    assert r.json()["url"] == "/legacy/blog/2024/slug-here/"  # reverse() includes the prefix
+    assert client_for(mounted).get("/legacy/nothing/").status_code == 404
+    clear_url_caches()

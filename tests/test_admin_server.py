@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 
 import httpx
 import pytest
@@ -75,5 +76,29 @@ def test_startup_line_counts_both_kinds_and_no_admin_leaves_the_admin_out(admin_
         with httpx.Client(timeout=10) as client:
             assert client.get(server.url("/admin/login/")).status_code == 404
             assert client.get(server.url("/health")).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_access_log_only_when_it_would_print(admin_server, tmp_path):
+    # DEBUG off: django-bolt's default level (WARNING) leaves the INFO access lines out.
+    with httpx.Client(timeout=10) as client:
+        assert client.get(admin_server.url("/api/books")).status_code == 200
+    assert '"GET /api/books" 200' not in admin_server.stderr()
+    env = base_env(tmp_path / "debug.sqlite3", DJANGO_DEBUG="1")
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    server = BoltServer(tmp_path, env, name="access-log")
+    try:
+        server.wait_ready()
+        with httpx.Client(timeout=10) as client:
+            assert client.get(server.url("/api/books?limit=1")).status_code == 200
+            assert client.get(server.url("/api/nothing")).status_code == 404
+        wait = re.compile(r'"GET /api/books" 200 [0-9.]+ms')
+        for _ in range(50):
+            if wait.search(server.stderr()) and '"GET /api/nothing" 404' in server.stderr():
+                break
+            time.sleep(0.1)
+        assert wait.search(server.stderr()) and '"GET /api/nothing" 404' in server.stderr(), server.stderr()
+        assert '"GET /health"' not in server.stderr()  # skip_paths
     finally:
         server.stop()

@@ -37,6 +37,7 @@ class App:
         middleware: str | None = None,
         auth_objects: Sequence[Any] = (),
         static_files: str | None = None,
+        access_log: Any = None,
     ) -> None:
         """`bindings`: one `django_bolt.runtime.RouteBinding` per manifest route (handler,
         defaults, body_type, response_type attributes). `table`: a project extension's `TABLE`
@@ -46,7 +47,8 @@ class App:
         on every request head before routing. `middleware`: the Rust middleware's settings and
         secrets as JSON (`runtime.middleware_config`); `auth_objects`: the Python backend of
         each manifest `auth_backends` entry (user loading, revocation stores in Python);
-        `static_files`: JSON `[{"prefix": "/static/", "roots": [dir, ...]}, ...]` served from disk."""
+        `static_files`: JSON `[{"prefix": "/static/", "roots": [dir, ...]}, ...]` served from disk;
+        `access_log`: called `(method, path, status, duration_ms)` after each served request."""
     @property
     def route_count(self) -> int: ...
     @property

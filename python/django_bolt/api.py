@@ -203,12 +203,15 @@ def _middleware_list(middleware: Any) -> list[Any]:
 class BoltAPI(_Registrar):
     def __init__(self, prefix: str = "", trailing_slash: str = "strip", namespace: str | None = None, *,
                  middleware: list[Any] | None = None, django_middleware: Any = None, compression: Any = None,
-                 auth: list[Any] | None = None, guards: list[Any] | None = None) -> None:
+                 auth: list[Any] | None = None, guards: list[Any] | None = None, enable_logging: bool = True,
+                 logging_config: Any = None) -> None:
         if trailing_slash not in TRAILING_SLASH_MODES:
             raise ValueError(f"trailing_slash must be one of {TRAILING_SLASH_MODES}, got {trailing_slash!r}")
         if compression not in (None, False) and not isinstance(compression, CompressionConfig):
             raise TypeError(f"compression must be a CompressionConfig, None or False, not {compression!r}")
         self.compression = compression or None
+        # The access log (`django_bolt.logging`): this API's config, or off.
+        self.logging_config = logging_config if enable_logging else False
         self.middleware = _middleware_list(middleware)
         self.django_middleware = django_middleware
         self.auth, self.guards = _auth_list(auth, "BoltAPI(auth=...)"), _guard_list(guards)

@@ -13,6 +13,7 @@ from ._signature import check_body_decodable, response_encode_type
 from .api import BoltAPI, RouteDef
 from .build.compile import fingerprint
 from .build.manifest import auth_backends, build_manifest_with_classes, manifest_json, merge_apis
+from .logging import access_logger
 from .middleware.decorators import DEFAULT_HEADERS, DEFAULT_METHODS
 
 
@@ -36,6 +37,7 @@ class ProjectRoutes:
     classes: dict[str, type]
     auth_objects: list[Any] = field(default_factory=list)  # per manifest `auth_backends` entry
     compression: Any = None  # the first API's `compression=`
+    logging_config: Any = None  # the first API's access-log config (False: off)
 
     @property
     def fingerprint(self) -> str:
@@ -54,7 +56,9 @@ def collect_routes(apis: BoltAPI | list[BoltAPI], project: str | None = None, *,
     manifest, classes = build_manifest_with_classes(routes, project or project_name(), django_urls=django_urls,
                                                     exclude_admin=exclude_admin)
     compression = next((api.compression for api in apis if api.compression is not None), None)
-    return ProjectRoutes(routes, manifest, manifest_json(manifest), classes, auth_backends(routes), compression)
+    logging_config = next((api.logging_config for api in apis), None)
+    return ProjectRoutes(routes, manifest, manifest_json(manifest), classes, auth_backends(routes), compression,
+                         logging_config)
 
 
 @dataclass
@@ -152,6 +156,7 @@ def create_app(project: ProjectRoutes, *, compiled: ModuleType | None = None, de
         spool_threshold=int(getattr(settings, "BOLT_MEMORY_SPOOL_THRESHOLD", 1024 * 1024)),
         middleware=json.dumps(middleware_config(project)),
         static_files=json.dumps(static_mounts()),
+        access_log=access_logger(project.logging_config),
         auth_objects=project.auth_objects,
         **request_limits(extra_hosts),
     )

@@ -180,6 +180,9 @@ pub struct AppInner {
     pub django: Option<crate::django_urls::DjangoUrls>,
     /// `STATIC_URL` (and `MEDIA_URL`) served from disk (None: not configured).
     pub static_files: Option<crate::static_files::StaticFiles>,
+    /// `(method, path, status, duration_ms)` after each request the server answers (None:
+    /// the access log is off, and costs nothing).
+    pub access_log: Option<Py<PyAny>>,
 }
 
 /// A route's form: its file parameters' checks and its body limit for multipart requests.
@@ -298,7 +301,7 @@ impl App {
     /// `bindings[i]` belongs to manifest route `i`. With `table` (a project extension's
     /// `TABLE`), the app serves from that generated table, which must have been generated from
     /// exactly this manifest.
-    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024, max_header_count=100, max_header_size=8192, middleware=None, auth_objects=Vec::new(), static_files=None))]
+    #[pyo3(signature = (manifest_json, bindings, schema_classes, bridge, *, debug=false, max_body_size=10 * 1024 * 1024, table=None, allowed_hosts=None, use_x_forwarded_host=false, max_query_fields=None, max_url_length=8192, max_sync_streams=1000, max_upload_size=1024 * 1024, max_form_parts=100, spool_threshold=1024 * 1024, max_header_count=100, max_header_size=8192, middleware=None, auth_objects=Vec::new(), static_files=None, access_log=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         manifest_json: &str,
@@ -321,6 +324,7 @@ impl App {
         middleware: Option<&str>,
         auth_objects: Vec<Py<PyAny>>,
         static_files: Option<&str>,
+        access_log: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let manifest =
             Manifest::from_json(manifest_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -454,6 +458,7 @@ impl App {
                 auth_objects,
                 django: crate::django_urls::DjangoUrls::new(&manifest),
                 static_files: crate::static_files::StaticFiles::new(static_mounts),
+                access_log,
                 form_limits: crate::form::FormLimits {
                     max_parts: max_form_parts,
                     max_fields: max_query_fields,

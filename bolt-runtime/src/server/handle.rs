@@ -44,6 +44,14 @@ pub(super) async fn respond(
     // payload, so there is no body to wait for. The upgrade is declined (answered as a plain
     // request, RFC 9110 §7.8) and the connection closed after the answer.
     let upgrade = req.upgrade();
+    let logged = served.app.access_log.as_ref().map(|_| {
+        let head = req.head();
+        (
+            head.method.to_string(),
+            head.uri.path().to_owned(),
+            Instant::now(),
+        )
+    });
     let headers = &req.head().headers;
     let mut exit = served
         .app
@@ -52,6 +60,16 @@ pub(super) async fn respond(
     let (mut response, close, window) = respond_to(&served, &mut req, upgrade, &mut exit).await;
     // The one way out: CORS headers and compression for every answer.
     let encoding = served.app.middleware.finish(&mut response, &exit, true);
+    if let (Some(log), Some((method, path, started))) = (&served.app.access_log, logged) {
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let path = crate::http::percent_decode(&path);
+        let status = response.status;
+        Python::attach(|py| {
+            if let Err(err) = log.call1(py, (method, path, status, elapsed_ms)) {
+                err.print(py);
+            }
+        });
+    }
     let mut response = with_stream(&served.app, response, window, encoding);
     if close || upgrade {
         response

@@ -156,3 +156,12 @@ def test_a_changed_urlconf_changes_the_fingerprint(settings):
     clear_url_caches()
     assert collect_routes(api, django_urls=True).fingerprint != with_urls  # `bolt check`: stale
     assert collect_routes(api).fingerprint == collect_routes(api).fingerprint
+
+
+def test_forwarded_proto_and_host_follow_djangos_settings(client_for, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.USE_X_FORWARDED_HOST = True
+    settings.ALLOWED_HOSTS = ["testserver", "api.example.com"]
+    r = client_for(api, django_urls=True).get("/blog/2024/a/", headers={"X-Forwarded-Proto": "https",
+                                                                       "X-Forwarded-Host": "api.example.com"})
+    assert r.json()["absolute"] == "https://api.example.com/blog/2024/a/"

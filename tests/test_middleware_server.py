@@ -148,3 +148,13 @@ def test_sync_handlers_behind_python_middleware_run_in_parallel(mwsite):
     elapsed = time.monotonic() - started
     assert results == [200] * 4
     assert elapsed < 1.6, f"4 handlers of 0.5 s took {elapsed:.2f} s: serialized"
+
+
+def test_lifespan_runs_at_startup_and_shutdown(tmp_path):
+    marker = tmp_path / "lifespan.txt"
+    server = start(tmp_path, MWSITE_LIFESPAN_FILE=str(marker))
+    try:
+        assert json.loads(get(server.port, "/lifespan")[2]) == {"started": True}
+    finally:
+        server.stop()
+    assert marker.read_text() == "stopped"

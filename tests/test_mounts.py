@@ -60,3 +60,55 @@ def test_mount_django_serves_the_urlconf_under_a_prefix(client_for, settings):
     assert r.json()["url"] == "/legacy/blog/2024/slug-here/"  # reverse() includes the prefix
     assert client_for(mounted).get("/legacy/nothing/").status_code == 404
     clear_url_caches()
+
+
+EVENTS: list[str] = []
+
+
+async def lifespan_asgi(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                EVENTS.append("asgi startup")
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                EVENTS.append("asgi shutdown")
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"mounted"})
+
+
+def api_lifespan(api):
+    import contextlib
+
+    @contextlib.asynccontextmanager
+    async def context():
+        EVENTS.append("api startup")
+        api.state = {"ready": True}
+        yield
+        EVENTS.append("api shutdown")
+
+    return context()
+
+
+with_lifespan = BoltAPI(lifespan=api_lifespan)
+with_lifespan.mount_asgi("/sub", lifespan_asgi)
+with_lifespan.mount_asgi("/plain", asgi_app)  # no lifespan support: allowed, skipped
+
+
+@with_lifespan.get("/ready")
+def ready() -> dict:
+    return {"ready": with_lifespan.state["ready"]}
+
+
+def test_lifespans_run_around_the_client(table_mode):
+    from django_bolt.testing import TestClient
+
+    EVENTS.clear()
+    with TestClient(with_lifespan, compiled=table_mode == "compiled") as c:
+        assert EVENTS == ["api startup", "asgi startup"]
+        assert c.get("/ready").json() == {"ready": True}
+        assert c.get("/sub/x").text == "mounted"
+    assert EVENTS == ["api startup", "asgi startup", "asgi shutdown", "api shutdown"]

@@ -442,7 +442,7 @@ def django_dispatch(request: Any) -> Any:
     `HttpResponse` it answers."""
     global _django_handler
     from django.core.handlers.base import BaseHandler
-    from django.urls import set_script_prefix
+    from django.urls import clear_script_prefix, set_script_prefix
 
     if _django_handler is None:
         handler = BaseHandler()
@@ -450,4 +450,9 @@ def django_dispatch(request: Any) -> Any:
         _django_handler = handler
     django_request = wsgi_request(request)
     set_script_prefix(django_request.META.get("SCRIPT_NAME") or "/")
-    return _django_handler.get_response(django_request)
+    try:
+        return _django_handler.get_response(django_request)
+    finally:
+        # The prefix is per thread: left set, it would prefix this thread's next
+        # `settings.STATIC_URL` or `reverse()` outside a Django request.
+        clear_script_prefix()

@@ -204,7 +204,7 @@ class BoltAPI(_Registrar):
     def __init__(self, prefix: str = "", trailing_slash: str = "strip", namespace: str | None = None, *,
                  middleware: list[Any] | None = None, django_middleware: Any = None, compression: Any = None,
                  auth: list[Any] | None = None, guards: list[Any] | None = None, enable_logging: bool = True,
-                 logging_config: Any = None) -> None:
+                 logging_config: Any = None, lifespan: Any = None) -> None:
         if trailing_slash not in TRAILING_SLASH_MODES:
             raise ValueError(f"trailing_slash must be one of {TRAILING_SLASH_MODES}, got {trailing_slash!r}")
         if compression not in (None, False) and not isinstance(compression, CompressionConfig):
@@ -212,6 +212,11 @@ class BoltAPI(_Registrar):
         self.compression = compression or None
         # The access log (`django_bolt.logging`): this API's config, or off.
         self.logging_config = logging_config if enable_logging else False
+        if lifespan is not None and not callable(lifespan):
+            raise TypeError("lifespan must be a function of the API returning an async context manager, "
+                            f"not {lifespan!r}")
+        self.lifespan = lifespan
+        self.asgi_mounts: list[Any] = []  # their lifespan events are sent with the API's
         self.middleware = _middleware_list(middleware)
         self.django_middleware = django_middleware
         self.auth, self.guards = _auth_list(auth, "BoltAPI(auth=...)"), _guard_list(guards)
@@ -289,6 +294,7 @@ class BoltAPI(_Registrar):
     def mount_asgi(self, path: str, app: Any) -> None:
         """Serve the ASGI application `app` (Starlette, another framework) under `path`."""
         _mount_asgi(self, path, app)
+        self.asgi_mounts.append(app)
 
     def mount_django(self, path: str) -> None:
         """Serve the project's Django URLconf under `path` (Django sees it as `SCRIPT_NAME`)."""

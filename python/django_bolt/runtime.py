@@ -13,6 +13,7 @@ from ._signature import check_body_decodable, response_encode_type
 from .api import BoltAPI, RouteDef
 from .build.compile import fingerprint
 from .build.manifest import auth_backends, build_manifest_with_classes, manifest_json, merge_apis
+from .lifespan import Lifespans
 from .logging import access_logger
 from .middleware.decorators import DEFAULT_HEADERS, DEFAULT_METHODS
 
@@ -38,6 +39,7 @@ class ProjectRoutes:
     auth_objects: list[Any] = field(default_factory=list)  # per manifest `auth_backends` entry
     compression: Any = None  # the first API's `compression=`
     logging_config: Any = None  # the first API's access-log config (False: off)
+    lifespans: Any = None  # `lifespan.Lifespans` of the APIs and their ASGI mounts
 
     @property
     def fingerprint(self) -> str:
@@ -58,7 +60,7 @@ def collect_routes(apis: BoltAPI | list[BoltAPI], project: str | None = None, *,
     compression = next((api.compression for api in apis if api.compression is not None), None)
     logging_config = next((api.logging_config for api in apis), None)
     return ProjectRoutes(routes, manifest, manifest_json(manifest), classes, auth_backends(routes), compression,
-                         logging_config)
+                         logging_config, Lifespans(apis))
 
 
 @dataclass
@@ -72,7 +74,15 @@ class RuntimeApp:
         return self.module is not _core
 
     def serve(self, host: str, port: int, **options: Any) -> None:
-        self.module.serve(self.app, host, port, **options)
+        """Serve until stopped, the lifespans' startup before and shutdown after."""
+        lifespans = self.project.lifespans
+        if lifespans:
+            lifespans.run("startup")
+        try:
+            self.module.serve(self.app, host, port, **options)
+        finally:
+            if lifespans:
+                lifespans.run("shutdown")
 
     def test_request(self, *args: Any) -> tuple[int, list[tuple[str, str]], bytes, tuple[Any, bool] | None]:
         return self.module.test_request(self.app, *args)

@@ -89,6 +89,23 @@ class TestClient(httpx.Client):
         kwargs.setdefault("follow_redirects", True)
         super().__init__(base_url=base_url, transport=BoltTransport(self.runtime), **kwargs)
 
+    def __enter__(self) -> TestClient:
+        """`with TestClient(api) as client:` runs the lifespans' startup, and their shutdown
+        on the way out."""
+        super().__enter__()
+        lifespans = self.runtime.project.lifespans
+        if lifespans:
+            lifespans.run("startup")  # on the runtime's loop, where the app's tasks live
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        lifespans = self.runtime.project.lifespans
+        try:
+            if lifespans:
+                lifespans.run("shutdown")
+        finally:
+            super().__exit__(*exc_info)
+
     def request(self, method: str, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
         """`stream=True` (django-bolt's spelling) returns before the body is read: iterate it
         with `iter_bytes()` / `iter_lines()`, then `close()` it."""

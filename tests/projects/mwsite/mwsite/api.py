@@ -13,7 +13,25 @@ from django_bolt.responses import EventSourceResponse, StreamingResponse
 
 from .settings import SECRET_KEY
 
-api = BoltAPI()
+LIFESPAN = {"started": False}
+
+
+def lifespan(api):
+    import contextlib
+
+    @contextlib.asynccontextmanager
+    async def context():
+        LIFESPAN["started"] = True
+        yield
+        marker = os.environ.get("MWSITE_LIFESPAN_FILE")
+        if marker:
+            with open(marker, "w") as out:
+                out.write("stopped")
+
+    return context()
+
+
+api = BoltAPI(lifespan=lifespan)
 jwt = JWTAuthentication(secret=SECRET_KEY)
 BIG = {"items": [{"id": i, "name": f"item {i:05d}", "tags": ["alpha", "beta", "gamma"], "price": i * 1.25}
                  for i in range(1300)]}  # about 100 KB of JSON
@@ -77,3 +95,8 @@ async def events_plain() -> StreamingResponse:
 def slow_with_middleware(ms: int = 500) -> dict:
     time.sleep(ms / 1000)  # a blocking sync handler behind Python middleware
     return {"slept": ms}
+
+
+@api.get("/lifespan")
+def lifespan_state() -> dict:
+    return dict(LIFESPAN)

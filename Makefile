@@ -18,7 +18,7 @@ DEMO := examples/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: redis venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-slow bench-streams bench-build wheel develop-release clean
+.PHONY: redis browser venv develop test fuzz explore test-rust test-python lint demo demo-setup golden bench bench-http bench-slow bench-streams bench-build wheel develop-release clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,13 @@ redis:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
-test-python: develop redis
+# A headless Chromium and its driver for the admin's browser test (Debian's packages).
+browser:
+	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test-python: develop redis browser
 	$(PY) -m pytest -q
 
 test: develop test-rust lint test-python

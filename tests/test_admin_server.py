@@ -102,3 +102,43 @@ def test_access_log_only_when_it_would_print(admin_server, tmp_path):
         assert '"GET /health"' not in server.stderr()  # skip_paths
     finally:
         server.stop()
+
+
+def test_a_person_signs_in_with_a_headless_browser(admin_server):
+    """Debian's chromium + chromium-driver (`make browser`) with selenium: open the login
+    page, sign in, find the Book change list; a screenshot goes to tests/artifacts/."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver_path, "chromium/chromedriver missing: run `make test` (its `browser` target)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,900"):
+        options.add_argument(flag)
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager download a driver
+    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    try:
+        browser.set_page_load_timeout(30)
+        browser.get(admin_server.url("/admin/login/?next=/admin/library/book/"))
+        browser.find_element(By.NAME, "username").send_keys("root")
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+        WebDriverWait(browser, 20).until(expected_conditions.presence_of_element_located((By.ID, "result_list")))
+        assert "Select book to change" in browser.page_source
+        # The admin's stylesheet came from the Rust static route: the page is styled.
+        header = browser.find_element(By.ID, "header")
+        assert header.value_of_css_property("display") == "flex"
+        artifacts = Path(__file__).parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        browser.save_screenshot(str(artifacts / "admin-book-changelist.png"))
+    finally:
+        browser.quit()

@@ -29,7 +29,7 @@ PROJECT = HERE / "http" / "project"
 sys.path[:0] = [str(HERE / "http"), str(HERE)]
 import run as http_bench  # noqa: E402  (wrk, quiet-machine wait)
 from demo_server import free_port  # noqa: E402
-from middleware import load  # noqa: E402
+from middleware import load, write_report  # noqa: E402
 
 BODY = b'{"message": "Hello, World!"}'
 
@@ -107,11 +107,7 @@ def main() -> int:
                      f"{statistics.median(s.p50_ms for s in runs):.2f} | "
                      f"{statistics.median(s.p99_ms for s in runs):.2f} |{errors}")
     lines += ["", f"runbolt ÷ gunicorn: **{ratio:.2f}×** req/s (median of the runs' paired ratios)"]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    out = REPO / "benches" / "results" / f"django-view-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
-    out.write_text(report)
-    print(f"written to {out.relative_to(REPO)}", file=sys.stderr)
+    write_report(lines, "django-view")
     return 0
 
 

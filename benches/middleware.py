@@ -139,12 +139,17 @@ def main() -> int:
               f"- CORS preflight ÷ plain GET: **{ratio('preflight', 'plain'):.2f}×** req/s",
               f"- 100 KB JSON gzip ÷ uncompressed: **{ratio('big-gzip', 'big'):.2f}×** req/s, "
               f"{sizes['big-gzip'] / sizes['big']:.1%} of the bytes"]
+    write_report(lines, "middleware")
+    return 0
+
+
+def write_report(lines: list[str], name: str) -> None:
+    """Print the report and keep it as benches/results/<name>-<time>.md."""
     report = "\n".join(lines) + "\n"
     print(report)
-    out = REPO / "benches" / "results" / f"middleware-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
+    out = REPO / "benches" / "results" / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
     out.write_text(report)
     print(f"written to {out.relative_to(REPO)}", file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":

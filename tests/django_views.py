@@ -40,4 +40,5 @@ urlpatterns = [
     path("streamed/", streamed),
     path("async/", async_view),
     path("boom/", boom),
+    path("café/", echo, name="cafe"),
 ]

@@ -30,12 +30,15 @@ def urlconf(settings):
 def test_urlpatterns_are_introspected_into_the_manifest():
     entries, fallback = django_routes()
     by_name = {e.get("name"): e for e in entries}
-    assert by_name["blog:article"] == {"regex": "^/blog/(?P<year>[0-9]+)/(?P<slug>[-a-zA-Z0-9_]+)/\\Z",
+    assert by_name["blog:article"] == {"regex": "^/(?:blog/)(?:(?P<year>[0-9]+)/(?P<slug>[-a-zA-Z0-9_]+)/\\Z)",
                                        "route": "blog/<int:year>/<slug:slug>/", "view": "django_views.article",
                                        "name": "blog:article"}
-    assert by_name["blog:archive"]["regex"] == "^/blog/archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$"
+    assert by_name["blog:archive"]["regex"] == "^/(?:blog/)(?:archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$)"
     assert by_name["admin:index"]["route"] == "admin/"
-    assert fallback is False
+    assert fallback is False  # the admin's `(auth|library)` is inside a group
+    from django_bolt.build.django_urls import _top_level_alternation
+
+    assert _top_level_alternation(r"^a/$|^b/$") and not _top_level_alternation(r"^(a|b)/[|]\|$")
     manifest = collect_routes(api, django_urls=True).manifest
     assert manifest["django_routes"] == entries
     assert "django_routes" not in collect_routes(api).manifest
@@ -165,3 +168,23 @@ def test_forwarded_proto_and_host_follow_djangos_settings(client_for, settings):
     r = client_for(api, django_urls=True).get("/blog/2024/a/", headers={"X-Forwarded-Proto": "https",
                                                                        "X-Forwarded-Host": "api.example.com"})
     assert r.json()["absolute"] == "https://api.example.com/blog/2024/a/"
+
+
+def test_non_ascii_paths_reach_django_as_under_wsgi(client_for):
+    c = client_for(api, django_urls=True)
+    assert c.get("/caf%C3%A9/?q=x").json()["q"] == "x"
+    assert c.get("/admin/%E2%82%AC/", follow_redirects=False).status_code in (302, 404)  # never a 500
+    assert c.get("/caf%FF/", follow_redirects=False).status_code == 404
+
+
+def test_precompressed_siblings_stay_in_the_root_and_files_are_nosniff(client_for, static_root, tmp_path):
+    import gzip
+
+    (tmp_path / "outside.gz").write_bytes(gzip.compress(b"secret"))
+    (static_root / "css" / "site.css.gz").symlink_to(tmp_path / "outside.gz")
+    c = client_for(api)
+    status, headers, body, _ = c.runtime.test_request("GET", "/static/css/site.css", "", [("accept-encoding", "gzip")],
+                                                      b"")
+    headers = dict(headers)
+    assert "content-encoding" not in headers and bytes(body) == b"body { color: red }"
+    assert headers["x-content-type-options"] == "nosniff"

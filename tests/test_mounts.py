@@ -20,6 +20,8 @@ async def asgi_app(scope, receive, send):
         return
     if scope["path"].endswith("/fail"):
         raise RuntimeError("asgi app failed")
+    if scope["path"].endswith("/silent"):
+        return  # no response at all
     payload = {"path": scope["path"], "root_path": scope["root_path"], "query": scope["query_string"].decode(),
                "method": scope["method"], "body": message["body"].decode(),
                "header": dict(scope["headers"]).get(b"x-test", b"").decode()}
@@ -47,6 +49,7 @@ def test_asgi_app_receives_the_request_and_answers(client_for):
     assert c.get("/own").json() == {"own": True}
     r = c.get("/asgi/fail")
     assert (r.status_code, r.json()) == (500, {"detail": "Internal Server Error"})
+    assert c.get("/asgi/silent").status_code == 500  # answered, never left hanging
 
 
 def test_mount_django_serves_the_urlconf_under_a_prefix(client_for, settings):

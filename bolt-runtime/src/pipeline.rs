@@ -173,16 +173,19 @@ pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Pre
                     );
                 }
             }
-            if let Some(django) = &app.django {
-                let decoded = crate::http::percent_decode(request.path());
-                // The path with a slash added too: Django's APPEND_SLASH redirect is Django's.
-                if django.serves(&decoded)
-                    || (!decoded.ends_with('/') && django.serves(&format!("{decoded}/")))
-                {
-                    return Prepared::Django(request);
+            let variant = slash_variant(table, request.method(), request.path());
+            if variant.is_none() {
+                if let Some(django) = &app.django {
+                    let decoded = crate::http::percent_decode(request.path());
+                    // The path with a slash added too: Django's APPEND_SLASH redirect is Django's.
+                    if django.serves(&decoded)
+                        || (!decoded.ends_with('/') && django.serves(&format!("{decoded}/")))
+                    {
+                        return Prepared::Django(request);
+                    }
                 }
             }
-            let response = match slash_variant(table, request.method(), request.path()) {
+            let response = match variant {
                 Some(target) => {
                     let location = if request.query().is_empty() {
                         target

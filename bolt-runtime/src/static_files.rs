@@ -63,7 +63,7 @@ impl StaticFiles {
         };
         for root in roots {
             if let Some(file) = inside(root, &relative) {
-                return Some(file_response(&file, &relative, accept_encoding));
+                return Some(file_response(root, &file, &relative, accept_encoding));
             }
         }
         not_found()
@@ -135,14 +135,23 @@ fn accepts(accept_encoding: Option<&str>, token: &str) -> bool {
     })
 }
 
-fn file_response(file: &Path, relative: &Path, accept_encoding: Option<&str>) -> HttpResponse {
+fn file_response(
+    root: &Path,
+    file: &Path,
+    relative: &Path,
+    accept_encoding: Option<&str>,
+) -> HttpResponse {
     let name = relative.to_string_lossy();
     let mut response = HttpResponse::new(200, Some(content_type(&name)), "");
     let mut chosen = file.to_path_buf();
-    // A precompressed sibling (`collectstatic` with a compressing storage, or made by hand).
+    // A precompressed sibling (`collectstatic` with a compressing storage, or made by hand),
+    // held to the same root as the file itself.
     for (suffix, token) in [("br", "br"), ("gz", "gzip")] {
-        let sibling = PathBuf::from(format!("{}.{suffix}", file.display()));
-        if accepts(accept_encoding, token) && sibling.is_file() {
+        let sibling = PathBuf::from(format!("{}.{suffix}", relative.display()));
+        if !accepts(accept_encoding, token) {
+            continue;
+        }
+        if let Some(sibling) = inside(root, &sibling) {
             chosen = sibling;
             response = response.with_header("content-encoding", token);
             break;
@@ -153,9 +162,11 @@ fn file_response(file: &Path, relative: &Path, accept_encoding: Option<&str>) ->
     } else {
         "public, max-age=60"
     };
+    // nosniff: an uploaded (media) file is never read as another type than it is served as.
     response = response
         .with_header("cache-control", cache)
-        .with_header("vary", "Accept-Encoding");
+        .with_header("vary", "Accept-Encoding")
+        .with_header("x-content-type-options", "nosniff");
     response.stream = Some(StreamBody::new(Streamed::File(FileSource { path: chosen })));
     response
 }

@@ -434,6 +434,7 @@ def lazy_user(backend: Any, context: dict[str, Any]) -> Any:
 
 
 _django_handler: Any = None
+_django_handler_lock = threading.Lock()
 
 
 def django_dispatch(request: Any) -> Any:
@@ -442,14 +443,16 @@ def django_dispatch(request: Any) -> Any:
     `HttpResponse` it answers."""
     global _django_handler
     from django.core.handlers.base import BaseHandler
+    from django.core.handlers.wsgi import get_script_name
     from django.urls import clear_script_prefix, set_script_prefix
 
-    if _django_handler is None:
-        handler = BaseHandler()
-        handler.load_middleware()
-        _django_handler = handler
+    with _django_handler_lock:
+        if _django_handler is None:
+            handler = BaseHandler()
+            handler.load_middleware()
+            _django_handler = handler
     django_request = wsgi_request(request)
-    set_script_prefix(django_request.META.get("SCRIPT_NAME") or "/")
+    set_script_prefix(get_script_name(django_request.META))  # FORCE_SCRIPT_NAME included
     try:
         return _django_handler.get_response(django_request)
     finally:

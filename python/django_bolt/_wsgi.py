@@ -12,6 +12,9 @@ def wsgi_request(request: Any) -> Any:
 
     body = request.body
     environ = dict(request.META)
+    # WSGI strings are bytes read as latin-1: Django encodes PATH_INFO back that way.
+    for key in ("PATH_INFO", "SCRIPT_NAME"):
+        environ[key] = str(environ.get(key, "")).encode("utf-8").decode("latin-1")
     environ.update({"wsgi.input": io.BytesIO(body), "wsgi.url_scheme": environ.get("wsgi.url_scheme", "http"),
                     "CONTENT_LENGTH": str(len(body))})
     django_request = WSGIRequest(environ)

@@ -1,6 +1,6 @@
 """Health endpoints: `register_health_checks(api)` adds `GET /health` (the process answers)
-and `GET /ready` (every check passes: the database connections by default, plus the ones
-`add_health_check` registers). A failing `/ready` answers 503, so load balancers and
+and `GET /ready` (every check passes: the ones `add_health_check` registers, else the
+database connections). A failing `/ready` answers 503, so load balancers and
 orchestrators take the instance out (django-bolt answers 200 even then)."""
 
 from __future__ import annotations
@@ -18,12 +18,19 @@ Check = Callable[[], "tuple[bool, str] | Awaitable[tuple[bool, str]]"]
 
 
 def check_database() -> tuple[bool, str]:
-    """Every configured database answers `SELECT 1`."""
+    """Every configured database answers `SELECT 1`. A connection left broken by an outage
+    is dropped first, so the check recovers with the database."""
     from django.db import connections
 
     for alias in connections:
-        with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT 1")
+        connection = connections[alias]
+        connection.close_if_unusable_or_obsolete()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception:
+            connection.close()
+            raise
     return True, "databases reachable"
 
 

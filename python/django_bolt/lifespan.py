@@ -16,6 +16,9 @@ class LifespanFailed(RuntimeError):
     pass
 
 
+SHUTDOWN_TIMEOUT = 30.0  # seconds a mounted app gets to answer lifespan.shutdown
+
+
 async def _asgi_lifespan(app: Any) -> tuple[asyncio.Queue, asyncio.Queue, asyncio.Task] | None:
     """Start `app`'s lifespan; None when it does not speak the protocol (allowed by ASGI)."""
     to_app: asyncio.Queue = asyncio.Queue()
@@ -62,13 +65,26 @@ class Lifespans:
                 self._asgi.append(started)
 
     async def shutdown(self) -> None:
+        """Every started lifespan is left, in reverse, whatever the others do."""
+        errors: list[BaseException] = []
         for to_app, from_app, task in reversed(self._asgi):
             await to_app.put({"type": "lifespan.shutdown"})
-            await from_app.get()
-            await task
+            answer = asyncio.ensure_future(from_app.get())
+            # The app's task may end (or hang) instead of answering: wait for either, bounded.
+            await asyncio.wait({answer, task}, timeout=SHUTDOWN_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+            if answer.done() and answer.result().get("type") == "lifespan.shutdown.failed":
+                errors.append(LifespanFailed(answer.result().get("message", "lifespan.shutdown.failed")))
+            answer.cancel()
+            if not task.done():
+                task.cancel()
         self._asgi.clear()
         while self._entered:
-            await self._entered.pop().__aexit__(None, None, None)
+            try:
+                await self._entered.pop().__aexit__(None, None, None)
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
 
     def run(self, step: str) -> None:
         """`startup` or `shutdown` on the runtime's event loop, from a thread outside it."""

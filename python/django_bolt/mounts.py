@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import unquote
 
 from ._bridge import django_dispatch
 from .responses import StreamingResponse
@@ -32,7 +31,7 @@ async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse
     """`request` through the ASGI app `app`: its response, streamed as the app sends it."""
     body_sent = False
     done = asyncio.Event()
-    chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+    chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=16)  # backpressure
     started: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = asyncio.get_running_loop().create_future()
 
     async def receive() -> dict[str, Any]:
@@ -58,7 +57,11 @@ async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse
         except Exception as exc:
             if not started.done():
                 started.set_exception(exc)
+            else:
+                await chunks.put(exc)  # after the head: the body breaks off, the error is raised
         finally:
+            if not started.done():
+                started.set_exception(RuntimeError(f"ASGI app {app!r} returned without a response"))
             await chunks.put(None)
             done.set()
 
@@ -68,10 +71,13 @@ async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse
     async def body() -> AsyncIterator[bytes]:
         try:
             while (chunk := await chunks.get()) is not None:
+                if isinstance(chunk, BaseException):
+                    raise chunk
                 yield chunk
         finally:
             done.set()
-            await task
+            if not task.done():  # the client went away: the app is not waited for
+                task.cancel()
 
     pairs = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers if k.lower() != b"content-length"}
     media_type = pairs.pop("content-type", None)
@@ -96,7 +102,7 @@ def mount_django(api: Any, prefix: str) -> None:
 
     def handler(request: Any, django_path: str) -> Any:
         request.META["SCRIPT_NAME"] = base
-        request.META["PATH_INFO"] = "/" + unquote(django_path)
+        request.META["PATH_INFO"] = "/" + django_path  # already decoded by the route's capture
         return django_dispatch(request)
 
     handler.__qualname__ = handler.__name__ = f"django_mount_{base.strip('/').replace('/', '_') or 'root'}"

@@ -76,9 +76,9 @@ class RuntimeApp:
     def serve(self, host: str, port: int, **options: Any) -> None:
         """Serve until stopped, the lifespans' startup before and shutdown after."""
         lifespans = self.project.lifespans
-        if lifespans:
-            lifespans.run("startup")
         try:
+            if lifespans:
+                lifespans.run("startup")  # a failure leaves what had started (shutdown below)
             self.module.serve(self.app, host, port, **options)
         finally:
             if lifespans:
@@ -191,17 +191,23 @@ def static_mounts() -> list[dict[str, Any]]:
     mounts: list[dict[str, Any]] = []
     prefix = _url_prefix(getattr(settings, "STATIC_URL", None))
     if prefix and getattr(settings, "BOLT_SERVE_STATIC", True):
-        roots = [str(settings.STATIC_ROOT)] if getattr(settings, "STATIC_ROOT", None) else []
+        roots: list[str] = []
         if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
+            # The sources first, as runserver: an edited file wins over a stale collected copy.
             from django.contrib.staticfiles import finders
 
             for finder in finders.get_finders():
-                for location_prefix, root in getattr(finder, "locations", []):
-                    if location_prefix:
-                        mounts.append({"prefix": prefix + location_prefix.strip("/") + "/", "roots": [str(root)]})
-                    else:
-                        roots.append(str(root))
-                roots.extend(str(storage.location) for storage in getattr(finder, "storages", {}).values())
+                if hasattr(finder, "locations"):  # STATICFILES_DIRS, maybe prefixed
+                    for location_prefix, root in finder.locations:
+                        if location_prefix:
+                            mounts.append({"prefix": prefix + location_prefix.strip("/") + "/",
+                                           "roots": [str(root)]})
+                        else:
+                            roots.append(str(root))
+                else:  # each app's static/
+                    roots.extend(str(storage.location) for storage in getattr(finder, "storages", {}).values())
+        if getattr(settings, "STATIC_ROOT", None):
+            roots.append(str(settings.STATIC_ROOT))
         if roots:
             mounts.append({"prefix": prefix, "roots": roots})
     media = _url_prefix(getattr(settings, "MEDIA_URL", None))

@@ -61,8 +61,8 @@ pub(super) async fn respond(
     // The one way out: CORS headers and compression for every answer.
     let encoding = served.app.middleware.finish(&mut response, &exit, true);
     if let (Some(log), Some((method, path, started))) = (&served.app.access_log, logged) {
+        // The raw (still percent-encoded) path: a decoded one could forge lines (`%0A`).
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let path = crate::http::percent_decode(&path);
         let status = response.status;
         Python::attach(|py| {
             if let Err(err) = log.call1(py, (method, path, status, elapsed_ms)) {

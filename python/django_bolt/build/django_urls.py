@@ -31,7 +31,14 @@ def django_routes(exclude_admin: bool = False) -> tuple[list[dict[str, Any]], bo
             pattern = item.pattern
             if isinstance(pattern, LocalePrefixPattern):
                 fallback = True
-            piece = pattern.regex.pattern.removeprefix("^")
+            raw = pattern.regex.pattern
+            # Anchored pieces join as groups; an unanchored one is searched (Django's `search`);
+            # a top-level alternation cannot be joined safely: Django decides for those.
+            if _top_level_alternation(raw):
+                fallback = True
+            piece = f"(?:{raw[1:]})" if raw.startswith("^") else f"(?:.*?{raw})"
+            if not raw:
+                piece = ""
             if isinstance(item, URLResolver):
                 if exclude_admin and getattr(item, "app_name", None) == "admin":
                     continue
@@ -46,6 +53,27 @@ def django_routes(exclude_admin: bool = False) -> tuple[list[dict[str, Any]], bo
 
     walk(get_resolver(), "^/", "", [])
     return entries, fallback
+
+
+def _top_level_alternation(regex: str) -> bool:
+    """Whether `regex` has a `|` outside every group and character class."""
+    depth, escaped, in_class = 0, False, False
+    for char in regex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
 
 
 def check_clashes(routes: list[Any]) -> None:

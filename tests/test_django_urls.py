@@ -188,3 +188,13 @@ def test_precompressed_siblings_stay_in_the_root_and_files_are_nosniff(client_fo
     headers = dict(headers)
     assert "content-encoding" not in headers and bytes(body) == b"body { color: red }"
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_no_admin_holds_inside_django_too(settings):
+    from django_bolt import _bridge
+
+    settings.BOLT_NO_ADMIN = True
+    assert _bridge._admin_left_out("/admin/login/")
+    assert not _bridge._admin_left_out("/blog/2024/a/")
+    settings.BOLT_NO_ADMIN = False
+    assert not _bridge._admin_left_out("/admin/login/")

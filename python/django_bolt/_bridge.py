@@ -434,6 +434,20 @@ def lazy_user(backend: Any, context: dict[str, Any]) -> Any:
 
 
 _django_handler: Any = None
+
+
+def _admin_left_out(path_info: str) -> bool:
+    """`runbolt --no-admin` (BOLT_NO_ADMIN): the admin's URLs are not served, also when every
+    unrouted path goes to Django (the manifest's fallback)."""
+    from django.conf import settings
+    from django.urls import Resolver404, resolve
+
+    if not getattr(settings, "BOLT_NO_ADMIN", False):
+        return False
+    try:
+        return "admin" in resolve(path_info).app_names
+    except Resolver404:
+        return False
 _django_handler_lock = threading.Lock()
 
 
@@ -452,6 +466,10 @@ def django_dispatch(request: Any) -> Any:
             handler.load_middleware()
             _django_handler = handler
     django_request = wsgi_request(request)
+    if _admin_left_out(django_request.path_info):
+        from django.http import HttpResponseNotFound
+
+        return HttpResponseNotFound()
     set_script_prefix(get_script_name(django_request.META))  # FORCE_SCRIPT_NAME included
     try:
         return _django_handler.get_response(django_request)

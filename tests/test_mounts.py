@@ -26,7 +26,8 @@ async def asgi_app(scope, receive, send):
                "method": scope["method"], "body": message["body"].decode(),
                "header": dict(scope["headers"]).get(b"x-test", b"").decode()}
     await send({"type": "http.response.start", "status": 201,
-                "headers": [(b"content-type", b"application/json"), (b"x-asgi", b"yes")]})
+                "headers": [(b"content-type", b"application/json"), (b"x-asgi", b"yes"),
+                            (b"set-cookie", b"a=1; Path=/"), (b"set-cookie", b"b=2; HttpOnly")]})
     await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
 
@@ -43,6 +44,7 @@ def test_asgi_app_receives_the_request_and_answers(client_for):
     c = client_for(api)
     r = c.post("/asgi/items/7?x=1", content=b"hello", headers={"X-Test": "t"})
     assert (r.status_code, r.headers["x-asgi"]) == (201, "yes")
+    assert r.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; HttpOnly"]
     assert r.json() == {"path": "/asgi/items/7", "root_path": "/asgi", "query": "x=1", "method": "POST",
                         "body": "hello", "header": "t"}
     assert c.get("/asgi/stream").text == "abc"
@@ -74,13 +76,14 @@ async def lifespan_asgi(scope, receive, send):
             message = await receive()
             if message["type"] == "lifespan.startup":
                 EVENTS.append("asgi startup")
+                scope["state"]["pool"] = "opened"
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 EVENTS.append("asgi shutdown")
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": b"mounted"})
+    await send({"type": "http.response.body", "body": b"mounted:" + scope.get("state", {}).get("pool", "").encode()})
 
 
 def api_lifespan(api):
@@ -113,5 +116,5 @@ def test_lifespans_run_around_the_client(table_mode):
     with TestClient(with_lifespan, compiled=table_mode == "compiled") as c:
         assert EVENTS == ["api startup", "asgi startup"]
         assert c.get("/ready").json() == {"ready": True}
-        assert c.get("/sub/x").text == "mounted"
+        assert c.get("/sub/x").text == "mounted:opened"  # the lifespan state reaches requests
     assert EVENTS == ["api startup", "asgi startup", "asgi shutdown", "api shutdown"]

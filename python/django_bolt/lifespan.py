@@ -19,11 +19,21 @@ class LifespanFailed(RuntimeError):
 SHUTDOWN_TIMEOUT = 30.0  # seconds a mounted app gets to answer lifespan.shutdown
 
 
+# Each mounted app's lifespan `state`, copied into its requests' scopes (ASGI lifespan state).
+_STATES: dict[int, dict[str, Any]] = {}
+
+
+def state_of(app: Any) -> dict[str, Any] | None:
+    return _STATES.get(id(app))
+
+
 async def _asgi_lifespan(app: Any) -> tuple[asyncio.Queue, asyncio.Queue, asyncio.Task] | None:
     """Start `app`'s lifespan; None when it does not speak the protocol (allowed by ASGI)."""
     to_app: asyncio.Queue = asyncio.Queue()
     from_app: asyncio.Queue = asyncio.Queue()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+    state: dict[str, Any] = {}
+    _STATES[id(app)] = state
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": state}
 
     async def run() -> None:
         try:

@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ._bridge import django_dispatch
+from .lifespan import state_of
 from .responses import StreamingResponse
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-def _scope(request: Any, root_path: str) -> dict[str, Any]:
+def _scope(request: Any, root_path: str, app: Any = None) -> dict[str, Any]:
     meta = request.META
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
     raw = request.get_full_path()
@@ -24,7 +25,8 @@ def _scope(request: Any, root_path: str) -> dict[str, Any]:
             "method": request.method, "scheme": meta.get("wsgi.url_scheme", "http"), "path": request.path,
             "raw_path": raw.split("?", 1)[0].encode(), "root_path": root_path,
             "query_string": request.query_string.encode(), "headers": headers, "client": None,
-            "server": (host, int(port) if str(port).isdigit() else 80)}
+            "server": (host, int(port) if str(port).isdigit() else 80),
+            **({"state": dict(state)} if (state := state_of(app)) is not None else {})}
 
 
 async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse:
@@ -53,7 +55,7 @@ async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse
 
     async def run() -> None:
         try:
-            await app(_scope(request, root_path), receive, send)
+            await app(_scope(request, root_path, app), receive, send)
         except Exception as exc:
             if not started.done():
                 started.set_exception(exc)
@@ -79,9 +81,22 @@ async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse
             if not task.done():  # the client went away: the app is not waited for
                 task.cancel()
 
-    pairs = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers if k.lower() != b"content-length"}
+    decoded = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in headers]
+    pairs = {k: v for k, v in decoded if k not in ("content-length", "set-cookie")}
     media_type = pairs.pop("content-type", None)
-    return StreamingResponse(body(), status_code=status, media_type=media_type, headers=pairs)
+    response = _AsgiResponse(body(), status_code=status, media_type=media_type, headers=pairs)
+    response.set_cookies = [v for k, v in decoded if k == "set-cookie"]
+    return response
+
+
+class _AsgiResponse(StreamingResponse):
+    """A mounted app's response: its `Set-Cookie` headers kept one by one, as sent."""
+
+    set_cookies: list[str] = []
+
+    def _render(self) -> tuple[int, list[tuple[str, str]], bytes, tuple[Any, ...] | None]:
+        status, headers, body, stream = super()._render()
+        return status, headers + [("set-cookie", v) for v in self.set_cookies], body, stream
 
 
 def mount_asgi(api: Any, prefix: str, app: Any) -> None:

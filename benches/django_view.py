@@ -10,7 +10,6 @@ wrk drives it from core 1; rounds alternate the servers so each ratio compares n
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import os
@@ -29,7 +28,7 @@ PROJECT = HERE / "http" / "project"
 sys.path[:0] = [str(HERE / "http"), str(HERE)]
 import run as http_bench  # noqa: E402  (wrk, quiet-machine wait)
 from demo_server import free_port  # noqa: E402
-from middleware import load, write_report  # noqa: E402
+from middleware import load, load_args, write_report  # noqa: E402
 
 BODY = b'{"message": "Hello, World!"}'
 
@@ -68,11 +67,7 @@ def server(name: str, argv: list[str], port: int, env: dict[str, str], work: Pat
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=64)
-    args = parser.parse_args()
+    args = load_args(__doc__)
     wrk = http_bench.ensure_wrk()
     gunicorn_bin = gunicorn()
     work = Path(tempfile.mkdtemp(prefix="bolt-bench-django-"))

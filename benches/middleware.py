@@ -89,12 +89,17 @@ def load(wrk: str, port: int, method: str, path: str, headers: dict[str, str], d
     return sample
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def load_args(doc: str | None) -> argparse.Namespace:
+    """`--runs`, `--duration` (seconds per run) and `--connections` of a load benchmark."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = load_args(__doc__)
     wrk = http_bench.ensure_wrk()
     os.environ.pop("BOLT_RATE_LIMIT_STORE", None)
     with demo_server(None, {}, "bolt-bench-mw-", project=MWSITE, pin=http_bench.SERVER_CORE) as started:

@@ -124,15 +124,9 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// Whether the client accepts `token` (q-values read as for compressed responses).
 fn accepts(accept_encoding: Option<&str>, token: &str) -> bool {
-    accept_encoding.is_some_and(|accept| {
-        accept.split(',').any(|item| {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-            name.eq_ignore_ascii_case(token) && !refused
-        })
-    })
+    accept_encoding.is_some_and(|accept| crate::middleware::compress::quality(accept, token) > 0.0)
 }
 
 fn file_response(

@@ -11,6 +11,7 @@ from typing import Any
 
 from ._bridge import django_dispatch
 from .lifespan import state_of
+from .middleware.python import MiddlewareResponse
 from .responses import StreamingResponse
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -29,7 +30,7 @@ def _scope(request: Any, root_path: str, app: Any = None) -> dict[str, Any]:
             **({"state": dict(state)} if (state := state_of(app)) is not None else {})}
 
 
-async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse:
+async def call_asgi(app: Any, request: Any, root_path: str) -> MiddlewareResponse:
     """`request` through the ASGI app `app`: its response, streamed as the app sends it."""
     body_sent = False
     done = asyncio.Event()
@@ -82,27 +83,15 @@ async def call_asgi(app: Any, request: Any, root_path: str) -> StreamingResponse
                 task.cancel()
 
     decoded = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in headers]
-    pairs = {k: v for k, v in decoded if k not in ("content-length", "set-cookie")}
-    media_type = pairs.pop("content-type", None)
-    response = _AsgiResponse(body(), status_code=status, media_type=media_type, headers=pairs)
-    response.set_cookies = [v for k, v in decoded if k == "set-cookie"]
-    return response
-
-
-class _AsgiResponse(StreamingResponse):
-    """A mounted app's response: its `Set-Cookie` headers kept one by one, as sent."""
-
-    set_cookies: list[str] = []
-
-    def _render(self) -> tuple[int, list[tuple[str, str]], bytes, tuple[Any, ...] | None]:
-        status, headers, body, stream = super()._render()
-        return status, headers + [("set-cookie", v) for v in self.set_cookies], body, stream
+    # Every header as sent (each Set-Cookie apart), the body streamed as the app sends it.
+    return MiddlewareResponse(status, [(k, v) for k, v in decoded if k != "content-length"], b"",
+                              StreamingResponse(body())._stream())
 
 
 def mount_asgi(api: Any, prefix: str, app: Any) -> None:
     base = "/" + prefix.strip("/")
 
-    async def handler(request: Any, asgi_path: str) -> StreamingResponse:
+    async def handler(request: Any, asgi_path: str) -> MiddlewareResponse:
         return await call_asgi(app, request, base)
 
     handler.__qualname__ = handler.__name__ = f"asgi_mount_{base.strip('/').replace('/', '_') or 'root'}"

@@ -37,7 +37,7 @@ pub struct CompressionConfig {
 }
 
 /// The q-value `accept` gives `token` (`*` counts for tokens not named; 0 when absent).
-fn quality(accept: &str, token: &str) -> f32 {
+pub fn quality(accept: &str, token: &str) -> f32 {
     let mut wildcard = None;
     for item in accept.split(',') {
         let mut parts = item.split(';');

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.urls import include, path, re_path, reverse
+from django.urls import include, path, re_path, register_converter, reverse
 
 
 def article(request, year, slug):
@@ -30,6 +30,27 @@ def boom(request):
     raise ValueError("view failed")
 
 
+def kwargs_view(request, **kwargs):
+    """The view's kwargs with their Python types, and what `reverse()` makes of them."""
+    name = request.resolver_match.view_name
+    return JsonResponse({"kwargs": {k: [type(v).__name__, str(v)] for k, v in kwargs.items()},
+                         "reversed": reverse(name, kwargs=kwargs)})
+
+
+class YearConverter:
+    """A registered converter: matched by its regex, so by Rust's regex set."""
+
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{value:04d}"
+
+
+register_converter(YearConverter, "yyyy")
+
 blog = ([path("<int:year>/<slug:slug>/", article, name="article"),
          re_path(r"^archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$", archive, name="archive")], "blog")
 
@@ -41,4 +62,9 @@ urlpatterns = [
     path("async/", async_view),
     path("boom/", boom),
     path("café/", echo, name="cafe"),
+    path("u/<uuid:pk>/", kwargs_view, name="by-uuid"),
+    path("files/<path:rest>", kwargs_view, name="files"),
+    path("year/<yyyy:year>/", kwargs_view, name="year"),
+    path("s/<str:a>/<slug:b>/", kwargs_view, name="strs"),
+    re_path(r"^legacy/(?P<n>\d+)/$", kwargs_view, name="legacy"),
 ]

@@ -32,7 +32,13 @@ def test_urlpatterns_are_introspected_into_the_manifest():
     by_name = {e.get("name"): e for e in entries}
     assert by_name["blog:article"] == {"regex": "^/(?:blog/)(?:(?P<year>[0-9]+)/(?P<slug>[-a-zA-Z0-9_]+)/\\Z)",
                                        "route": "blog/<int:year>/<slug:slug>/", "view": "django_views.article",
-                                       "name": "blog:article"}
+                                       "name": "blog:article", "shape": "/blog/<int>/<slug>/"}
+    # Shapes: path() routes whose converters are Django's own and fill a segment each.
+    assert by_name["admin:index"]["shape"] == "/admin/"
+    assert by_name["admin:auth_user_password_change"]["shape"] == "/admin/auth/user/<str>/password/"
+    assert by_name["files"]["shape"] == "/files/<path>" and by_name["by-uuid"]["shape"] == "/u/<uuid>/"
+    for regex_only in ["admin:library_book_change", "blog:archive", "year", "legacy"]:
+        assert "shape" not in by_name[regex_only], regex_only
     assert by_name["blog:archive"]["regex"] == "^/(?:blog/)(?:archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$)"
     assert by_name["admin:index"]["route"] == "admin/"
     assert fallback is False  # the admin's `(auth|library)` is inside a group
@@ -52,6 +58,43 @@ def test_converters_and_re_path_groups_reach_the_view(client_for):
     assert c.get("/blog/archive/2024/05/").json() == {"year": "2024", "month": "05"}
     assert c.get("/blog/x/hello/").status_code == 404  # int converter: not a Django URL, Rust's 404
     assert c.get("/api/ping").json() == {"pong": True}
+
+
+@pytest.mark.parametrize(("path", "kwargs"), [
+    ("/u/12345678-abcd-ef01-2345-6789abcdef01/", {"pk": ["UUID", "12345678-abcd-ef01-2345-6789abcdef01"]}),
+    ("/files/a/b%20c.txt", {"rest": ["str", "a/b c.txt"]}),
+    ("/year/2024/", {"year": ["int", "2024"]}),
+    ("/s/a%20b/c-d_e/", {"a": ["str", "a b"], "b": ["str", "c-d_e"]}),
+    ("/legacy/42/", {"n": ["str", "42"]}),
+])
+def test_every_kind_of_django_route_reaches_its_view(client_for, path, kwargs):
+    """Literal paths and shapes (the phf set and the generated matchers in the compiled table),
+    registered converters and `re_path` (the regex set): Django's kwargs, and `reverse()`
+    gives back the path served."""
+    r = client_for(api, django_urls=True).get(path)
+    assert r.status_code == 200, r.text
+    assert r.json()["kwargs"] == kwargs
+    from urllib.parse import unquote
+
+    assert unquote(r.json()["reversed"]) == unquote(path)
+
+
+@pytest.mark.parametrize("path", [
+    "/u/12345678-ABCD-ef01-2345-6789abcdef01/",  # uuid: lowercase only
+    "/u/1234/", "/files/", "/year/24/", "/s/a/b c/", "/s//x/", "/blog/2024/", "/echo/x/", "/nowhere/",
+])
+def test_paths_no_django_route_serves_are_rusts_404(client_for, path):
+    r = client_for(api, django_urls=True).get(path, follow_redirects=False)
+    assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+
+
+def test_a_regex_rust_reads_otherwise_narrows_by_its_exact_prefix(client_for):
+    """`\\d` may mean more to one engine than the other: the route's exact prefix sends
+    `/legacy/...` to Django, which resolves (here: its 404 page) as it always does."""
+    c = client_for(api, django_urls=True)
+    r = c.get("/legacy/x/")
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+    assert c.get("/legacyx/").json() == {"detail": "Not Found"}
 
 
 def test_django_handles_bodies_streams_async_views_and_errors(client_for):

@@ -69,6 +69,13 @@ pub fn generate(
             )?,
         ),
         (
+            "src/django.rs",
+            rust(
+                "src/django.rs",
+                emit::format_tokens(emit::django::emit(&ir)),
+            )?,
+        ),
+        (
             "src/decode.rs",
             rust(
                 "src/decode.rs",

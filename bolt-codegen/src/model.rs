@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use bolt_schema::decode::fast::BodyPlan;
+use bolt_schema::django::DjangoPlan;
 use bolt_schema::manifest::{Manifest, Schema, Source};
 use bolt_schema::router::Router;
 use bolt_schema::routes::{RoutePlan, RoutePlans};
@@ -20,6 +21,8 @@ pub struct Ir {
     pub router: Router,
     /// Declared body/response types by name (the order generated encoders are indexed in).
     pub schemas: BTreeMap<String, Schema>,
+    /// The project's Django URLs, as the interpreted table matches them (None: it has none).
+    pub django: Option<DjangoPlan>,
 }
 
 pub struct RouteIr {
@@ -74,6 +77,7 @@ pub fn lower(manifest_text: &str) -> Result<Ir, CodegenError> {
                 .and_then(|p| BodyPlan::new(&p.ty, &manifest.schemas, &|_| true)),
         })
         .collect();
+    let django = DjangoPlan::lower(&manifest.django_routes, manifest.django_fallback);
     Ok(Ir {
         crate_name: crate_name(&manifest.project),
         project: manifest.project,
@@ -81,6 +85,7 @@ pub fn lower(manifest_text: &str) -> Result<Ir, CodegenError> {
         routes,
         router,
         schemas: manifest.schemas,
+        django,
     })
 }
 

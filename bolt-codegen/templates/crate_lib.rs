@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 
 mod decode;
+mod django;
 mod encode;
 mod extract;
 mod routes;
@@ -19,6 +20,7 @@ static TABLE: CompiledTable = CompiledTable {
     extractors: &extract::EXTRACTORS,
     encoders: &encode::ENCODERS,
     body_scanners: &decode::BODY_SCANNERS,
+    django: django::SERVES,
 };
 
 #[pymodule]

@@ -2,9 +2,10 @@
 //! bolt-runtime alone and instantiate none of its generics themselves.
 
 pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is_python_decimal};
-pub use crate::compiled::{CompiledTable, Endpoints, ExtractFn, ScanFn};
+pub use crate::compiled::{CompiledTable, DjangoFn, Endpoints, ExtractFn, ScanFn};
 pub use crate::decode::limits::{limits_from_json, Limits};
 pub use crate::decode::{Cursor, Tape};
+pub use crate::django_urls::regex_set;
 pub use crate::encode::plan::StructPlan;
 pub use crate::encode::{separator, EncodeFn, EncodeResult, Item, PlainStruct, Walker};
 pub use crate::http::{percent_decode, HttpRequest};
@@ -18,6 +19,8 @@ pub use crate::temporal::{is_date, is_datetime, is_time, is_uuid};
 pub use crate::validation::Issue;
 pub use crate::value::Value;
 pub use bolt_schema::constraints::{self, FloatOp};
+/// The Django converters' segment checks the generated Django matchers call.
+pub use bolt_schema::django;
 pub use bolt_schema::errors::is_type_mismatch;
 pub use bytes::Bytes;
 pub use {phf, pyo3, regex};

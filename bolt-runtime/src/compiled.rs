@@ -25,7 +25,12 @@ pub struct CompiledTable {
     pub encoders: &'static [Option<crate::encode::EncodeFn>],
     /// One entry per route id: its generated body scanner, if the fast path covers its body.
     pub body_scanners: &'static [Option<ScanFn>],
+    /// The generated matcher of the project's Django URLs, if it has any.
+    pub django: Option<DjangoFn>,
 }
+
+/// Whether the project's Django URLs serve a percent-decoded path.
+pub type DjangoFn = fn(&str) -> bool;
 
 /// A generated body scanner: the fast path's tape for a valid body, else None.
 pub type ScanFn = fn(&bytes::Bytes) -> Option<crate::decode::Tape>;
@@ -59,6 +64,14 @@ impl RouteTable for &'static CompiledTable {
 
     fn fingerprint(&self) -> Option<&str> {
         Some(self.fingerprint)
+    }
+
+    fn has_django_urls(&self) -> bool {
+        self.django.is_some()
+    }
+
+    fn serves_django(&self, decoded_path: &str) -> bool {
+        self.django.is_some_and(|serves| serves(decoded_path))
     }
 }
 

@@ -1,49 +1,42 @@
-//! Which request paths the project's Django URLs serve: the manifest's `django_routes`
-//! regexes (Django's, converters expanded) as one Rust `RegexSet`, matched against the
-//! percent-decoded path as Django's resolver matches `PATH_INFO`. Both tables use it for the
-//! paths no BoltAPI route serves; Django then resolves and handles the request itself.
+//! Which request paths the project's Django URLs serve, for the interpreted table: the model's
+//! `DjangoPlan` (literal paths, the shape trie, the regexes) walked as it is, matched against
+//! the percent-decoded path as Django's resolver matches `PATH_INFO`. A generated table
+//! writes the same plan out as code (`bolt-codegen/src/emit/django.rs`). Django then resolves
+//! and handles the request itself.
 
+use bolt_schema::django::DjangoPlan;
 use regex::RegexSet;
 
 use crate::manifest::Manifest;
 
 pub struct DjangoUrls {
-    set: RegexSet,
-    /// Some pattern could not be compiled here: every unrouted path goes to Django.
-    fallback: bool,
+    plan: DjangoPlan,
+    /// The plan's regexes; None: too large for one set, so every path goes to Django.
+    regexes: Option<RegexSet>,
 }
 
-/// A Python `re` pattern in Rust's syntax: `\Z` (end of text) is `\z` here. Anything else
-/// Rust's regex cannot express (lookarounds, backreferences) fails to compile.
-fn rust_syntax(pattern: &str) -> String {
-    pattern.replace(r"\Z", r"\z")
+/// The regexes of a plan as one set (each one compiled already when the plan was lowered;
+/// only the set's size limit can refuse them).
+pub fn regex_set(patterns: &[&str]) -> Option<RegexSet> {
+    RegexSet::new(patterns).ok()
 }
 
 impl DjangoUrls {
     pub fn new(manifest: &Manifest) -> Option<Self> {
-        if manifest.django_routes.is_empty() && !manifest.django_fallback {
-            return None;
-        }
-        let mut fallback = manifest.django_fallback;
-        let mut patterns = Vec::new();
-        for route in &manifest.django_routes {
-            let pattern = rust_syntax(&route.regex);
-            if regex::Regex::new(&pattern).is_ok() {
-                patterns.push(pattern);
-            } else {
-                fallback = true;
-            }
-        }
-        let set = RegexSet::new(&patterns).unwrap_or_else(|_| {
-            fallback = true;
-            RegexSet::empty()
-        });
-        Some(Self { set, fallback })
+        let plan = DjangoPlan::lower(&manifest.django_routes, manifest.django_fallback)?;
+        let patterns: Vec<&str> = plan.regexes.iter().map(String::as_str).collect();
+        let regexes = regex_set(&patterns);
+        Some(Self { plan, regexes })
     }
 
     /// Whether Django should handle `decoded_path` (a path no BoltAPI route serves).
     pub fn serves(&self, decoded_path: &str) -> bool {
-        self.fallback || self.set.is_match(decoded_path)
+        self.plan.fallback
+            || self.plan.serves_by_shape(decoded_path)
+            || self
+                .regexes
+                .as_ref()
+                .is_none_or(|set| set.is_match(decoded_path))
     }
 }
 
@@ -51,13 +44,14 @@ impl DjangoUrls {
 mod tests {
     use super::*;
 
-    fn urls(routes: &[&str]) -> DjangoUrls {
+    fn urls(routes: &[(&str, Option<&str>)]) -> DjangoUrls {
         let entries: Vec<String> = routes
             .iter()
-            .map(|r| {
+            .map(|(regex, shape)| {
+                let shape = shape.map_or(String::new(), |s| format!(r#","shape":"{s}""#));
                 format!(
-                    r#"{{"regex":{},"route":"r","view":"v"}}"#,
-                    serde_json::to_string(r).unwrap()
+                    r#"{{"regex":{},"route":"r","view":"v"{shape}}}"#,
+                    serde_json::to_string(regex).unwrap()
                 )
             })
             .collect();
@@ -72,21 +66,23 @@ mod tests {
     #[test]
     fn matches_as_django_resolves() {
         let django = urls(&[
-            r"^/admin/\Z",
-            r"^/admin/(?P<app_label>auth|library)/$",
-            r"^/items/(?P<pk>[0-9]+)/\Z",
+            (r"^/(?:admin/\Z)", Some("/admin/")),
+            (r"^/(?:admin/)(?:(?P<app_label>auth|library)/$)", None),
+            (r"^/(?:items/(?P<pk>[0-9]+)/\Z)", Some("/items/<int>/")),
         ]);
         assert!(django.serves("/admin/"));
         assert!(django.serves("/admin/library/"));
+        assert!(django.serves("/admin/library/\n"), "Python's `$`");
         assert!(django.serves("/items/12/"));
         assert!(!django.serves("/items/x/"));
         assert!(!django.serves("/admin"));
+        assert!(!django.serves("/admin/other/"));
         assert!(!django.serves("/other"));
     }
 
     #[test]
     fn unsupported_syntax_falls_back_to_django() {
-        let django = urls(&[r"^/(?P<a>x)(?=y)"]);
+        let django = urls(&[(r"^/(?:(?P<a>x)(?=y))", None)]);
         assert!(django.serves("/anything"));
     }
 }

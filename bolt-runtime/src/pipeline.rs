@@ -174,15 +174,13 @@ pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Pre
                 }
             }
             let variant = slash_variant(table, request.method(), request.path());
-            if variant.is_none() {
-                if let Some(django) = &app.django {
-                    let decoded = crate::http::percent_decode(request.path());
-                    // The path with a slash added too: Django's APPEND_SLASH redirect is Django's.
-                    if django.serves(&decoded)
-                        || (!decoded.ends_with('/') && django.serves(&format!("{decoded}/")))
-                    {
-                        return Prepared::Django(request);
-                    }
+            if variant.is_none() && table.has_django_urls() {
+                let decoded = crate::http::percent_decode(request.path());
+                // The path with a slash added too: Django's APPEND_SLASH redirect is Django's.
+                if table.serves_django(&decoded)
+                    || (!decoded.ends_with('/') && table.serves_django(&format!("{decoded}/")))
+                {
+                    return Prepared::Django(request);
                 }
             }
             let response = match variant {

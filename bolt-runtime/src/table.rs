@@ -3,6 +3,7 @@
 
 use bolt_schema::routes::{Reader, RoutePlan, RoutePlans};
 
+use crate::django_urls::DjangoUrls;
 use crate::http::{percent_decode, HttpRequest};
 use crate::manifest::Manifest;
 use crate::router::{Lookup, Router};
@@ -47,6 +48,10 @@ pub trait RouteTable: Send + Sync {
     fn fingerprint(&self) -> Option<&str> {
         None
     }
+    /// Whether the project has Django URLs (`serves_django` can answer yes).
+    fn has_django_urls(&self) -> bool;
+    /// Whether the project's Django URLs serve `decoded_path` (the percent-decoded path).
+    fn serves_django(&self, decoded_path: &str) -> bool;
 }
 
 pub use bolt_schema::routes::TableError;
@@ -55,12 +60,18 @@ pub use bolt_schema::routes::TableError;
 pub struct DynamicTable {
     router: Router,
     routes: Vec<RoutePlan>,
+    django: Option<DjangoUrls>,
 }
 
 impl DynamicTable {
     pub fn new(manifest: &Manifest) -> Result<Self, TableError> {
         let RoutePlans { router, routes } = RoutePlans::lower(manifest)?;
-        Ok(Self { router, routes })
+        let django = DjangoUrls::new(manifest);
+        Ok(Self {
+            router,
+            routes,
+            django,
+        })
     }
 }
 
@@ -144,6 +155,16 @@ impl RouteTable for DynamicTable {
 
     fn route_count(&self) -> usize {
         self.routes.len()
+    }
+
+    fn has_django_urls(&self) -> bool {
+        self.django.is_some()
+    }
+
+    fn serves_django(&self, decoded_path: &str) -> bool {
+        self.django
+            .as_ref()
+            .is_some_and(|django| django.serves(decoded_path))
     }
 }
 

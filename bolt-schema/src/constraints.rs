@@ -125,9 +125,10 @@ pub fn compile_pattern(written: &str) -> Result<regex::Regex, regex::Error> {
 }
 
 /// `pattern` in Rust's regex syntax, with `$` rewritten to Python's meaning (the end, or just
-/// before a final newline), and whether the whole pattern is in the subset both engines read
-/// alike: literals, `.`, classes of literals and ranges, groups, alternation, quantifiers and
-/// anchors. Escaped letters or digits (`\w`, `\d`, `\s`, `\b`, back-references), `(?...)`, and
+/// before a final newline) and `\Z` to Rust's `\z`, and whether the whole pattern is in the
+/// subset both engines read alike: literals, `.`, classes of literals and ranges, groups
+/// (`(?:` and `(?P<name>` too), alternation, quantifiers and the anchors `^ $ \A \Z`. Other
+/// escaped letters or digits (`\w`, `\d`, `\s`, `\b`, back-references), other `(?...)`, and
 /// POSIX, nested or set-operation classes are not: their meanings differ between the engines.
 pub fn python_pattern(pattern: &str) -> (String, bool) {
     let mut out = String::with_capacity(pattern.len() + 8);
@@ -143,6 +144,15 @@ pub fn python_pattern(pattern: &str) -> (String, bool) {
             '\\' => {
                 out.push(c);
                 match next {
+                    // Python's `\Z` is Rust's `\z`; `\A` is the start in both.
+                    Some('Z') if !in_class => {
+                        i += 1;
+                        out.push('z');
+                    }
+                    Some('A') if !in_class => {
+                        i += 1;
+                        out.push('A');
+                    }
                     Some(escaped) => {
                         i += 1;
                         // Letters and digits name classes, anchors or back-references; `\<`
@@ -176,7 +186,8 @@ pub fn python_pattern(pattern: &str) -> (String, bool) {
                 out.push(c);
             }
             '(' if next == Some('?') => {
-                exact = false;
+                // `(?:` and `(?P<name>` read alike; flags, lookarounds and `(?P=` do not.
+                exact &= chars.get(i + 1) == Some(&':') || named_group(&chars[i + 1..]);
                 out.push(c);
             }
             '{' if !in_class => {
@@ -200,6 +211,21 @@ pub fn python_pattern(pattern: &str) -> (String, bool) {
         }
     }
     (out, exact && !in_class)
+}
+
+/// Whether `text` (after a group's `(?`) opens a named group: `P<name>`.
+fn named_group(text: &[char]) -> bool {
+    let Some(name) = text.strip_prefix(&['P', '<']) else {
+        return false;
+    };
+    let end = name.iter().position(|&c| c == '>');
+    end.is_some_and(|end| {
+        end > 0
+            && !name[0].is_ascii_digit()
+            && name[..end]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == '_')
+    })
 }
 
 /// Python's `repr(float)` for the bounds shown in messages (`10.0`, `1e+16`, `0.5`).

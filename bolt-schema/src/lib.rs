@@ -7,6 +7,7 @@
 pub mod coerce;
 pub mod constraints;
 pub mod decode;
+pub mod django;
 pub mod errors;
 pub mod manifest;
 pub mod policy;

@@ -51,6 +51,11 @@ pub struct DjangoRoute {
     /// The URL name, namespaced (`admin:index`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// For `path()` routes whose converters are built-in and each fill a segment: the path
+    /// with each converter as `<int>`, `<str>`, `<slug>`, `<uuid>` or a final `<path>`
+    /// (`/admin/<path>`), matched without the regex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -1,6 +1,7 @@
 //! One module per generated artifact. Emitters are pure: IR in, file contents out.
 
 pub mod decoders;
+pub mod django;
 pub mod encoders;
 pub mod extractors;
 pub mod routes;

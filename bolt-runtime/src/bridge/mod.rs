@@ -176,8 +176,6 @@ pub struct AppInner {
     /// The Python auth backend objects, per manifest `auth_backends` entry (user loading,
     /// revocation stores kept in Python).
     pub auth_objects: Vec<Py<PyAny>>,
-    /// The paths the project's Django URLs serve (None: the manifest has none).
-    pub django: Option<crate::django_urls::DjangoUrls>,
     /// `STATIC_URL` (and `MEDIA_URL`) served from disk (None: not configured).
     pub static_files: Option<crate::static_files::StaticFiles>,
     /// `(method, path, status, duration_ms)` after each request the server answers (None:
@@ -456,7 +454,6 @@ impl App {
                 spool_threshold,
                 middleware,
                 auth_objects,
-                django: crate::django_urls::DjangoUrls::new(&manifest),
                 static_files: crate::static_files::StaticFiles::new(static_mounts),
                 access_log,
                 form_limits: crate::form::FormLimits {

@@ -622,6 +622,8 @@ mod tests {
             "a$$",
             "^a{1,2}$",
             "a+?",
+            r"^(?:a)(?P<b_1>b)\Z",
+            r"\Aa",
         ] {
             assert!(cached_regex(exact).is_some(), "{exact}");
         }
@@ -634,6 +636,9 @@ mod tests {
             "[a&&b]",
             "[]a]",
             r"\1",
+            "(?P=a)",
+            "(?P<1>a)",
+            "(?=a)",
         ] {
             assert!(cached_regex(unsure).is_none(), "{unsure}");
         }

@@ -1,9 +1,11 @@
 """The project's Django URLs (`ROOT_URLCONF`) for the manifest: every `path()`/`re_path()`,
 includes flattened, as the regex Django's resolver matches (converters expanded), the
-patterns as written, the view and the namespaced URL name. Deterministic: urlpatterns order."""
+patterns as written, the view, the namespaced URL name, and for `path()` routes of built-in
+converters the shape both tables match without a regex. Deterministic: urlpatterns order."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .._signature import RouteDefinitionError
@@ -20,15 +22,18 @@ def django_routes(exclude_admin: bool = False) -> tuple[list[dict[str, Any]], bo
     """(entries, fallback): `fallback` when a pattern depends on the request (an i18n prefix),
     so Django must see every path no route serves."""
     from django.urls import URLPattern, URLResolver, get_resolver
-    from django.urls.resolvers import LocalePrefixPattern
+    from django.urls.resolvers import LocalePrefixPattern, RoutePattern
 
     entries: list[dict[str, Any]] = []
     fallback = False
 
-    def walk(resolver: Any, regex: str, route: str, namespace: list[str]) -> None:
+    def walk(resolver: Any, regex: str, route: str, namespace: list[str], converters: dict | None) -> None:
         nonlocal fallback
         for item in resolver.url_patterns:
             pattern = item.pattern
+            # A shape only for routes made of `path()` patterns alone.
+            inner = {**converters, **pattern.converters} if converters is not None and isinstance(
+                pattern, RoutePattern) else None
             if isinstance(pattern, LocalePrefixPattern):
                 fallback = True
             raw = pattern.regex.pattern
@@ -43,16 +48,47 @@ def django_routes(exclude_admin: bool = False) -> tuple[list[dict[str, Any]], bo
                 if exclude_admin and getattr(item, "app_name", None) == "admin":
                     continue
                 space = [*namespace, item.namespace] if item.namespace else namespace
-                walk(item, regex + piece, route + str(pattern), space)
+                walk(item, regex + piece, route + str(pattern), space, inner)
             elif isinstance(item, URLPattern):
                 name = ":".join([*namespace, item.name]) if item.name else None
                 entry = {"regex": regex + piece, "route": route + str(pattern), "view": _view_path(item.callback)}
                 if name:
                     entry["name"] = name
+                shape = _shape(route + str(pattern), inner) if inner is not None else None
+                if shape is not None:
+                    entry["shape"] = shape
                 entries.append(entry)
 
-    walk(get_resolver(), "^/", "", [])
+    walk(get_resolver(), "^/", "", [], {})
     return entries, fallback
+
+
+def _shape(route: str, converters: dict[str, Any]) -> str | None:
+    """`/admin/<int>/change/` for a route of `path()` patterns whose converters are Django's
+    own and each fill a segment (`<path>` the last one); None for any other route, which is
+    matched by its regex."""
+    from django.urls import converters as builtin
+
+    kinds = {builtin.IntConverter: "int", builtin.StringConverter: "str", builtin.SlugConverter: "slug",
+             builtin.UUIDConverter: "uuid", builtin.PathConverter: "path"}
+    segments = route.split("/")
+    shaped = []
+    for index, segment in enumerate(segments):
+        match = _PARAMETER.fullmatch(segment)
+        if match:
+            kind = kinds.get(type(converters.get(match["parameter"])))
+            if kind is None or (kind == "path" and index != len(segments) - 1):
+                return None
+            shaped.append(f"<{kind}>")
+        elif "<" in segment or ">" in segment:
+            return None
+        else:
+            shaped.append(segment)
+    return "/" + "/".join(shaped)
+
+
+# Django's `<converter:name>` (django.urls.resolvers._PATH_PARAMETER_COMPONENT_RE).
+_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
 
 
 def _top_level_alternation(regex: str) -> bool:
@@ -95,6 +131,4 @@ def check_clashes(routes: list[Any]) -> None:
 
 
 def _placeholders(path: str) -> list[str]:
-    import re
-
     return re.findall(r"\{[^}]+\}", path)

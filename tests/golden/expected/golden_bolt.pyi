@@ -18,6 +18,6 @@ from django_bolt._core import test_request as test_request
 from django_bolt._core import validate_json as validate_json
 
 RUNTIME_ID: str
-FINGERPRINT: Final = "1c43c38df6fc5b85a053ec50aaa0493f89126300253eb79de5c3456d36ee4393"
+FINGERPRINT: Final = "97fae97294a0157fb926ae5242025c01f90d53aab88ed57165cf59157e12c8ca"
 ROUTE_COUNT: Final = 15
 TABLE: CompiledTable

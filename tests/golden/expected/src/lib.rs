@@ -2,19 +2,21 @@
 //! Compiled route table of the `golden` project, served by bolt-runtime.
 #![deny(unsafe_code)]
 mod decode;
+mod django;
 mod encode;
 mod extract;
 mod routes;
 use bolt_runtime::__codegen::pyo3::prelude::*;
 use bolt_runtime::__codegen::{register_compiled, CompiledTable};
 /// sha256 of the manifest this crate was generated from.
-pub const FINGERPRINT: &str = "1c43c38df6fc5b85a053ec50aaa0493f89126300253eb79de5c3456d36ee4393";
+pub const FINGERPRINT: &str = "97fae97294a0157fb926ae5242025c01f90d53aab88ed57165cf59157e12c8ca";
 static TABLE: CompiledTable = CompiledTable {
     fingerprint: FINGERPRINT,
     lookup: routes::lookup,
     extractors: &extract::EXTRACTORS,
     encoders: &encode::ENCODERS,
     body_scanners: &decode::BODY_SCANNERS,
+    django: django::SERVES,
 };
 #[pymodule]
 #[pyo3(crate = "bolt_runtime::__codegen::pyo3")]

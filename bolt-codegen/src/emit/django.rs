@@ -1,0 +1,225 @@
+//! `src/django.rs`: the model's `DjangoPlan` written out: the literal Django paths in a
+//! `phf::Set`, the shape trie as one generated `fn` per node (every branch tried, converters
+//! checked by the runtime's functions), the regexes as one `RegexSet` built on first use.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use bolt_schema::django::{Converter, DjangoPlan, ShapeNode};
+
+use crate::model::Ir;
+
+fn static_set(plan: &DjangoPlan) -> syn::Expr {
+    let mut set = phf_codegen::Set::<&str>::new();
+    set.phf_path("bolt_runtime::__codegen::phf");
+    for path in &plan.statics {
+        set.entry(path.as_str());
+    }
+    syn::parse_str(&set.build().to_string()).expect("phf_codegen emits a valid expression")
+}
+
+fn converter_check(converter: Converter) -> TokenStream {
+    match converter {
+        Converter::Int => quote!(is_int(segment)),
+        Converter::Str => quote!(!segment.is_empty()),
+        Converter::Slug => quote!(is_slug(segment)),
+        Converter::Uuid => quote!(is_uuid(segment)),
+    }
+}
+
+fn node_fn(node: &ShapeNode, out: &mut Vec<TokenStream>) {
+    let name = format_ident!("shape_{}", node.id);
+    let end = node.end;
+    let mut branches = Vec::new();
+    if !node.literals.is_empty() {
+        let arms = node.literals.iter().map(|(literal, child)| {
+            let child_fn = format_ident!("shape_{}", child.id);
+            quote!(#literal => #child_fn(next),)
+        });
+        branches.push(quote!(match segment { #(#arms)* _ => false }));
+    }
+    for (converter, child) in &node.converters {
+        let child_fn = format_ident!("shape_{}", child.id);
+        let check = converter_check(*converter);
+        branches.push(quote!(#check && #child_fn(next)));
+    }
+    if node.path_tail {
+        branches.push(quote!(!rest.is_empty()));
+    }
+    if branches.is_empty() {
+        // A leaf: its shapes end here.
+        out.push(quote! {
+            fn #name(rest: Option<&str>) -> bool {
+                rest.is_none()
+            }
+        });
+        return;
+    }
+    let split = if node.literals.is_empty() && node.converters.is_empty() {
+        quote!()
+    } else {
+        quote!(let (segment, next) = split_segment(rest);)
+    };
+    out.push(quote! {
+        fn #name(rest: Option<&str>) -> bool {
+            let Some(rest) = rest else {
+                return #end;
+            };
+            #split
+            #(#branches)||*
+        }
+    });
+    for child in node.literals.values() {
+        node_fn(child, out);
+    }
+    for child in node.converters.values() {
+        node_fn(child, out);
+    }
+}
+
+fn serves_fn(plan: &DjangoPlan) -> TokenStream {
+    if plan.fallback {
+        return quote! {
+            /// Some Django URL cannot be matched here: every path goes to Django.
+            fn serves(_path: &str) -> bool {
+                true
+            }
+        };
+    }
+    let mut tests = Vec::new();
+    let mut items = Vec::new();
+    if !plan.statics.is_empty() {
+        let set = static_set(plan);
+        tests.push(quote!(STATIC_PATHS.contains(path)));
+        items.push(quote! {
+            /// Django paths without converters: one hash probe.
+            static STATIC_PATHS: phf::Set<&'static str> = #set;
+        });
+    }
+    if !plan.shapes.is_empty() {
+        tests.push(quote!(path
+            .strip_prefix('/')
+            .is_some_and(|rest| shape_0(Some(rest)))));
+        node_fn(&plan.shapes, &mut items);
+    }
+    if !plan.regexes.is_empty() {
+        let patterns = &plan.regexes;
+        tests.push(quote!(REGEXES
+            .as_ref()
+            .is_none_or(|set| set.is_match(path))));
+        items.push(quote! {
+            /// The `re_path()` routes (None: too large for one set; Django decides).
+            static REGEXES: LazyLock<Option<regex::RegexSet>> =
+                LazyLock::new(|| regex_set(&[#(#patterns),*]));
+        });
+    }
+    quote! {
+        /// Whether the project's Django URLs serve `path` (percent-decoded).
+        fn serves(path: &str) -> bool {
+            #(#tests)||*
+        }
+
+        #(#items)*
+    }
+}
+
+/// The converters the shape trie below `node` checks.
+fn converters_used(node: &ShapeNode, out: &mut std::collections::BTreeSet<Converter>) {
+    out.extend(node.converters.keys().copied());
+    for child in node.literals.values().chain(node.converters.values()) {
+        converters_used(child, out);
+    }
+}
+
+/// Exactly the imports the generated matcher uses (the file stays warning-free).
+fn imports(plan: &DjangoPlan) -> TokenStream {
+    if plan.fallback {
+        return quote!(
+            use bolt_runtime::__codegen::DjangoFn;
+        );
+    }
+    let mut django = Vec::new();
+    if !plan.shapes.is_empty() {
+        let mut used = std::collections::BTreeSet::new();
+        converters_used(&plan.shapes, &mut used);
+        for converter in used {
+            match converter {
+                Converter::Int => django.push(quote!(is_int)),
+                Converter::Slug => django.push(quote!(is_slug)),
+                Converter::Uuid => django.push(quote!(is_uuid)),
+                Converter::Str => {}
+            }
+        }
+        django.push(quote!(split_segment));
+    }
+    let django =
+        (!django.is_empty()).then(|| quote!(use bolt_runtime::__codegen::django::{#(#django),*};));
+    let mut runtime = Vec::new();
+    if !plan.statics.is_empty() {
+        runtime.push(quote!(phf));
+    }
+    let lazy = (!plan.regexes.is_empty()).then(|| {
+        runtime.extend([quote!(regex), quote!(regex_set)]);
+        quote!(
+            use std::sync::LazyLock;
+        )
+    });
+    runtime.push(quote!(DjangoFn));
+    quote! {
+        #lazy
+        #django
+        use bolt_runtime::__codegen::{#(#runtime),*};
+    }
+}
+
+pub fn emit(ir: &Ir) -> TokenStream {
+    let Some(plan) = &ir.django else {
+        return quote! {
+            //! Django URL matching for this project: it has no Django URLs.
+
+            use bolt_runtime::__codegen::DjangoFn;
+
+            pub const SERVES: Option<DjangoFn> = None;
+        };
+    };
+    let imports = imports(plan);
+    let serves = serves_fn(plan);
+    quote! {
+        //! Django URL matching for this project (paths no BoltAPI route serves).
+
+        #imports
+
+        pub const SERVES: Option<DjangoFn> = Some(serves);
+
+        #serves
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emitted(manifest: &str) -> String {
+        let ir = crate::model::lower(manifest).unwrap();
+        crate::emit::format_tokens(emit(&ir)).unwrap()
+    }
+
+    #[test]
+    fn a_project_without_django_urls_has_no_matcher() {
+        let text = emitted(r#"{"version":1,"project":"p","routes":[]}"#);
+        assert!(text.contains("SERVES: Option<DjangoFn> = None"), "{text}");
+    }
+
+    #[test]
+    fn a_fallback_sends_every_path_to_django() {
+        let text = emitted(
+            r#"{"version":1,"project":"p","routes":[],"django_fallback":true,
+                "django_routes":[{"regex":"^/(?:a/\\Z)","route":"a/","view":"v","shape":"/a/"}]}"#,
+        );
+        assert!(
+            text.contains("fn serves(_path: &str) -> bool {\n    true\n}"),
+            "{text}"
+        );
+        assert!(!text.contains("STATIC_PATHS"), "{text}");
+    }
+}

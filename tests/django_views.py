@@ -1,8 +1,13 @@
-"""Django views and urlpatterns for tests/test_django_urls.py (its ROOT_URLCONF)."""
+"""Django views and urlpatterns for tests/test_django_urls.py and tests/test_django_server.py
+(their ROOT_URLCONF)."""
+
+import hashlib
 
 from django.contrib import admin
+from django.core.signals import request_finished
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import include, path, re_path, register_converter, reverse
+from django.views.decorators.csrf import csrf_exempt
 
 
 def article(request, year, slug):
@@ -28,6 +33,35 @@ async def async_view(request):
 
 def boom(request):
     raise ValueError("view failed")
+
+
+@csrf_exempt
+def upload(request):
+    """What Django read: each uploaded file's digest and size, and the body's `wsgi.input`."""
+    files = {name: [hashlib.sha256(f.read()).hexdigest(), f.size] for name, f in request.FILES.items()}
+    stream = request.META["wsgi.input"]
+    return JsonResponse({"files": files, "fields": dict(request.POST.items()), "input": type(stream).__name__,
+                         "input_name": getattr(stream, "name", None)})
+
+
+# The order of a streamed response's end and `request_finished` (on a real server).
+EVENTS: list[str] = []
+request_finished.connect(lambda sender, **kwargs: EVENTS.append("request_finished"), weak=False)
+
+
+def streamed_events(request):
+    EVENTS.clear()
+    EVENTS.append("view returned")
+
+    def chunks():
+        yield b"one,"
+        yield b"two"
+        EVENTS.append("body sent")
+    return StreamingHttpResponse(chunks(), content_type="text/plain")
+
+
+def events(request):
+    return JsonResponse({"events": list(EVENTS)})
 
 
 def kwargs_view(request, **kwargs):
@@ -67,4 +101,7 @@ urlpatterns = [
     path("year/<yyyy:year>/", kwargs_view, name="year"),
     path("s/<str:a>/<slug:b>/", kwargs_view, name="strs"),
     re_path(r"^legacy/(?P<n>\d+)/$", kwargs_view, name="legacy"),
+    path("upload/", upload),
+    path("streamed-events/", streamed_events),
+    path("events/", events),
 ]

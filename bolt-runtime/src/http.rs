@@ -31,6 +31,16 @@ pub struct HttpRequest {
     pub peer: Option<std::net::IpAddr>,
     /// What the request authenticated as (`middleware::Middleware::admit`).
     pub auth: Option<std::sync::Arc<crate::middleware::auth::AuthContext>>,
+    /// A Django URL's body past the spool threshold, in a temp file (`body` is then empty);
+    /// removed when the request is dropped.
+    pub body_file: Option<std::sync::Arc<SpooledBody>>,
+}
+
+/// A request body on disk.
+#[derive(Debug)]
+pub struct SpooledBody {
+    pub path: tempfile::TempPath,
+    pub size: u64,
 }
 
 impl Default for HttpRequest {
@@ -46,6 +56,7 @@ impl Default for HttpRequest {
             form: None,
             peer: None,
             auth: None,
+            body_file: None,
         }
     }
 }
@@ -77,6 +88,7 @@ impl HttpRequest {
             form: None,
             peer: None,
             auth: None,
+            body_file: None,
         }
     }
 
@@ -110,6 +122,7 @@ impl HttpRequest {
             form: None,
             peer: None,
             auth: None,
+            body_file: None,
         })
     }
 

@@ -50,6 +50,46 @@ fn slash_variant(table: &dyn RouteTable, method: &str, path: &str) -> Option<Str
     path_exists(table, method, &other).then_some(other)
 }
 
+/// What answers a request no BoltAPI route serves, in this order.
+enum Unrouted {
+    /// A GET/HEAD under `STATIC_URL` (or `MEDIA_URL`): the file, or 404.
+    StaticFile,
+    /// A BoltAPI route serves the path with its trailing slash added or removed.
+    SlashRedirect(String),
+    /// One of the project's Django URLs (or the path with a slash added: Django's
+    /// APPEND_SLASH redirect is Django's).
+    Django,
+    NotFound,
+}
+
+fn unrouted(app: &AppInner, method: &str, path: &str) -> Unrouted {
+    let table = app.table.as_ref();
+    let readable = matches!(method, "GET" | "HEAD");
+    if readable && app.static_files.as_ref().is_some_and(|f| f.claims(path)) {
+        return Unrouted::StaticFile;
+    }
+    if let Some(target) = slash_variant(table, method, path) {
+        return Unrouted::SlashRedirect(target);
+    }
+    if table.has_django_urls() {
+        let decoded = crate::http::percent_decode(path);
+        if table.serves_django(&decoded)
+            || (!decoded.ends_with('/') && table.serves_django(&format!("{decoded}/")))
+        {
+            return Unrouted::Django;
+        }
+    }
+    Unrouted::NotFound
+}
+
+/// Whether `prepare` will hand this request to Django, from its head alone: the server reads
+/// such a body its own way (spooled, as Django reads a file), before routing.
+pub fn routes_to_django(app: &AppInner, method: &str, path: &str) -> bool {
+    app.table.has_django_urls()
+        && matches!(app.table.lookup(method, path), Lookup::NotFound)
+        && matches!(unrouted(app, method, path), Unrouted::Django)
+}
+
 /// What a request head alone decides, before its body is read (the server) or routed (both
 /// paths): CONNECT (405), an over-long target (414), a host outside `ALLOWED_HOSTS` (400) and
 /// more query fields than `DATA_UPLOAD_MAX_NUMBER_FIELDS` (400).
@@ -164,27 +204,15 @@ pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Pre
             return Prepared::Respond(response);
         }
         Lookup::NotFound => {
-            if let Some(files) = &app.static_files {
-                let readable = matches!(request.method(), "GET" | "HEAD");
-                if readable && files.claims(request.path()) {
-                    let answer = files.answer(request.path(), request.header("accept-encoding"));
-                    return Prepared::Respond(
-                        answer.unwrap_or_else(|| HttpResponse::detail(404, "Not Found")),
-                    );
-                }
-            }
-            let variant = slash_variant(table, request.method(), request.path());
-            if variant.is_none() && table.has_django_urls() {
-                let decoded = crate::http::percent_decode(request.path());
-                // The path with a slash added too: Django's APPEND_SLASH redirect is Django's.
-                if table.serves_django(&decoded)
-                    || (!decoded.ends_with('/') && table.serves_django(&format!("{decoded}/")))
-                {
-                    return Prepared::Django(request);
-                }
-            }
-            let response = match variant {
-                Some(target) => {
+            let response = match unrouted(app, request.method(), request.path()) {
+                Unrouted::StaticFile => app
+                    .static_files
+                    .as_ref()
+                    .and_then(|files| {
+                        files.answer(request.path(), request.header("accept-encoding"))
+                    })
+                    .unwrap_or_else(|| HttpResponse::detail(404, "Not Found")),
+                Unrouted::SlashRedirect(target) => {
                     let location = if request.query().is_empty() {
                         target
                     } else {
@@ -192,7 +220,8 @@ pub fn prepare(app: &AppInner, mut request: HttpRequest, exit: &mut Exit) -> Pre
                     };
                     HttpResponse::new(308, None, "").with_header("location", location)
                 }
-                None => HttpResponse::detail(404, "Not Found"),
+                Unrouted::Django => return Prepared::Django(request),
+                Unrouted::NotFound => HttpResponse::detail(404, "Not Found"),
             };
             return Prepared::Respond(response);
         }

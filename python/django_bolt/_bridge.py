@@ -187,25 +187,55 @@ def _close_resources(response: HttpResponseBase) -> None:
     response.closed = True
 
 
-def _closing(chunks: Any, response: HttpResponseBase, is_async: bool) -> Any:
-    """Django closes a response (its file) once it is sent."""
-    if is_async:
-        async def closed_after():
-            try:
-                async for chunk in chunks:
-                    yield chunk
-            finally:
-                await chunks.aclose()
-                _close_resources(response)
-        return closed_after()
+class _Closing:
+    """The chunks of a streamed Django response, which Django closes once it is sent: its
+    resources, then `request_finished` when the request came through Django's URLs (sent after
+    the body, as a WSGI server sends it). Closed exactly once however the stream ends: sent,
+    failed, the client gone, or dropped before its first chunk."""
 
-    def closed_after_sync():
+    def __init__(self, chunks: Any, response: HttpResponseBase, is_async: bool) -> None:
+        self._chunks, self._response, self._is_async = chunks, response, is_async
+        self._finished_signal = bool(getattr(response, "_bolt_request_finished", False))
+        self._closed = False
+
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def __aiter__(self) -> Any:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self._chunks.__anext__()
+
+    def close(self) -> None:
         try:
-            yield from chunks
+            self._chunks.close()
         finally:
-            chunks.close()
-            _close_resources(response)
-    return closed_after_sync()
+            self._release()
+
+    async def aclose(self) -> None:
+        try:
+            await self._chunks.aclose()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        _close_resources(self._response)
+        if self._finished_signal:
+            request_finished()
+
+    def __del__(self) -> None:
+        self._release()
+
+
+def _closing(chunks: Any, response: HttpResponseBase, is_async: bool) -> Any:
+    return _Closing(chunks, response, is_async)
 
 
 def start_async_pump(chunks: Any, sink: Any) -> Any:
@@ -451,7 +481,7 @@ def _admin_left_out(path_info: str) -> bool:
 _django_handler_lock = threading.Lock()
 
 
-def django_dispatch(request: Any) -> Any:
+def django_dispatch(request: Any, signals: bool = False) -> Any:
     """A request for one of the project's Django URLs, through Django's own handling (the
     project's MIDDLEWARE, its resolver, the view, exception handling and DEBUG pages): the
     `HttpResponse` it answers."""
@@ -472,8 +502,16 @@ def django_dispatch(request: Any) -> Any:
         return HttpResponseNotFound()
     set_script_prefix(get_script_name(django_request.META))  # FORCE_SCRIPT_NAME included
     try:
-        return _django_handler.get_response(django_request)
+        response = _django_handler.get_response(django_request)
     finally:
         # The prefix is per thread: left set, it would prefix this thread's next
         # `settings.STATIC_URL` or `reverse()` outside a Django request.
         clear_script_prefix()
+    # As Django's WSGIHandler: the request (its uploads' temp files, the spooled body) is
+    # closed with the response, a streamed one once its body is sent.
+    response._resource_closers.append(django_request.close)
+    if getattr(response, "streaming", False):
+        response._bolt_request_finished = signals  # sent after the body (`_Closing`)
+    else:
+        _close_resources(response)
+    return response

@@ -15,6 +15,7 @@ use crate::http::{HttpRequest, HttpResponse};
 impl AppInner {
     /// `signals`: send Django's `request_started`/`request_finished` (the server; the test
     /// transport does not, as for bolt handlers, so a test's connection stays open).
+    /// A body the server spooled to disk reaches Django as its `wsgi.input` file.
     pub fn call_django(&self, py: Python<'_>, request: HttpRequest, signals: bool) -> HttpResponse {
         let entered = match EnteredContext::enter(py) {
             Ok(entered) => entered,
@@ -31,14 +32,16 @@ impl AppInner {
                 self.cache
                     .bridge
                     .bind(py)
-                    .call_method1("django_dispatch", (request,))
+                    .call_method1("django_dispatch", (request, signals))
             })
             .and_then(|response| self.render_returned(&response));
         let response = match response {
             Ok(response) => response,
             Err(err) => self.render_error(py, err),
         };
-        if signals {
+        // A streamed response sends `request_finished` itself, once its body is sent
+        // (`_bridge._Closing`), as a WSGI server does.
+        if signals && response.stream.is_none() {
             if let Err(err) = self.cache.request_finished.bind(py).call0() {
                 err.print(py);
             }

@@ -161,6 +161,14 @@ impl Request {
         PyBytes::new(py, &self.inner.body)
     }
 
+    /// A Django URL's body spooled to disk: `(path, size)` of its temp file (`body` is then
+    /// empty), or None. The file is removed once the request is gone.
+    #[getter]
+    fn _body_file(&self) -> Option<(String, u64)> {
+        let spooled = self.inner.body_file.as_ref()?;
+        Some((spooled.path.to_string_lossy().into_owned(), spooled.size))
+    }
+
     /// The form's fields (the last value of a repeated one); empty without a form.
     #[getter]
     fn form<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

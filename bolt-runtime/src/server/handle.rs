@@ -17,11 +17,14 @@ use pyo3::prelude::*;
 use super::conn::HeadPhase;
 use super::{keep_thread_state, upload, Served, ServerLimits};
 use crate::bridge::{AppInner, Outcome, PendingCall, RequestContext};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::form::PartData;
+use crate::http::{HttpRequest, HttpResponse, SpooledBody};
 use crate::middleware::compress::Encoding;
 use crate::middleware::stream::Compressed;
 use crate::middleware::Exit;
-use crate::pipeline::{check_head, check_header_sizes, finish_head, prepare, Prepared};
+use crate::pipeline::{
+    check_head, check_header_sizes, finish_head, prepare, routes_to_django, Prepared,
+};
 use crate::stream::{file, FileConditions, Streamed};
 use actix_http::body::{BodyStream, BoxBody, SizedStream};
 use tokio::time::Instant;
@@ -106,6 +109,7 @@ async fn respond_to(
     let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let app = &served.app;
     let mut form = None;
+    let mut body_file = None;
     let body = if upgrade {
         Bytes::new()
     } else if let Some(plan) =
@@ -126,6 +130,16 @@ async fn respond_to(
             Err(response) => return (response, true, None),
         }
         Bytes::new()
+    } else if routes_to_django(app, head.method.as_str(), head.uri.path()) {
+        let read = read_spooled(req, app.max_body_size, app.spool_threshold, &served.limits);
+        match read.await {
+            Ok(PartData::Memory(body)) => body,
+            Ok(PartData::Disk { path, size }) => {
+                body_file = Some(Arc::new(SpooledBody { path, size }));
+                Bytes::new()
+            }
+            Err(response) => return (response, true, None),
+        }
     } else {
         match read_body(req, app.max_body_size, &served.limits).await {
             Ok(body) => body,
@@ -144,6 +158,7 @@ async fn respond_to(
         body,
     );
     request.form = form;
+    request.body_file = body_file;
     request.peer = req.peer_addr().map(|addr| addr.ip());
     let mut response = match prepare(&served.app, request, exit) {
         Prepared::Respond(response) => response,
@@ -155,14 +170,64 @@ async fn respond_to(
     (response, false, window)
 }
 
-/// The whole body, or the error response: 413 when it is (or is declared) larger than
-/// `limit`, checked before anything is read; 408 when the client pauses longer than
-/// `body_idle_timeout` or takes longer than `body_total_timeout`; 400 when the stream breaks.
+/// The whole body, or the error response (see `read_chunks`).
 async fn read_body(
     req: &mut Request,
     limit: usize,
     limits: &ServerLimits,
 ) -> Result<Bytes, HttpResponse> {
+    let mut first: Option<Bytes> = None;
+    let mut rest: Option<BytesMut> = None;
+    read_chunks(req, limit, limits, |chunk| {
+        // The usual single chunk is kept as it is; only a split body is copied together.
+        match (&mut first, &mut rest) {
+            (None, _) => first = Some(chunk),
+            (Some(head), None) => {
+                // Capacity from what arrived, never from what was declared: a client cannot
+                // make the server reserve memory for bytes it never sends.
+                let mut joined = BytesMut::with_capacity((head.len() + chunk.len()) * 2);
+                joined.extend_from_slice(head);
+                joined.extend_from_slice(&chunk);
+                rest = Some(joined);
+            }
+            (Some(_), Some(joined)) => joined.extend_from_slice(&chunk),
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(match (first, rest) {
+        (_, Some(joined)) => joined.freeze(),
+        (Some(only), None) => only,
+        (None, None) => Bytes::new(),
+    })
+}
+
+/// A Django URL's body: in memory up to `threshold`, in a temp file past it (Django reads
+/// `wsgi.input` as a file, so a large upload never sits in memory here).
+async fn read_spooled(
+    req: &mut Request,
+    limit: usize,
+    threshold: usize,
+    limits: &ServerLimits,
+) -> Result<PartData, HttpResponse> {
+    let mut spool = upload::Spool::Memory(BytesMut::new());
+    read_chunks(req, limit, limits, |chunk| {
+        spool.write(&chunk, threshold).map_err(upload::spool_failed)
+    })
+    .await?;
+    spool.finish().map_err(upload::spool_failed)
+}
+
+/// Each chunk of the body to `sink`, or the error response: 413 when it is (or is declared)
+/// larger than `limit`, checked before anything is read; 408 when the client pauses longer
+/// than `body_idle_timeout` or takes longer than `body_total_timeout`; 400 when the stream
+/// breaks.
+async fn read_chunks(
+    req: &mut Request,
+    limit: usize,
+    limits: &ServerLimits,
+    mut sink: impl FnMut(Bytes) -> Result<(), HttpResponse>,
+) -> Result<(), HttpResponse> {
     let too_large = || HttpResponse::detail(413, "Request body too large");
     let declared = req
         .head()
@@ -176,10 +241,8 @@ async fn read_body(
     let mut payload = req.take_payload();
     // No body at all (no Content-Length, not chunked): nothing to time.
     if matches!(payload, actix_http::Payload::None) {
-        return Ok(Bytes::new());
+        return Ok(());
     }
-    let mut first: Option<Bytes> = None;
-    let mut rest: Option<BytesMut> = None;
     let mut total = 0usize;
     let give_up = Instant::now() + limits.body_total_timeout;
     loop {
@@ -194,25 +257,9 @@ async fn read_body(
         if total > limit {
             return Err(too_large());
         }
-        // The usual single chunk is kept as it is; only a split body is copied together.
-        match (&mut first, &mut rest) {
-            (None, _) => first = Some(chunk),
-            (Some(head), None) => {
-                // Capacity from what arrived, never from what was declared: a client cannot
-                // make the server reserve memory for bytes it never sends.
-                let mut joined = BytesMut::with_capacity((head.len() + chunk.len()) * 2);
-                joined.extend_from_slice(head);
-                joined.extend_from_slice(&chunk);
-                rest = Some(joined);
-            }
-            (Some(_), Some(joined)) => joined.extend_from_slice(&chunk),
-        }
+        sink(chunk)?;
     }
-    Ok(match (first, rest) {
-        (_, Some(joined)) => joined.freeze(),
-        (Some(only), None) => only,
-        (None, None) => Bytes::new(),
-    })
+    Ok(())
 }
 
 async fn dispatch(served: &Served, call: PendingCall) -> HttpResponse {

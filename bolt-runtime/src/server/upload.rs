@@ -87,14 +87,15 @@ fn payload_stream(mut state: Payload) -> impl Stream<Item = Result<Bytes, std::i
     })
 }
 
-/// A file part being received: in memory, then on disk once past `threshold`.
-enum Spool {
+/// A file part (or a Django URL's body) being received: in memory, then on disk once past
+/// `threshold`.
+pub(super) enum Spool {
     Memory(BytesMut),
     Disk(tempfile::NamedTempFile, u64),
 }
 
 impl Spool {
-    fn write(&mut self, chunk: &[u8], threshold: usize) -> std::io::Result<()> {
+    pub(super) fn write(&mut self, chunk: &[u8], threshold: usize) -> std::io::Result<()> {
         match self {
             Spool::Memory(buf) if buf.len() + chunk.len() <= threshold => {
                 buf.extend_from_slice(chunk);
@@ -121,7 +122,7 @@ impl Spool {
         }
     }
 
-    fn finish(self) -> std::io::Result<PartData> {
+    pub(super) fn finish(self) -> std::io::Result<PartData> {
         Ok(match self {
             Spool::Memory(buf) => PartData::Memory(buf.freeze()),
             Spool::Disk(mut file, size) => {
@@ -133,6 +134,12 @@ impl Spool {
             }
         })
     }
+}
+
+/// A temp file could not be written (a full disk): logged, and the request answered 500.
+pub(super) fn spool_failed(err: std::io::Error) -> HttpResponse {
+    eprintln!("django-bolt: spooling an upload to disk failed: {err}");
+    HttpResponse::detail(500, "Internal Server Error")
 }
 
 /// Bytes of a multipart body beyond its parts' data that are tolerated.
@@ -176,10 +183,6 @@ pub(super) async fn read_multipart(
             .unwrap_or_else(|| {
                 HttpResponse::detail(400, &format!("Malformed multipart body: {err}"))
             })
-    };
-    let io_failed = |err: std::io::Error| {
-        eprintln!("django-bolt: spooling an upload to disk failed: {err}");
-        HttpResponse::detail(500, "Internal Server Error")
     };
     let mut form = FormData::default();
     let mut parts = 0usize;
@@ -233,14 +236,14 @@ pub(super) async fn read_multipart(
             if consumed > plan.upload_limit {
                 return Err(too_large());
             }
-            spool.write(&chunk, spool_threshold).map_err(io_failed)?;
+            spool.write(&chunk, spool_threshold).map_err(spool_failed)?;
         }
         form.files.push(FilePart {
             field: name,
             filename,
             content_type: part_type,
             headers,
-            data: spool.finish().map_err(io_failed)?,
+            data: spool.finish().map_err(spool_failed)?,
         });
     }
     Ok(form)

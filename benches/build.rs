@@ -12,15 +12,26 @@ fn main() {
     let ir = bolt_codegen::model::lower(&manifest).expect("bench manifest is valid");
     let routes = bolt_codegen::emit::format_tokens(bolt_codegen::emit::routes::emit(&ir))
         .expect("valid Rust");
-    // Inner doc comments cannot appear in an `include!`d file.
-    let routes: String = routes
+    let routes = without_inner_docs(&routes);
+    std::fs::write(out.join("routes.rs"), routes).expect("write routes.rs");
+    // The Django URLs of tests/django_views.py (the admin among them), as the build wrote them.
+    println!("cargo:rerun-if-changed=django_urls.json");
+    let django_manifest = std::fs::read_to_string("django_urls.json").expect("django_urls.json");
+    let django_ir = bolt_codegen::model::lower(&django_manifest).expect("valid Django manifest");
+    let django = bolt_codegen::emit::format_tokens(bolt_codegen::emit::django::emit(&django_ir))
+        .expect("valid Rust");
+    std::fs::write(out.join("django.rs"), without_inner_docs(&django)).expect("write django.rs");
+    std::fs::write(out.join("manifest.json"), manifest).expect("write manifest.json");
+    std::fs::write(out.join("static_match.rs"), static_match()).expect("write static_match.rs");
+}
+
+/// Inner doc comments cannot appear in an `include!`d file.
+fn without_inner_docs(source: &str) -> String {
+    source
         .lines()
         .filter(|l| !l.starts_with("//!"))
         .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(out.join("routes.rs"), routes).expect("write routes.rs");
-    std::fs::write(out.join("manifest.json"), manifest).expect("write manifest.json");
-    std::fs::write(out.join("static_match.rs"), static_match()).expect("write static_match.rs");
+        .collect()
 }
 
 /// The alternative to the phf map that the `static_key` bench measures: a generated `match`.

@@ -6,10 +6,41 @@ pub mod compiled {
     include!(concat!(env!("OUT_DIR"), "/routes.rs"));
 }
 
+/// The generated Django URL matcher of `django_urls.json` (see build.rs).
+pub mod django {
+    include!(concat!(env!("OUT_DIR"), "/django.rs"));
+}
+
+/// The manifest of `django::SERVES`: tests/django_views.py's URLs, the admin among them.
+pub const DJANGO_MANIFEST: &str = include_str!("../django_urls.json");
+
+/// Request paths for the Django matchers: the admin's literal paths, shapes (converters),
+/// regex routes (the admin's `<path:object_id>/change/`, `re_path`), and misses.
+pub fn django_paths() -> Vec<&'static str> {
+    vec![
+        "/admin/",
+        "/admin/library/book/",
+        "/admin/login/",
+        "/blog/2024/hello-world/",
+        "/u/12345678-abcd-ef01-2345-6789abcdef01/",
+        "/files/a/b/c.txt",
+        "/admin/library/book/12/change/",
+        "/admin/auth/user/3/password/",
+        "/blog/archive/2024/05/",
+        "/legacy/42/",
+        "/api/v2/missing/x",
+        "/nowhere/",
+        "/blog/x/hello/",
+        "/static-like/css/site.css",
+    ]
+}
+
 /// The generated-`match` alternative for static paths (bench comparison only).
 pub mod alternatives {
     include!(concat!(env!("OUT_DIR"), "/static_match.rs"));
 }
+
+use bolt_runtime::__codegen::Manifest;
 
 pub const MANIFEST: &str = include_str!(concat!(env!("OUT_DIR"), "/manifest.json"));
 
@@ -28,10 +59,19 @@ pub fn sample_paths() -> (Vec<String>, Vec<String>, Vec<String>) {
     (statics, dynamics, misses)
 }
 
+/// The matcher before Django URLs were compiled: every route's regex in one `RegexSet`.
+pub fn regexes_only() -> bolt_runtime::__codegen::regex::RegexSet {
+    let manifest = Manifest::from_json(DJANGO_MANIFEST).expect("valid Django manifest");
+    let patterns = manifest
+        .django_routes
+        .iter()
+        .map(|route| bolt_runtime::__codegen::constraints::python_pattern(&route.regex).0);
+    bolt_runtime::__codegen::regex::RegexSet::new(patterns).expect("Rust reads these regexes")
+}
+
 #[cfg(test)]
 mod tests {
     use bolt_runtime::__codegen::Lookup;
-    use bolt_runtime::__codegen::Manifest;
     use bolt_runtime::__codegen::{DynamicTable, RouteTable};
 
     use super::*;
@@ -53,5 +93,18 @@ mod tests {
             compiled::lookup("GET", "/api/v1/resource3/9/items/1"),
             Lookup::Found { route: 57, .. }
         ));
+    }
+
+    #[test]
+    fn both_django_matchers_agree_with_djangos_regexes() {
+        let dynamic = DynamicTable::new(&Manifest::from_json(DJANGO_MANIFEST).unwrap()).unwrap();
+        let serves = django::SERVES.expect("the manifest has Django URLs");
+        let regexes = regexes_only();
+        for path in django_paths() {
+            let expected = regexes.is_match(path);
+            assert_eq!(serves(path), expected, "{path}");
+            assert_eq!(dynamic.serves_django(path), expected, "{path}");
+        }
+        assert!(serves("/admin/library/book/12/change/") && !serves("/nowhere/"));
     }
 }

@@ -5,7 +5,7 @@ pub use crate::coerce::{coerce_bool, coerce_float, coerce_int, coerce_scalar, is
 pub use crate::compiled::{CompiledTable, DjangoFn, Endpoints, ExtractFn, ScanFn};
 pub use crate::decode::limits::{limits_from_json, Limits};
 pub use crate::decode::{Cursor, Tape};
-pub use crate::django_urls::regex_set;
+pub use crate::django_urls::{regex_set, set_matches};
 pub use crate::encode::plan::StructPlan;
 pub use crate::encode::{separator, EncodeFn, EncodeResult, Item, PlainStruct, Walker};
 pub use crate::http::{percent_decode, HttpRequest};

@@ -1,42 +1,68 @@
 //! Which request paths the project's Django URLs serve, for the interpreted table: the model's
-//! `DjangoPlan` (literal paths, the shape trie, the regexes) walked as it is, matched against
-//! the percent-decoded path as Django's resolver matches `PATH_INFO`. A generated table
-//! writes the same plan out as code (`bolt-codegen/src/emit/django.rs`). Django then resolves
-//! and handles the request itself.
+//! `DjangoPlan` (literal paths, the shape trie, the regexes by first segment) walked as it is,
+//! matched against the percent-decoded path as Django's resolver matches `PATH_INFO`. A
+//! generated table writes the same plan out as code (`bolt-codegen/src/emit/django.rs`).
+//! Django then resolves and handles the request itself.
 
-use bolt_schema::django::DjangoPlan;
+use std::collections::HashMap;
+
+use bolt_schema::django::{first_segment_of, DjangoPlan};
 use regex::RegexSet;
 
 use crate::manifest::Manifest;
 
 pub struct DjangoUrls {
     plan: DjangoPlan,
-    /// The plan's regexes; None: too large for one set, so every path goes to Django.
-    regexes: Option<RegexSet>,
+    /// The plan's regex groups as sets, by first segment (None: any); a set that is None was
+    /// too large to build, so every path it could match goes to Django.
+    by_first: HashMap<String, Option<RegexSet>>,
+    any_first: Option<Option<RegexSet>>,
 }
 
-/// The regexes of a plan as one set (each one compiled already when the plan was lowered;
+/// The regexes of one group as a set (each one compiled already when the plan was lowered;
 /// only the set's size limit can refuse them).
 pub fn regex_set(patterns: &[&str]) -> Option<RegexSet> {
     RegexSet::new(patterns).ok()
 }
 
+/// Whether a group's set matches `path` (a set too large to build matches everything).
+pub fn set_matches(set: &Option<RegexSet>, path: &str) -> bool {
+    set.as_ref().is_none_or(|set| set.is_match(path))
+}
+
 impl DjangoUrls {
     pub fn new(manifest: &Manifest) -> Option<Self> {
         let plan = DjangoPlan::lower(&manifest.django_routes, manifest.django_fallback)?;
-        let patterns: Vec<&str> = plan.regexes.iter().map(String::as_str).collect();
-        let regexes = regex_set(&patterns);
-        Some(Self { plan, regexes })
+        let mut by_first = HashMap::new();
+        let mut any_first = None;
+        for (first, patterns) in &plan.regexes {
+            let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            let set = regex_set(&patterns);
+            match first {
+                Some(first) => drop(by_first.insert(first.clone(), set)),
+                None => any_first = Some(set),
+            }
+        }
+        Some(Self {
+            plan,
+            by_first,
+            any_first,
+        })
     }
 
     /// Whether Django should handle `decoded_path` (a path no BoltAPI route serves).
     pub fn serves(&self, decoded_path: &str) -> bool {
-        self.plan.fallback
-            || self.plan.serves_by_shape(decoded_path)
+        if self.plan.fallback || self.plan.serves_by_shape(decoded_path) {
+            return true;
+        }
+        let first = first_segment_of(decoded_path);
+        self.by_first
+            .get(first)
+            .is_some_and(|set| set_matches(set, decoded_path))
             || self
-                .regexes
+                .any_first
                 .as_ref()
-                .is_none_or(|set| set.is_match(decoded_path))
+                .is_some_and(|set| set_matches(set, decoded_path))
     }
 }
 

@@ -173,8 +173,10 @@ pub struct DjangoPlan {
     pub statics: BTreeSet<String>,
     /// The other shapes.
     pub shapes: ShapeNode,
-    /// Rust regexes (anchored at the start) of the other routes, each exact or wider.
-    pub regexes: Vec<String>,
+    /// Rust regexes (anchored at the start) of the other routes, each exact or wider, by the
+    /// first path segment every path they match has (None: any first segment), so a path
+    /// runs only the regexes that could match it.
+    pub regexes: BTreeMap<Option<String>, Vec<String>>,
     /// Every path goes to Django (an i18n prefix, or a route no narrower test covers).
     pub fallback: bool,
 }
@@ -196,7 +198,11 @@ impl DjangoPlan {
                 }
                 Some(pieces) => plan.shapes.insert(&pieces),
                 None => match rust_regex(&route.regex) {
-                    Some(regex) => plan.regexes.push(regex),
+                    Some(regex) => plan
+                        .regexes
+                        .entry(first_segment(&route.regex))
+                        .or_default()
+                        .push(regex),
                     None => plan.fallback = true,
                 },
             }
@@ -209,6 +215,15 @@ impl DjangoPlan {
             plan.regexes.clear();
         }
         Some(plan)
+    }
+
+    /// The regexes a path whose first segment is `first` could match: its own group's and
+    /// the group of any first segment.
+    pub fn regex_groups<'a>(&'a self, first: &str) -> impl Iterator<Item = &'a [String]> {
+        let own = self.regexes.get(&Some(first.to_owned()));
+        own.into_iter()
+            .chain(self.regexes.get(&None))
+            .map(Vec::as_slice)
     }
 
     /// Whether the set or the shapes serve `path` (the regexes are the table's to match).
@@ -265,6 +280,22 @@ fn literal_prefix(pattern: &str) -> String {
         literal.push(text);
     }
     literal
+}
+
+/// The first segment of every path a manifest regex matches, when its first group starts
+/// with it as literal text (`^/(?:admin/)...`: `admin`).
+fn first_segment(regex: &str) -> Option<String> {
+    let first_group = regex.strip_prefix("^/")?.strip_prefix("(?:")?;
+    let literal = literal_prefix(first_group);
+    literal
+        .split_once('/')
+        .map(|(segment, _)| segment.to_owned())
+}
+
+/// The first segment of a path (after its `/`).
+pub fn first_segment_of(path: &str) -> &str {
+    path.strip_prefix('/')
+        .map_or("", |rest| split_segment(rest).0)
 }
 
 /// `(?:a)(?:b)` as `["(?:a)", "(?:b)"]`; None if the text is anything else.
@@ -390,11 +421,30 @@ mod tests {
     }
 
     #[test]
+    fn regexes_are_grouped_by_their_literal_first_segment() {
+        let plan = plan(&[
+            route(r"^/(?:admin/)(?:(?P<id>.+)/change/\Z)", None),
+            route(r"^/(?:admin/)(?:(?P<app>auth|library)/$)", None),
+            route(r"^/(?:legacy/(?P<n>\d+)/$)", None),
+            route(r"^/(?:.*?(?P<url>.*)$)", None),
+            route(r"^/(?:adm(?:in)/x)", None),
+        ]);
+        let keys: Vec<_> = plan.regexes.keys().cloned().collect();
+        assert_eq!(keys, [None, Some("admin".into()), Some("legacy".into())]);
+        assert_eq!(plan.regexes[&None].len(), 2);
+        let counts: Vec<usize> = plan.regex_groups("admin").map(<[String]>::len).collect();
+        assert_eq!(counts, [2, 2]);
+        assert_eq!(plan.regex_groups("other").count(), 1);
+        assert_eq!(first_segment_of("/admin/x"), "admin");
+        assert_eq!(first_segment_of("/"), "");
+    }
+
+    #[test]
     fn malformed_shapes_are_matched_by_their_regex() {
         for shape in ["admin/", "/a/<path>/b", "/<custom>/", "/a>/"] {
             assert_eq!(parse_shape(shape), None, "{shape}");
         }
         let plan = plan(&[route(r"^/(?:a/\Z)", Some("/<custom>/"))]);
-        assert_eq!(plan.regexes, [r"^/(?:a/\z)"]);
+        assert_eq!(plan.regexes[&Some("a".into())], [r"^/(?:a/\z)"]);
     }
 }

@@ -1,6 +1,9 @@
 //! `src/django.rs`: the model's `DjangoPlan` written out: the literal Django paths in a
 //! `phf::Set`, the shape trie as one generated `fn` per node (every branch tried, converters
-//! checked by the runtime's functions), the regexes as one `RegexSet` built on first use.
+//! checked by the runtime's functions), the regexes as one `RegexSet` per first path segment,
+//! built on first use.
+
+use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -90,7 +93,14 @@ fn serves_fn(plan: &DjangoPlan) -> TokenStream {
     let mut items = Vec::new();
     if !plan.statics.is_empty() {
         let set = static_set(plan);
-        tests.push(quote!(STATIC_PATHS.contains(path)));
+        // Most other paths skip the hash: no literal path has their length.
+        let lengths: BTreeSet<usize> = plan.statics.iter().map(String::len).collect();
+        let lengths = lengths
+            .into_iter()
+            .map(proc_macro2::Literal::usize_unsuffixed);
+        tests.push(quote!(
+            (matches!(path.len(), #(#lengths)|*) && STATIC_PATHS.contains(path))
+        ));
         items.push(quote! {
             /// Django paths without converters: one hash probe.
             static STATIC_PATHS: phf::Set<&'static str> = #set;
@@ -103,15 +113,8 @@ fn serves_fn(plan: &DjangoPlan) -> TokenStream {
         node_fn(&plan.shapes, &mut items);
     }
     if !plan.regexes.is_empty() {
-        let patterns = &plan.regexes;
-        tests.push(quote!(REGEXES
-            .as_ref()
-            .is_none_or(|set| set.is_match(path))));
-        items.push(quote! {
-            /// The `re_path()` routes (None: too large for one set; Django decides).
-            static REGEXES: LazyLock<Option<regex::RegexSet>> =
-                LazyLock::new(|| regex_set(&[#(#patterns),*]));
-        });
+        tests.push(quote!(regexes_match(path)));
+        items.push(regex_items(plan));
     }
     quote! {
         /// Whether the project's Django URLs serve `path` (percent-decoded).
@@ -123,8 +126,45 @@ fn serves_fn(plan: &DjangoPlan) -> TokenStream {
     }
 }
 
+/// The regex groups as one `RegexSet` each, built on first use, and the match on the path's
+/// first segment that picks the group to run (plus the group of any first segment).
+fn regex_items(plan: &DjangoPlan) -> TokenStream {
+    let sets = plan
+        .regexes
+        .values()
+        .map(|patterns| quote!(regex_set(&[#(#patterns),*])));
+    let count = proc_macro2::Literal::usize_unsuffixed(plan.regexes.len());
+    let mut arms = Vec::new();
+    let mut any = None;
+    for (index, first) in plan.regexes.keys().enumerate() {
+        let index = proc_macro2::Literal::usize_unsuffixed(index);
+        match first {
+            Some(first) => arms.push(quote!(#first => set_matches(&sets[#index], path),)),
+            None => any = Some(quote!(set_matches(&sets[#index], path))),
+        }
+    }
+    let own =
+        (!arms.is_empty()).then(|| quote!(match first_segment_of(path) { #(#arms)* _ => false }));
+    let body = match (own, any) {
+        (Some(own), Some(any)) => quote!(#own || #any),
+        (Some(only), None) | (None, Some(only)) => only,
+        (None, None) => quote!(false),
+    };
+    quote! {
+        /// The `re_path()` and other regex routes, one set per first path segment (None: too
+        /// large for one set; Django decides).
+        static REGEXES: LazyLock<[Option<regex::RegexSet>; #count]> =
+            LazyLock::new(|| [#(#sets),*]);
+
+        fn regexes_match(path: &str) -> bool {
+            let sets = &*REGEXES;
+            #body
+        }
+    }
+}
+
 /// The converters the shape trie below `node` checks.
-fn converters_used(node: &ShapeNode, out: &mut std::collections::BTreeSet<Converter>) {
+fn converters_used(node: &ShapeNode, out: &mut BTreeSet<Converter>) {
     out.extend(node.converters.keys().copied());
     for child in node.literals.values().chain(node.converters.values()) {
         converters_used(child, out);
@@ -140,7 +180,7 @@ fn imports(plan: &DjangoPlan) -> TokenStream {
     }
     let mut django = Vec::new();
     if !plan.shapes.is_empty() {
-        let mut used = std::collections::BTreeSet::new();
+        let mut used = BTreeSet::new();
         converters_used(&plan.shapes, &mut used);
         for converter in used {
             match converter {
@@ -152,6 +192,9 @@ fn imports(plan: &DjangoPlan) -> TokenStream {
         }
         django.push(quote!(split_segment));
     }
+    if plan.regexes.keys().any(Option::is_some) {
+        django.push(quote!(first_segment_of));
+    }
     let django =
         (!django.is_empty()).then(|| quote!(use bolt_runtime::__codegen::django::{#(#django),*};));
     let mut runtime = Vec::new();
@@ -159,7 +202,7 @@ fn imports(plan: &DjangoPlan) -> TokenStream {
         runtime.push(quote!(phf));
     }
     let lazy = (!plan.regexes.is_empty()).then(|| {
-        runtime.extend([quote!(regex), quote!(regex_set)]);
+        runtime.extend([quote!(regex), quote!(regex_set), quote!(set_matches)]);
         quote!(
             use std::sync::LazyLock;
         )

@@ -8,6 +8,7 @@ pub mod __codegen;
 pub(crate) mod bridge;
 pub(crate) mod capi;
 pub(crate) use bolt_schema::coerce;
+pub(crate) mod access_log;
 pub(crate) mod compiled;
 pub(crate) mod decode;
 pub(crate) mod django_urls;

@@ -180,7 +180,7 @@ pub struct AppInner {
     pub static_files: Option<crate::static_files::StaticFiles>,
     /// `(method, path, status, duration_ms)` after each request the server answers (None:
     /// the access log is off, and costs nothing).
-    pub access_log: Option<Py<PyAny>>,
+    pub access_log: Option<crate::access_log::AccessLog>,
 }
 
 /// A route's form: its file parameters' checks and its body limit for multipart requests.
@@ -455,7 +455,7 @@ impl App {
                 middleware,
                 auth_objects,
                 static_files: crate::static_files::StaticFiles::new(static_mounts),
-                access_log,
+                access_log: access_log.map(crate::access_log::AccessLog::new),
                 form_limits: crate::form::FormLimits {
                     max_parts: max_form_parts,
                     max_fields: max_query_fields,

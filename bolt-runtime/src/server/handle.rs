@@ -66,12 +66,7 @@ pub(super) async fn respond(
     if let (Some(log), Some((method, path, started))) = (&served.app.access_log, logged) {
         // The raw (still percent-encoded) path: a decoded one could forge lines (`%0A`).
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let status = response.status;
-        Python::attach(|py| {
-            if let Err(err) = log.call1(py, (method, path, status, elapsed_ms)) {
-                err.print(py);
-            }
-        });
+        log.record(method, path, response.status, elapsed_ms);
     }
     let mut response = with_stream(&served.app, response, window, encoding);
     if close || upgrade {

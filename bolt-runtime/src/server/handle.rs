@@ -125,7 +125,9 @@ async fn respond_to(
             Err(response) => return (response, true, None),
         }
         Bytes::new()
-    } else if routes_to_django(app, head.method.as_str(), head.uri.path()) {
+    } else if may_have_body(&head.headers)
+        && routes_to_django(app, head.method.as_str(), head.uri.path())
+    {
         let read = read_spooled(req, app.max_body_size, app.spool_threshold, &served.limits);
         match read.await {
             Ok(PartData::Memory(body)) => body,
@@ -163,6 +165,15 @@ async fn respond_to(
     let head_only = req.head().method == actix_http::Method::HEAD;
     let window = file::open(&mut response, conditions.as_ref(), head_only);
     (response, false, window)
+}
+
+/// Whether the head announces a body (a length over zero, or chunks): only then is the
+/// route looked up before the body is read.
+fn may_have_body(headers: &actix_http::header::HeaderMap) -> bool {
+    headers.contains_key(actix_http::header::TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0")
 }
 
 /// The whole body, or the error response (see `read_chunks`).

@@ -71,6 +71,10 @@ def kwargs_view(request, **kwargs):
                          "reversed": reverse(name, kwargs=kwargs)})
 
 
+def pk_view(request, pk):
+    return JsonResponse({"pk": [type(pk).__name__, str(pk)]})
+
+
 class YearConverter:
     """A registered converter: matched by its regex, so by Rust's regex set."""
 
@@ -101,6 +105,8 @@ urlpatterns = [
     path("year/<yyyy:year>/", kwargs_view, name="year"),
     path("s/<str:a>/<slug:b>/", kwargs_view, name="strs"),
     re_path(r"^legacy/(?P<n>\d+)/$", kwargs_view, name="legacy"),
+    # The include's `pk` and its pattern's `pk` have different converters (the inner one wins).
+    path("nest/<str:pk>/", include([path("in/<int:pk>/", pk_view, name="nested")])),
     path("upload/", upload),
     path("streamed-events/", streamed_events),
     path("events/", events),

@@ -71,3 +71,20 @@ def test_request_finished_comes_after_a_streamed_body(server):
                 break
             time.sleep(0.05)
     assert events[:3] == ["view returned", "body sent", "request_finished"], events
+
+
+def test_head_of_a_streamed_view_sends_request_finished_once(server):
+    with http_client() as client:
+        r = client.head(server.url("/streamed-events/"))
+        assert r.status_code == 200 and r.content == b""
+        deadline = time.monotonic() + 10
+        while True:
+            events = client.get(server.url("/events/")).json()["events"]
+            if "request_finished" in events or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)  # a second signal, if one were coming
+        events = client.get(server.url("/events/")).json()["events"]
+    # The body is never sent; the /events/ requests add their own signals after these.
+    assert events[:2] == ["view returned", "request_finished"], events
+    assert "body sent" not in events, events

@@ -5,6 +5,7 @@ resolver, views, errors), in both tables; a path served by both is a build error
 from __future__ import annotations
 
 import pytest
+from django.urls import path as django_path
 from django_bolt import BoltAPI
 from django_bolt.build.django_urls import django_routes
 from django_bolt.runtime import collect_routes
@@ -77,6 +78,28 @@ def test_every_kind_of_django_route_reaches_its_view(client_for, path, kwargs):
     from urllib.parse import unquote
 
     assert unquote(r.json()["reversed"]) == unquote(path)
+
+
+def test_each_pieces_converters_shape_its_own_segments(client_for):
+    """An include and its pattern may name their parameters alike: each segment keeps the
+    converter of the pattern it comes from."""
+    entries, _ = django_routes()
+    assert {e.get("name"): e.get("shape") for e in entries}["nested"] == "/nest/<str>/in/<int>/"
+    r = client_for(api, django_urls=True).get("/nest/x/in/1/")
+    assert r.status_code == 200 and r.json() == {"pk": ["int", "1"]}
+
+
+def test_translated_patterns_leave_the_resolving_to_django(settings):
+    import types
+
+    from django.urls import clear_url_caches
+    from django.utils.translation import gettext_lazy
+
+    urlconf = types.ModuleType("translated_urls")
+    urlconf.urlpatterns = [django_path(gettext_lazy("about/"), lambda request: None, name="about")]
+    settings.ROOT_URLCONF = urlconf
+    clear_url_caches()
+    assert django_routes()[1] is True  # another language, another regex
 
 
 @pytest.mark.parametrize("path", [

@@ -127,7 +127,7 @@ pub fn compile_pattern(written: &str) -> Result<regex::Regex, regex::Error> {
 /// `pattern` in Rust's regex syntax, with `$` rewritten to Python's meaning (the end, or just
 /// before a final newline) and `\Z` to Rust's `\z`, and whether the whole pattern is in the
 /// subset both engines read alike: literals, `.`, classes of literals and ranges, groups
-/// (`(?:` and `(?P<name>` too), alternation, quantifiers and the anchors `^ $ \A \Z`. Other
+/// (`(?:` and `(?P<name>` too), alternation, quantifiers and the anchors `^ $ \Z`. Other
 /// escaped letters or digits (`\w`, `\d`, `\s`, `\b`, back-references), other `(?...)`, and
 /// POSIX, nested or set-operation classes are not: their meanings differ between the engines.
 pub fn python_pattern(pattern: &str) -> (String, bool) {
@@ -144,14 +144,10 @@ pub fn python_pattern(pattern: &str) -> (String, bool) {
             '\\' => {
                 out.push(c);
                 match next {
-                    // Python's `\Z` is Rust's `\z`; `\A` is the start in both.
+                    // Python's `\Z` is Rust's `\z`.
                     Some('Z') if !in_class => {
                         i += 1;
                         out.push('z');
-                    }
-                    Some('A') if !in_class => {
-                        i += 1;
-                        out.push('A');
                     }
                     Some(escaped) => {
                         i += 1;

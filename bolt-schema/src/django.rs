@@ -240,15 +240,16 @@ impl DjangoPlan {
 /// groups up to the first one it might not (a prefix: wider, never narrower). None when not
 /// even the first group is exact: only Django can tell.
 fn rust_regex(regex: &str) -> Option<String> {
+    let body = regex.strip_prefix("^/")?;
     let (whole, exact) = python_pattern(regex);
-    if exact && regex::Regex::new(&whole).is_ok() {
-        return Some(whole);
+    if exact && !has_inner_anchor(body) && regex::Regex::new(&whole).is_ok() {
+        return Some(searched(&whole));
     }
     let mut prefix = String::from("^/");
-    for group in top_level_groups(regex.strip_prefix("^/")?)? {
+    for group in top_level_groups(body)? {
         let (translated, exact) = python_pattern(group);
         let candidate = format!("{prefix}{translated}");
-        if exact && regex::Regex::new(&candidate).is_ok() {
+        if exact && !has_inner_anchor(group) && regex::Regex::new(&candidate).is_ok() {
             prefix = candidate;
             continue;
         }
@@ -257,7 +258,37 @@ fn rust_regex(regex: &str) -> Option<String> {
         prefix.push_str(&regex::escape(&literal));
         break;
     }
-    (prefix.len() > 2).then_some(prefix)
+    (prefix.len() > 2).then_some(searched(&prefix))
+}
+
+/// An unanchored Django pattern is searched for (`re.search`), past newlines too: the
+/// build writes it as `(?:.*?pattern)`, whose `.` stops at one. Rewritten to `(?s:.*?)`
+/// wherever the text appears, which only ever widens a match.
+fn searched(regex: &str) -> String {
+    regex.replace("(?:.*?", "(?:(?s:.*?)")
+}
+
+/// Whether a pattern piece anchors inside the joined regex (`^` or `\A` past its start): to
+/// Django it meant the start of the rest of the path, to the joined regex the whole path's.
+fn has_inner_anchor(text: &str) -> bool {
+    let (mut escaped, mut in_class) = (false, false);
+    for char in text.chars() {
+        match char {
+            _ if escaped => {
+                escaped = false;
+                if char == 'A' && !in_class {
+                    return true;
+                }
+            }
+            '\\' => escaped = true,
+            ']' if in_class => in_class = false,
+            _ if in_class => {}
+            '[' => in_class = true,
+            '^' => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The text every match of `pattern` starts with: its leading literal characters (escaped
@@ -416,6 +447,21 @@ mod tests {
         );
         assert_eq!(rust_regex(r"^/(?:a\.bc?\w)").unwrap(), r"^/a\.b");
         assert_eq!(rust_regex(r"^/(?:(?i)x)"), None);
+        // A piece's own anchor meant the rest of the path: only the groups before it narrow.
+        assert_eq!(
+            rust_regex(r"^/(?:.*?\Arobots\.txt\Z)"),
+            None,
+            "Django searched the rest of the path from its start"
+        );
+        assert_eq!(
+            rust_regex(r"^/(?:api/)(?:.*?(^foo|^bar)/$)").unwrap(),
+            "^/(?:api/)"
+        );
+        assert!(!has_inner_anchor(r"a[\^^]\^b"));
+        // An unanchored piece is searched past newlines too.
+        let searched = rust_regex(r"^/(?:.*?foo)").unwrap();
+        assert_eq!(searched, "^/(?:(?s:.*?)foo)");
+        assert!(regex::Regex::new(&searched).unwrap().is_match("/x\nfoo"));
         let plan = plan(&[route(r"^/(?:(?i)x)", None), route("", Some("/a/"))]);
         assert!(plan.fallback && plan.statics.is_empty());
     }

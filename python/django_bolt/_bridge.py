@@ -190,8 +190,11 @@ def _close_resources(response: HttpResponseBase) -> None:
 class _Closing:
     """The chunks of a streamed Django response, which Django closes once it is sent: its
     resources, then `request_finished` when the request came through Django's URLs (sent after
-    the body, as a WSGI server sends it). Closed exactly once however the stream ends: sent,
-    failed, the client gone, or dropped before its first chunk."""
+    the body, as a WSGI server sends it). The stream's own thread closes it however the stream
+    ends (sent, failed, the client gone, refused). A wrapper dropped without being closed (the
+    response never streamed) only releases the resources: its `__del__` may run on any thread,
+    in the middle of another request, where `request_finished` would close that request's
+    database connection; the runtime sends the signal for such a response itself."""
 
     def __init__(self, chunks: Any, response: HttpResponseBase, is_async: bool) -> None:
         self._chunks, self._response, self._is_async = chunks, response, is_async
@@ -214,24 +217,24 @@ class _Closing:
         try:
             self._chunks.close()
         finally:
-            self._release()
+            self._release(signal=self._finished_signal)
 
     async def aclose(self) -> None:
         try:
             await self._chunks.aclose()
         finally:
-            self._release()
+            self._release(signal=self._finished_signal)
 
-    def _release(self) -> None:
+    def _release(self, signal: bool) -> None:
         if self._closed:
             return
         self._closed = True
         _close_resources(self._response)
-        if self._finished_signal:
+        if signal:
             request_finished()
 
     def __del__(self) -> None:
-        self._release()
+        self._release(signal=False)
 
 
 def _closing(chunks: Any, response: HttpResponseBase, is_async: bool) -> Any:
@@ -499,10 +502,14 @@ def django_dispatch(request: Any, signals: bool = False) -> Any:
     if _admin_left_out(django_request.path_info):
         from django.http import HttpResponseNotFound
 
+        django_request.close()
         return HttpResponseNotFound()
     set_script_prefix(get_script_name(django_request.META))  # FORCE_SCRIPT_NAME included
     try:
         response = _django_handler.get_response(django_request)
+    except BaseException:
+        django_request.close()
+        raise
     finally:
         # The prefix is per thread: left set, it would prefix this thread's next
         # `settings.STATIC_URL` or `reverse()` outside a Django request.
@@ -510,8 +517,9 @@ def django_dispatch(request: Any, signals: bool = False) -> Any:
     # As Django's WSGIHandler: the request (its uploads' temp files, the spooled body) is
     # closed with the response, a streamed one once its body is sent.
     response._resource_closers.append(django_request.close)
-    if getattr(response, "streaming", False):
-        response._bolt_request_finished = signals  # sent after the body (`_Closing`)
+    if getattr(response, "streaming", False) and request.method != "HEAD":
+        # Sent after the body (`_Closing`); the runtime sends it for every other response.
+        response._bolt_request_finished = signals
     else:
         _close_resources(response)
     return response

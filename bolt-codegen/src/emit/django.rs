@@ -171,6 +171,11 @@ fn converters_used(node: &ShapeNode, out: &mut BTreeSet<Converter>) {
     }
 }
 
+/// Whether a node below `node` matches a segment (a node with only a `<path>` tail does not).
+fn splits(node: &ShapeNode) -> bool {
+    !node.literals.is_empty() || !node.converters.is_empty()
+}
+
 /// Exactly the imports the generated matcher uses (the file stays warning-free).
 fn imports(plan: &DjangoPlan) -> TokenStream {
     if plan.fallback {
@@ -190,7 +195,9 @@ fn imports(plan: &DjangoPlan) -> TokenStream {
                 Converter::Str => {}
             }
         }
-        django.push(quote!(split_segment));
+        if splits(&plan.shapes) {
+            django.push(quote!(split_segment));
+        }
     }
     if plan.regexes.keys().any(Option::is_some) {
         django.push(quote!(first_segment_of));
@@ -251,6 +258,16 @@ mod tests {
     fn a_project_without_django_urls_has_no_matcher() {
         let text = emitted(r#"{"version":1,"project":"p","routes":[]}"#);
         assert!(text.contains("SERVES: Option<DjangoFn> = None"), "{text}");
+    }
+
+    #[test]
+    fn a_lone_path_converter_needs_no_segment_split() {
+        let text = emitted(
+            r#"{"version":1,"project":"p","routes":[],
+                "django_routes":[{"regex":"^/(?:(?P<p>.+)\\Z)","route":"<path:p>","view":"v","shape":"/<path>"}]}"#,
+        );
+        assert!(!text.contains("split_segment"), "{text}");
+        assert!(text.contains("!rest.is_empty()"), "{text}");
     }
 
     #[test]

@@ -21,6 +21,9 @@ impl AppInner {
             Ok(entered) => entered,
             Err(err) => return self.render_error(py, err),
         };
+        // A streamed body (not for HEAD) is sent later: `_bridge._Closing` sends
+        // `request_finished` once it is, from the stream's thread, as a WSGI server does.
+        let head = request.method() == "HEAD";
         let started = if signals {
             self.cache.request_started.bind(py).call0().map(|_| ())
         } else {
@@ -39,9 +42,7 @@ impl AppInner {
             Ok(response) => response,
             Err(err) => self.render_error(py, err),
         };
-        // A streamed response sends `request_finished` itself, once its body is sent
-        // (`_bridge._Closing`), as a WSGI server does.
-        if signals && response.stream.is_none() {
+        if signals && (head || response.stream.is_none()) {
             if let Err(err) = self.cache.request_finished.bind(py).call0() {
                 err.print(py);
             }

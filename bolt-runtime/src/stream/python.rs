@@ -156,6 +156,9 @@ impl PySource {
             let live = sync_streams.live.clone();
             if live.fetch_add(1, Ordering::AcqRel) >= sync_streams.max {
                 live.fetch_sub(1, Ordering::AcqRel);
+                // Refused: closed all the same (a handler's `finally`, a Django response's
+                // resources and its `request_finished`).
+                close_iterator(self.iterator.bind(py));
                 return Ok(None);
             }
             let iterator = self.iterator;

@@ -23,25 +23,29 @@ def django_routes(exclude_admin: bool = False) -> tuple[list[dict[str, Any]], bo
     so Django must see every path no route serves."""
     from django.urls import URLPattern, URLResolver, get_resolver
     from django.urls.resolvers import LocalePrefixPattern, RoutePattern
+    from django.utils.functional import Promise
 
     entries: list[dict[str, Any]] = []
     fallback = False
 
-    def walk(resolver: Any, regex: str, route: str, namespace: list[str], converters: dict | None) -> None:
+    def walk(resolver: Any, regex: str, route: str, namespace: list[str], shaped: str | None) -> None:
         nonlocal fallback
         for item in resolver.url_patterns:
             pattern = item.pattern
-            # A shape only for routes made of `path()` patterns alone.
-            inner = {**converters, **pattern.converters} if converters is not None and isinstance(
-                pattern, RoutePattern) else None
-            if isinstance(pattern, LocalePrefixPattern):
+            # A shape only for routes made of `path()` patterns alone, each piece's converters
+            # read from that piece (an include's and its pattern's may share a name).
+            inner = shaped + piece_shape if shaped is not None and isinstance(pattern, RoutePattern) and (
+                piece_shape := _piece_shape(pattern)) is not None else None
+            # A translated pattern (`path(_("about/"))`) is another regex in another language.
+            if isinstance(pattern, LocalePrefixPattern) or isinstance(
+                    getattr(pattern, "_route", None) or getattr(pattern, "_regex", None), Promise):
                 fallback = True
             raw = pattern.regex.pattern
             # Anchored pieces join as groups; an unanchored one is searched (Django's `search`);
             # a top-level alternation cannot be joined safely: Django decides for those.
             if _top_level_alternation(raw):
                 fallback = True
-            piece = f"(?:{raw[1:]})" if raw.startswith("^") else f"(?:.*?{raw})"
+            piece = f"(?:{raw[1:]})" if raw.startswith("^") else f"(?:.*?{raw})"  # Rust: `(?s:.*?)`
             if not raw:
                 piece = ""
             if isinstance(item, URLResolver):
@@ -54,37 +58,50 @@ def django_routes(exclude_admin: bool = False) -> tuple[list[dict[str, Any]], bo
                 entry = {"regex": regex + piece, "route": route + str(pattern), "view": _view_path(item.callback)}
                 if name:
                     entry["name"] = name
-                shape = _shape(route + str(pattern), inner) if inner is not None else None
+                shape = _shape(inner) if inner is not None else None
                 if shape is not None:
                     entry["shape"] = shape
                 entries.append(entry)
 
-    walk(get_resolver(), "^/", "", [], {})
+    walk(get_resolver(), "^/", "", [], "")
     return entries, fallback
 
 
-def _shape(route: str, converters: dict[str, Any]) -> str | None:
-    """`/admin/<int>/change/` for a route of `path()` patterns whose converters are Django's
-    own and each fill a segment (`<path>` the last one); None for any other route, which is
-    matched by its regex."""
+def _piece_shape(pattern: Any) -> str | None:
+    """One `path()` pattern's route with each converter as its kind (`<int>`), from that
+    pattern's own converters; None when one is not Django's own or the text has stray `<>`."""
     from django.urls import converters as builtin
 
     kinds = {builtin.IntConverter: "int", builtin.StringConverter: "str", builtin.SlugConverter: "slug",
              builtin.UUIDConverter: "uuid", builtin.PathConverter: "path"}
-    segments = route.split("/")
-    shaped = []
-    for index, segment in enumerate(segments):
-        match = _PARAMETER.fullmatch(segment)
-        if match:
-            kind = kinds.get(type(converters.get(match["parameter"])))
-            if kind is None or (kind == "path" and index != len(segments) - 1):
-                return None
-            shaped.append(f"<{kind}>")
-        elif "<" in segment or ">" in segment:
+    route = str(pattern)
+    pieces, end = [], 0
+    for match in _PARAMETER.finditer(route):
+        kind = kinds.get(type(pattern.converters.get(match["parameter"])))
+        if kind is None:
             return None
-        else:
-            shaped.append(segment)
-    return "/" + "/".join(shaped)
+        pieces.extend([route[end:match.start()], f"<{kind}>"])
+        end = match.end()
+    pieces.append(route[end:])
+    literal_text = "".join(pieces[::2])
+    if "<" in literal_text or ">" in literal_text:
+        return None
+    return "".join(pieces)
+
+
+def _shape(shaped_route: str) -> str | None:
+    """`/admin/<int>/change/` for a route whose converters each fill a segment (`<path>` the
+    last one); None for any other, which is matched by its regex."""
+    segments = shaped_route.split("/")
+    for index, segment in enumerate(segments):
+        if "<" in segment or ">" in segment:
+            kind = segment[1:-1] if segment.startswith("<") and segment.endswith(">") else None
+            if kind not in _KINDS or (kind == "path" and index != len(segments) - 1):
+                return None
+    return "/" + shaped_route
+
+
+_KINDS = ("int", "str", "slug", "uuid", "path")
 
 
 # Django's `<converter:name>` (django.urls.resolvers._PATH_PARAMETER_COMPONENT_RE).

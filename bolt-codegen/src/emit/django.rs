@@ -52,7 +52,8 @@ fn node_fn(node: &ShapeNode, out: &mut Vec<TokenStream>) {
     if branches.is_empty() {
         // A leaf: its shapes end here.
         out.push(quote! {
-            fn #name(rest: Option<&str>) -> bool {
+            #[cold]
+        fn #name(rest: Option<&str>) -> bool {
                 rest.is_none()
             }
         });
@@ -64,6 +65,7 @@ fn node_fn(node: &ShapeNode, out: &mut Vec<TokenStream>) {
         quote!(let (segment, next) = split_segment(rest);)
     };
     out.push(quote! {
+        #[cold]
         fn #name(rest: Option<&str>) -> bool {
             let Some(rest) = rest else {
                 return #end;
@@ -117,7 +119,9 @@ fn serves_fn(plan: &DjangoPlan) -> TokenStream {
         items.push(regex_items(plan));
     }
     quote! {
-        /// Whether the project's Django URLs serve `path` (percent-decoded).
+        /// Whether the project's Django URLs serve `path` (percent-decoded). Cold: reached
+        /// only after the route table missed, it stays out of the API routes' hot code.
+        #[cold]
         fn serves(path: &str) -> bool {
             #(#tests)||*
         }
@@ -156,6 +160,7 @@ fn regex_items(plan: &DjangoPlan) -> TokenStream {
         static REGEXES: LazyLock<[Option<regex::RegexSet>; #count]> =
             LazyLock::new(|| [#(#sets),*]);
 
+        #[cold]
         fn regexes_match(path: &str) -> bool {
             let sets = &*REGEXES;
             #body

@@ -125,7 +125,8 @@ async fn respond_to(
             Err(response) => return (response, true, None),
         }
         Bytes::new()
-    } else if may_have_body(&head.headers)
+    } else if app.table.has_django_urls()
+        && may_have_body(&head.headers)
         && routes_to_django(app, head.method.as_str(), head.uri.path())
     {
         let read = read_spooled(req, app.max_body_size, app.spool_threshold, &served.limits);

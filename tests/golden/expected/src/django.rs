@@ -6,7 +6,9 @@ use bolt_runtime::__codegen::django::{
 };
 use bolt_runtime::__codegen::{phf, regex, regex_set, set_matches, DjangoFn};
 pub const SERVES: Option<DjangoFn> = Some(serves);
-/// Whether the project's Django URLs serve `path` (percent-decoded).
+/// Whether the project's Django URLs serve `path` (percent-decoded). Cold: reached
+/// only after the route table missed, it stays out of the API routes' hot code.
+#[cold]
 fn serves(path: &str) -> bool {
     (matches!(path.len(), 7) && STATIC_PATHS.contains(path))
         || path.strip_prefix('/').is_some_and(|rest| shape_0(Some(rest)))
@@ -20,6 +22,7 @@ static STATIC_PATHS: phf::Set<&'static str> = bolt_runtime::__codegen::phf::Set 
         entries: &[("/admin/", ())],
     },
 };
+#[cold]
 fn shape_0(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -32,6 +35,7 @@ fn shape_0(rest: Option<&str>) -> bool {
         _ => false,
     }
 }
+#[cold]
 fn shape_1(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -42,6 +46,7 @@ fn shape_1(rest: Option<&str>) -> bool {
         _ => false,
     }
 }
+#[cold]
 fn shape_2(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -52,6 +57,7 @@ fn shape_2(rest: Option<&str>) -> bool {
         _ => false,
     }
 }
+#[cold]
 fn shape_3(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -59,6 +65,7 @@ fn shape_3(rest: Option<&str>) -> bool {
     let (segment, next) = split_segment(rest);
     !segment.is_empty() && shape_4(next)
 }
+#[cold]
 fn shape_4(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -69,6 +76,7 @@ fn shape_4(rest: Option<&str>) -> bool {
         _ => false,
     }
 }
+#[cold]
 fn shape_5(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -79,9 +87,11 @@ fn shape_5(rest: Option<&str>) -> bool {
         _ => false,
     }
 }
+#[cold]
 fn shape_6(rest: Option<&str>) -> bool {
     rest.is_none()
 }
+#[cold]
 fn shape_7(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -89,6 +99,7 @@ fn shape_7(rest: Option<&str>) -> bool {
     let (segment, next) = split_segment(rest);
     is_int(segment) && shape_8(next) || is_uuid(segment) && shape_11(next)
 }
+#[cold]
 fn shape_8(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -96,6 +107,7 @@ fn shape_8(rest: Option<&str>) -> bool {
     let (segment, next) = split_segment(rest);
     is_slug(segment) && shape_9(next)
 }
+#[cold]
 fn shape_9(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -106,9 +118,11 @@ fn shape_9(rest: Option<&str>) -> bool {
         _ => false,
     }
 }
+#[cold]
 fn shape_10(rest: Option<&str>) -> bool {
     rest.is_none()
 }
+#[cold]
 fn shape_11(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -119,9 +133,11 @@ fn shape_11(rest: Option<&str>) -> bool {
         _ => false,
     }
 }
+#[cold]
 fn shape_12(rest: Option<&str>) -> bool {
     rest.is_none()
 }
+#[cold]
 fn shape_13(rest: Option<&str>) -> bool {
     let Some(rest) = rest else {
         return false;
@@ -136,6 +152,7 @@ static REGEXES: LazyLock<[Option<regex::RegexSet>; 2]> = LazyLock::new(|| [
     ),
     regex_set(&["^/(?:legacy/)"]),
 ]);
+#[cold]
 fn regexes_match(path: &str) -> bool {
     let sets = &*REGEXES;
     match first_segment_of(path) {

@@ -61,15 +61,21 @@ def test_a_body_over_the_limit_is_refused_before_django(server):
     assert (r.status_code, r.json()) == (413, {"detail": "Request body too large"})
 
 
+def signalled_events(client, server) -> list[str]:
+    """The view's events once `request_finished` is among them (sent from the stream's
+    thread, so possibly just after the client has the body), within 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        events = client.get(server.url("/events/")).json()["events"]
+        if "request_finished" in events or time.monotonic() > deadline:
+            return events
+        time.sleep(0.05)
+
+
 def test_request_finished_comes_after_a_streamed_body(server):
     with http_client() as client:
         assert client.get(server.url("/streamed-events/")).text == "one,two"
-        deadline = time.monotonic() + 10
-        while True:
-            events = client.get(server.url("/events/")).json()["events"]
-            if "request_finished" in events or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        events = signalled_events(client, server)
     assert events[:3] == ["view returned", "body sent", "request_finished"], events
 
 
@@ -77,12 +83,7 @@ def test_head_of_a_streamed_view_sends_request_finished_once(server):
     with http_client() as client:
         r = client.head(server.url("/streamed-events/"))
         assert r.status_code == 200 and r.content == b""
-        deadline = time.monotonic() + 10
-        while True:
-            events = client.get(server.url("/events/")).json()["events"]
-            if "request_finished" in events or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        signalled_events(client, server)
         time.sleep(0.3)  # a second signal, if one were coming
         events = client.get(server.url("/events/")).json()["events"]
     # The body is never sent; the /events/ requests add their own signals after these.

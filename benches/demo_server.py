@@ -23,6 +23,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL if it is still running after `timeout`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def demo_server(settings_module: str | None, files: dict[str, str], prefix: str, *, project: Path = DEMO,
                 pin: str | None = None) -> Iterator[tuple[int, int] | None]:
@@ -57,9 +67,5 @@ def demo_server(settings_module: str | None, files: dict[str, str], prefix: str,
                 time.sleep(0.1)
         yield port, server.pid
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()

@@ -27,7 +27,7 @@ REPO = HERE.parent
 PROJECT = HERE / "http" / "project"
 sys.path[:0] = [str(HERE / "http"), str(HERE)]
 import run as http_bench  # noqa: E402  (wrk, quiet-machine wait)
-from demo_server import free_port  # noqa: E402
+from demo_server import free_port, stop  # noqa: E402
 from middleware import load, load_args, write_report  # noqa: E402
 
 BODY = b'{"message": "Hello, World!"}'
@@ -58,11 +58,7 @@ def server(name: str, argv: list[str], port: int, env: dict[str, str], work: Pat
                 time.sleep(0.1)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

@@ -173,7 +173,7 @@ def _render_django(response: HttpResponseBase) -> tuple[int, list[tuple[str, str
     content = response.streaming_content
     is_async = bool(getattr(response, "is_async", False))
     chunks = _streams.async_chunks(content) if is_async else _streams.sync_chunks(content)
-    return response.status_code, headers, b"", ("iter", _closing(chunks, response, is_async), is_async, None, b"")
+    return response.status_code, headers, b"", ("iter", _Closing(chunks, response), is_async, None, b"")
 
 
 def _close_resources(response: HttpResponseBase) -> None:
@@ -196,8 +196,8 @@ class _Closing:
     in the middle of another request, where `request_finished` would close that request's
     database connection; the runtime sends the signal for such a response itself."""
 
-    def __init__(self, chunks: Any, response: HttpResponseBase, is_async: bool) -> None:
-        self._chunks, self._response, self._is_async = chunks, response, is_async
+    def __init__(self, chunks: Any, response: HttpResponseBase) -> None:
+        self._chunks, self._response = chunks, response
         self._finished_signal = bool(getattr(response, "_bolt_request_finished", False))
         self._closed = False
 
@@ -235,10 +235,6 @@ class _Closing:
 
     def __del__(self) -> None:
         self._release(signal=False)
-
-
-def _closing(chunks: Any, response: HttpResponseBase, is_async: bool) -> Any:
-    return _Closing(chunks, response, is_async)
 
 
 def start_async_pump(chunks: Any, sink: Any) -> Any:
